@@ -1,0 +1,65 @@
+# libzmq-rs: build, install, test. `make demo` and `make test` are the two commands of the README.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+LIBDIR  ?= $(PREFIX)/lib
+INCDIR  ?= $(PREFIX)/include
+CARGO   ?= cargo
+# Version of the shared object file, as libzmq 4.3.5 names it (libzmq.so.5.2.5).
+SOVERSION := 5.2.5
+TARGET  := target/release
+# Tests run against a private install, so they exercise exactly what `make install` ships.
+STAGE   := $(CURDIR)/build/prefix
+
+.PHONY: all build header install uninstall stage test test-rust test-capi conformance demo clean
+
+all: build
+
+build:
+	$(CARGO) build --release --lib
+
+# Refresh the committed header from the one build.rs generated.
+header: build
+	cp "$$(ls -t target/release/build/libzmq-rs-*/out/zmq.h | head -n 1)" include/zmq.h
+
+install: build
+	install -d "$(DESTDIR)$(LIBDIR)/pkgconfig" "$(DESTDIR)$(LIBDIR)/cmake/ZeroMQ" "$(DESTDIR)$(INCDIR)"
+	install -m 0755 $(TARGET)/libzmq.so "$(DESTDIR)$(LIBDIR)/libzmq.so.$(SOVERSION)"
+	ln -sf libzmq.so.$(SOVERSION) "$(DESTDIR)$(LIBDIR)/libzmq.so.5"
+	ln -sf libzmq.so.5 "$(DESTDIR)$(LIBDIR)/libzmq.so"
+	install -m 0644 $(TARGET)/libzmq.a "$(DESTDIR)$(LIBDIR)/libzmq.a"
+	install -m 0644 include/zmq.h include/zmq_utils.h "$(DESTDIR)$(INCDIR)/"
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCDIR@|$(INCDIR)|g' \
+	    -e "s|@LIBS_PRIVATE@|$$(cat $(TARGET)/native-static-libs.txt 2>/dev/null)|g" \
+	    cmake/libzmq.pc.in > "$(DESTDIR)$(LIBDIR)/pkgconfig/libzmq.pc"
+	install -m 0644 cmake/ZeroMQConfig.cmake cmake/ZeroMQConfigVersion.cmake "$(DESTDIR)$(LIBDIR)/cmake/ZeroMQ/"
+
+uninstall:
+	rm -f "$(DESTDIR)$(LIBDIR)/libzmq.so.$(SOVERSION)" "$(DESTDIR)$(LIBDIR)/libzmq.so.5" \
+	      "$(DESTDIR)$(LIBDIR)/libzmq.so" "$(DESTDIR)$(LIBDIR)/libzmq.a" \
+	      "$(DESTDIR)$(INCDIR)/zmq.h" "$(DESTDIR)$(INCDIR)/zmq_utils.h" \
+	      "$(DESTDIR)$(LIBDIR)/pkgconfig/libzmq.pc" \
+	      "$(DESTDIR)$(LIBDIR)/cmake/ZeroMQ/ZeroMQConfig.cmake" \
+	      "$(DESTDIR)$(LIBDIR)/cmake/ZeroMQ/ZeroMQConfigVersion.cmake"
+	-rmdir "$(DESTDIR)$(LIBDIR)/cmake/ZeroMQ" 2>/dev/null
+
+stage:
+	$(MAKE) install PREFIX=$(STAGE) DESTDIR=
+
+test: stage
+	@bash scripts/test-all.sh "$(STAGE)"
+
+test-rust:
+	$(CARGO) test
+
+test-capi: stage
+	bash capi-tests/run.sh "$(STAGE)"
+
+conformance: stage
+	bash conformance/run.sh "$(STAGE)"
+
+demo: stage
+	bash scripts/demo.sh "$(STAGE)"
+
+clean:
+	$(CARGO) clean
+	rm -rf build

@@ -1,0 +1,2 @@
+
+#undef ZMQ_EXPORT
