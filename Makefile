@@ -29,7 +29,6 @@ install: build
 	install -m 0644 $(TARGET)/libzmq.a "$(DESTDIR)$(LIBDIR)/libzmq.a"
 	install -m 0644 include/zmq.h include/zmq_utils.h "$(DESTDIR)$(INCDIR)/"
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCDIR@|$(INCDIR)|g' \
-	    -e "s|@LIBS_PRIVATE@|$$(cat $(TARGET)/native-static-libs.txt 2>/dev/null)|g" \
 	    cmake/libzmq.pc.in > "$(DESTDIR)$(LIBDIR)/pkgconfig/libzmq.pc"
 	install -m 0644 cmake/ZeroMQConfig.cmake cmake/ZeroMQConfigVersion.cmake "$(DESTDIR)$(LIBDIR)/cmake/ZeroMQ/"
 
