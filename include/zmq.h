@@ -812,6 +812,17 @@ typedef struct zmq_poller_event_t
 #endif
 
 /*
+ Largest body stored inside the message itself. libzmq uses the same limit, so the
+ ZMQ_SHARED property of copies answers as it does there.
+ */
+#define INLINE_CAPACITY 33
+
+/*
+ Longest group name (`ZMQ_GROUP_MAX_LENGTH`).
+ */
+#define GROUP_MAX_LENGTH 255
+
+/*
  An errno value, as the C caller will read it.
  */
 struct Errno;
@@ -843,6 +854,159 @@ struct Errno;
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+ZMQ_EXPORT void *zmq_ctx_new(void);
+
+/*
+ Terminates the context: the handle becomes invalid at once; the context itself goes away when
+ nothing uses it any more.
+ */
+ZMQ_EXPORT int zmq_ctx_term(void *context);
+
+ZMQ_EXPORT int zmq_ctx_shutdown(void *context);
+
+ZMQ_EXPORT int zmq_ctx_set(void *context, int option, int value);
+
+ZMQ_EXPORT int zmq_ctx_get(void *context, int option);
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_ctx_set_ext(void *context, int option, const void *value, size_t len);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_ctx_get_ext(void *context, int option, void *value, size_t *len);
+#endif
+
+/*
+ Legacy: a context with `io_threads` I/O threads.
+ */
+ZMQ_EXPORT void *zmq_init(int io_threads);
+
+/*
+ Legacy name of zmq_ctx_term.
+ */
+ZMQ_EXPORT int zmq_term(void *context);
+
+/*
+ Legacy name of zmq_ctx_term.
+ */
+ZMQ_EXPORT int zmq_ctx_destroy(void *context);
+
+ZMQ_EXPORT int zmq_msg_init(zmq_msg_t *msg);
+
+ZMQ_EXPORT int zmq_msg_init_size(zmq_msg_t *msg, size_t size);
+
+/*
+ A message over the caller's memory. With a free function the library calls it once the last
+ copy is closed; without one the memory is constant and never released.
+ */
+ZMQ_EXPORT int zmq_msg_init_data(zmq_msg_t *msg, void *data, size_t size, void (*ffn)(void *data, void *hint), void *hint);
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+/*
+ A message holding a copy of `size` bytes at `buf` (draft API).
+ */
+ZMQ_EXPORT int zmq_msg_init_buffer(zmq_msg_t *msg, const void *buf, size_t size);
+#endif
+
+ZMQ_EXPORT int zmq_msg_close(zmq_msg_t *msg);
+
+/*
+ Moves `src` into `dest` (closing what `dest` held); `src` becomes an empty message.
+ */
+ZMQ_EXPORT int zmq_msg_move(zmq_msg_t *dest, zmq_msg_t *src);
+
+/*
+ Makes `dest` a copy of `src`; large bodies are shared rather than duplicated.
+ */
+ZMQ_EXPORT int zmq_msg_copy(zmq_msg_t *dest, zmq_msg_t *src);
+
+ZMQ_EXPORT void *zmq_msg_data(zmq_msg_t *msg);
+
+ZMQ_EXPORT size_t zmq_msg_size(const zmq_msg_t *msg);
+
+ZMQ_EXPORT int zmq_msg_more(const zmq_msg_t *msg);
+
+ZMQ_EXPORT int zmq_msg_get(const zmq_msg_t *msg, int property);
+
+/*
+ No message property is settable (as in libzmq): always EINVAL for an open message.
+ */
+ZMQ_EXPORT int zmq_msg_set(zmq_msg_t *msg, int property, int value);
+
+/*
+ A metadata property of the connection the message came from (e.g. "Socket-Type").
+ */
+ZMQ_EXPORT const char *zmq_msg_gets(const zmq_msg_t *msg, const char *property);
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_msg_set_routing_id(zmq_msg_t *msg, uint32_t routing_id);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT uint32_t zmq_msg_routing_id(zmq_msg_t *msg);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_msg_set_group(zmq_msg_t *msg, const char *group);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT const char *zmq_msg_group(zmq_msg_t *msg);
+#endif
+
+ZMQ_EXPORT void *zmq_socket(void *context, int socket_type);
+
+ZMQ_EXPORT int zmq_close(void *s);
+
+ZMQ_EXPORT int zmq_setsockopt(void *s, int option, const void *value, size_t len);
+
+ZMQ_EXPORT int zmq_getsockopt(void *s, int option, void *value, size_t *len);
+
+ZMQ_EXPORT int zmq_bind(void *s, const char *endpoint);
+
+ZMQ_EXPORT int zmq_connect(void *s, const char *endpoint);
+
+ZMQ_EXPORT int zmq_unbind(void *s, const char *endpoint);
+
+ZMQ_EXPORT int zmq_disconnect(void *s, const char *endpoint);
+
+ZMQ_EXPORT int zmq_send(void *s, const void *buf, size_t len, int flags);
+
+ZMQ_EXPORT int zmq_send_const(void *s, const void *buf, size_t len, int flags);
+
+ZMQ_EXPORT int zmq_recv(void *s, void *buf, size_t len, int flags);
+
+ZMQ_EXPORT int zmq_msg_send(zmq_msg_t *msg, void *s, int flags);
+
+ZMQ_EXPORT int zmq_msg_recv(zmq_msg_t *msg, void *s, int flags);
+
+/*
+ Legacy name of zmq_msg_send, with the arguments the other way round.
+ */
+ZMQ_EXPORT int zmq_sendmsg(void *s, zmq_msg_t *msg, int flags);
+
+/*
+ Legacy name of zmq_msg_recv, with the arguments the other way round.
+ */
+ZMQ_EXPORT int zmq_recvmsg(void *s, zmq_msg_t *msg, int flags);
+
+ZMQ_EXPORT int zmq_sendiov(void *s, struct iovec *iov, size_t count, int flags);
+
+ZMQ_EXPORT int zmq_recviov(void *s, struct iovec *iov, size_t *count, int flags);
+
+ZMQ_EXPORT int zmq_socket_monitor(void *s, const char *endpoint, int events);
+
+ZMQ_EXPORT int zmq_poll(zmq_pollitem_t *items, int count, long timeout);
+
+ZMQ_EXPORT int zmq_proxy(void *frontend, void *backend, void *capture);
+
+ZMQ_EXPORT int zmq_proxy_steerable(void *frontend, void *backend, void *capture, void *control);
+
+/*
+ Legacy: a proxy between two sockets (the device type is ignored, as in libzmq).
+ */
+ZMQ_EXPORT int zmq_device(int device_type, void *frontend, void *backend);
 
 /*
  Reports the libzmq API version this library implements (4.3.5). NULL pointers are skipped.

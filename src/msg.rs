@@ -1,1 +1,356 @@
-//! placeholder
+//! The message: a body plus the flags, routing id, group and peer metadata that travel with it.
+//!
+//! A `Msg` lives inside the caller's 64-byte `zmq_msg_t` (the C layer places it there), so it must
+//! stay within 64 bytes and pointer alignment; the compile-time checks below hold that line. Small
+//! bodies (up to [`INLINE_CAPACITY`] bytes, libzmq's limit too) are stored inline and need no
+//! allocation; larger ones are a reference-counted `Bytes` that copies share. This module is
+//! plain data: no sockets, no threads, no C.
+
+use std::ffi::{CStr, CString};
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use crate::error::{Errno, Result};
+
+/// Largest body stored inside the message itself. libzmq uses the same limit, so the
+/// ZMQ_SHARED property of copies answers as it does there.
+pub const INLINE_CAPACITY: usize = 33;
+
+/// Longest group name (`ZMQ_GROUP_MAX_LENGTH`).
+pub const GROUP_MAX_LENGTH: usize = 255;
+
+/// Where the body is. `repr(u8)` puts the tag in the message's first byte, which lets the C
+/// layer recognise a closed or never-initialised `zmq_msg_t` before it reads anything else.
+#[repr(u8)]
+#[derive(Clone)]
+enum Body {
+    /// Closed, or zeroed memory: every accessor refuses it with EFAULT.
+    Closed = 0,
+    Inline { len: u8, data: [u8; INLINE_CAPACITY] } = 0xA1,
+    Shared(Bytes) = 0xA2,
+}
+
+/// Tag bytes of a usable message (see [`Msg::is_valid_tag`]).
+const VALID_TAGS: [u8; 2] = [0xA1, 0xA2];
+
+/// Properties of the connection a message came from, shared by all its messages.
+#[derive(Debug, Default)]
+pub struct Metadata {
+    /// The connection's file descriptor (`ZMQ_SRCFD`), -1 when there is none.
+    fd: i32,
+    properties: Vec<(String, Box<CStr>)>,
+}
+
+impl Metadata {
+    pub fn new(fd: i32, properties: Vec<(String, Box<CStr>)>) -> Self {
+        Self { fd, properties }
+    }
+
+    /// A property by name; names compare case-insensitively, as ZMTP property names do.
+    pub fn get(&self, name: &str) -> Option<&CStr> {
+        self.properties.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| &**value)
+    }
+}
+
+const FLAG_MORE: u8 = 1;
+const FLAG_COMMAND: u8 = 2;
+/// Set on both sides of a copy that shares its body, and on messages over user memory without a
+/// free function; never cleared, as in libzmq.
+const FLAG_SHARED: u8 = 4;
+
+#[repr(C)]
+#[derive(Clone)]
+pub struct Msg {
+    body: Body,
+    metadata: Option<Arc<Metadata>>,
+    // Boxed twice so the common no-group case costs one pointer, not a fat one.
+    group: Option<Box<CString>>,
+    routing_id: u32,
+    flags: u8,
+}
+
+// The message must fit the caller's zmq_msg_t (64 bytes, aligned for a pointer).
+const _: () = assert!(std::mem::size_of::<Msg>() <= 64);
+const _: () = assert!(std::mem::align_of::<Msg>() <= std::mem::align_of::<usize>());
+
+impl Default for Msg {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Msg {
+    /// An empty message.
+    pub const fn new() -> Self {
+        Self::with_body(Body::Inline { len: 0, data: [0; INLINE_CAPACITY] })
+    }
+
+    const fn with_body(body: Body) -> Self {
+        Self { body, metadata: None, group: None, routing_id: 0, flags: 0 }
+    }
+
+    /// A closed message: what `zmq_msg_close` leaves behind.
+    pub const fn closed() -> Self {
+        Self::with_body(Body::Closed)
+    }
+
+    /// Whether `tag` (the first byte of a `zmq_msg_t`) belongs to an initialised, open message.
+    pub fn is_valid_tag(tag: u8) -> bool {
+        VALID_TAGS.contains(&tag)
+    }
+
+    pub fn is_closed(&self) -> bool {
+        matches!(self.body, Body::Closed)
+    }
+
+    /// A zero-filled body of `size` bytes; ENOMEM when it cannot be allocated.
+    pub fn with_size(size: usize) -> Result<Self> {
+        if size <= INLINE_CAPACITY {
+            return Ok(Self::with_body(Body::Inline { len: size as u8, data: [0; INLINE_CAPACITY] }));
+        }
+        let mut buffer = Vec::new();
+        buffer.try_reserve_exact(size).map_err(|_| Errno::ENOMEM)?;
+        buffer.resize(size, 0);
+        Ok(Self::from_bytes(Bytes::from(buffer)))
+    }
+
+    /// A body holding a copy of `data`.
+    pub fn from_slice(data: &[u8]) -> Result<Self> {
+        let mut msg = Self::with_size(data.len())?;
+        msg.data_mut().copy_from_slice(data);
+        Ok(msg)
+    }
+
+    /// A body over existing shared bytes (no copy).
+    pub fn from_bytes(bytes: Bytes) -> Self {
+        Self::with_body(Body::Shared(bytes))
+    }
+
+    /// A body over memory the message does not own and never frees: reported as shared, since
+    /// other code may hold the same memory.
+    pub fn from_borrowed(bytes: Bytes) -> Self {
+        let mut msg = Self::from_bytes(bytes);
+        msg.flags |= FLAG_SHARED;
+        msg
+    }
+
+    pub fn data(&self) -> &[u8] {
+        match &self.body {
+            Body::Closed => &[],
+            Body::Inline { len, data } => &data[..*len as usize],
+            Body::Shared(bytes) => bytes,
+        }
+    }
+
+    /// The body for writing. For a shared body this is the same memory every copy sees, which is
+    /// what C callers of `zmq_msg_data` get from libzmq too.
+    pub fn data_mut(&mut self) -> &mut [u8] {
+        match &mut self.body {
+            Body::Closed => &mut [],
+            Body::Inline { len, data } => &mut data[..*len as usize],
+            // The pointer comes from the allocation Bytes owns; the C layer is the only writer.
+            Body::Shared(bytes) => {
+                let (ptr, len) = (bytes.as_ptr(), bytes.len());
+                shared_body_mut(ptr, len)
+            }
+        }
+    }
+
+    /// Address of the body's first byte (for C callers).
+    pub fn data_ptr(&mut self) -> *mut u8 {
+        match &mut self.body {
+            Body::Closed => std::ptr::null_mut(),
+            Body::Inline { data, .. } => data.as_mut_ptr(),
+            Body::Shared(bytes) => bytes.as_ptr().cast_mut(),
+        }
+    }
+
+    pub fn size(&self) -> usize {
+        self.data().len()
+    }
+
+    pub fn more(&self) -> bool {
+        self.flags & FLAG_MORE != 0
+    }
+
+    pub fn set_more(&mut self, more: bool) {
+        if more {
+            self.flags |= FLAG_MORE;
+        } else {
+            self.flags &= !FLAG_MORE;
+        }
+    }
+
+    pub fn is_command(&self) -> bool {
+        self.flags & FLAG_COMMAND != 0
+    }
+
+    pub fn set_command(&mut self) {
+        self.flags |= FLAG_COMMAND;
+    }
+
+    /// Whether the body may be shared with another message (`ZMQ_SHARED`).
+    pub fn is_shared(&self) -> bool {
+        self.flags & FLAG_SHARED != 0
+    }
+
+    /// A copy for the C API's `zmq_msg_copy`: large bodies are shared (both sides then report
+    /// ZMQ_SHARED), small ones are duplicated.
+    pub fn share(&mut self) -> Result<Self> {
+        if self.is_closed() {
+            return Err(Errno::EFAULT);
+        }
+        if let Body::Shared(_) = self.body {
+            self.flags |= FLAG_SHARED;
+        }
+        Ok(self.clone())
+    }
+
+    /// The file descriptor of the connection the message came from, or -1 (`ZMQ_SRCFD`).
+    pub fn source_fd(&self) -> i32 {
+        self.metadata.as_ref().map_or(-1, |metadata| metadata.fd)
+    }
+
+    pub fn metadata(&self) -> Option<&Metadata> {
+        self.metadata.as_deref()
+    }
+
+    pub fn set_metadata(&mut self, metadata: Arc<Metadata>) {
+        self.metadata = Some(metadata);
+    }
+
+    /// Routing id for SERVER/PEER sockets; 0 means none.
+    pub fn routing_id(&self) -> u32 {
+        self.routing_id
+    }
+
+    /// Sets the routing id; 0 is not a routing id (EINVAL).
+    pub fn set_routing_id(&mut self, routing_id: u32) -> Result<()> {
+        if routing_id == 0 {
+            return Err(Errno::EINVAL);
+        }
+        self.routing_id = routing_id;
+        Ok(())
+    }
+
+    /// The RADIO/DISH group, empty when none is set.
+    pub fn group(&self) -> &CStr {
+        self.group.as_deref().map_or(c"", CString::as_c_str)
+    }
+
+    /// Sets the group; longer than [`GROUP_MAX_LENGTH`] bytes is EINVAL.
+    pub fn set_group(&mut self, group: &CStr) -> Result<()> {
+        if group.to_bytes().len() > GROUP_MAX_LENGTH {
+            return Err(Errno::EINVAL);
+        }
+        self.group = Some(Box::new(group.into()));
+        Ok(())
+    }
+}
+
+/// The writable view of a shared body.
+fn shared_body_mut<'a>(ptr: *const u8, len: usize) -> &'a mut [u8] {
+    if len == 0 {
+        return &mut [];
+    }
+    // SAFETY: ptr/len describe the live allocation owned by the Bytes this message holds, which
+    // outlives the returned borrow (tied to &mut self by the caller). Writing through it is the
+    // documented zmq_msg_data contract; no Rust reference into the buffer is alive meanwhile.
+    unsafe { std::slice::from_raw_parts_mut(ptr.cast_mut(), len) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_fits_in_zmq_msg_t() {
+        assert!(std::mem::size_of::<Msg>() <= 64);
+    }
+
+    #[test]
+    fn new_message_is_empty_and_open() {
+        let msg = Msg::new();
+        assert_eq!(msg.size(), 0);
+        assert!(!msg.is_closed());
+        assert!(!msg.more());
+        assert_eq!(msg.source_fd(), -1);
+    }
+
+    #[test]
+    fn small_bodies_are_inline() {
+        let msg = Msg::from_slice(&[7; INLINE_CAPACITY]).unwrap();
+        assert!(matches!(msg.body, Body::Inline { .. }));
+        assert_eq!(msg.data(), &[7; INLINE_CAPACITY]);
+    }
+
+    #[test]
+    fn large_bodies_are_shared_bytes() {
+        let msg = Msg::with_size(INLINE_CAPACITY + 1).unwrap();
+        assert!(matches!(msg.body, Body::Shared(_)));
+        assert_eq!(msg.data(), &[0; INLINE_CAPACITY + 1]);
+    }
+
+    #[test]
+    fn copy_of_large_message_shares_the_body_and_reports_shared() {
+        let mut original = Msg::from_slice(&[1; 100]).unwrap();
+        let copy = original.share().unwrap();
+        assert_eq!(original.data().as_ptr(), copy.data().as_ptr());
+        assert!(original.is_shared() && copy.is_shared());
+    }
+
+    #[test]
+    fn copy_of_small_message_is_independent() {
+        let mut original = Msg::from_slice(b"abc").unwrap();
+        let mut copy = original.share().unwrap();
+        copy.data_mut()[0] = b'x';
+        assert_eq!(original.data(), b"abc");
+        assert!(!original.is_shared() && !copy.is_shared());
+    }
+
+    #[test]
+    fn writes_through_data_mut_are_seen_by_shared_copies() {
+        let mut original = Msg::with_size(64).unwrap();
+        let copy = original.share().unwrap();
+        original.data_mut()[63] = 9;
+        assert_eq!(copy.data()[63], 9);
+    }
+
+    #[test]
+    fn closed_message_cannot_be_copied() {
+        assert_eq!(Msg::closed().share().err(), Some(Errno::EFAULT));
+    }
+
+    #[test]
+    fn zero_routing_id_is_rejected() {
+        let mut msg = Msg::new();
+        assert_eq!(msg.set_routing_id(0), Err(Errno::EINVAL));
+        msg.set_routing_id(42).unwrap();
+        assert_eq!(msg.routing_id(), 42);
+    }
+
+    #[test]
+    fn group_longer_than_limit_is_rejected() {
+        let mut msg = Msg::new();
+        let long = std::ffi::CString::new(vec![b'g'; GROUP_MAX_LENGTH + 1]).unwrap();
+        assert_eq!(msg.set_group(&long), Err(Errno::EINVAL));
+        assert_eq!(msg.group(), c"");
+        msg.set_group(c"weather").unwrap();
+        assert_eq!(msg.group(), c"weather");
+    }
+
+    #[test]
+    fn metadata_lookup_ignores_case() {
+        let metadata = Metadata::new(5, vec![("Socket-Type".into(), c"DEALER".into())]);
+        let mut msg = Msg::new();
+        msg.set_metadata(Arc::new(metadata));
+        assert_eq!(msg.metadata().unwrap().get("socket-type"), Some(c"DEALER"));
+        assert_eq!(msg.source_fd(), 5);
+    }
+
+    #[test]
+    fn huge_size_fails_with_enomem_instead_of_aborting() {
+        assert_eq!(Msg::with_size(usize::MAX).err(), Some(Errno::ENOMEM));
+    }
+}
