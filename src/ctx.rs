@@ -97,8 +97,8 @@ impl CtxOptions {
     }
 
     /// Reads one option into `out`, whose length is the caller's buffer size. Int options need
-    /// exactly an int's size. Only the options libzmq can read are readable (thread priority and
-    /// affinity are write-only there, so EINVAL here too).
+    /// exactly an int's size. Only the options libzmq can read are readable: affinity is
+    /// write-only, and ZMQ_THREAD_PRIORITY reads as ZMQ_SOCKET_LIMIT, which has the same number.
     pub fn get(&self, option: c_int, out: &mut [u8]) -> Result<()> {
         let int = match option {
             ZMQ_IO_THREADS => self.io_threads,
@@ -220,17 +220,26 @@ mod tests {
     #[test]
     fn unknown_and_read_only_options_are_rejected() {
         let mut options = CtxOptions::default();
-        assert_eq!(options.set(ZMQ_SOCKET_LIMIT, &int(10)), Err(Errno::EINVAL));
         assert_eq!(options.set(ZMQ_MSG_T_SIZE, &int(10)), Err(Errno::EINVAL));
         assert_eq!(options.set(1000, &int(1)), Err(Errno::EINVAL));
         assert_eq!(get_int(&options, 1000), Err(Errno::EINVAL));
     }
 
     #[test]
-    fn thread_priority_is_write_only_as_in_libzmq() {
+    fn thread_priority_shares_its_number_with_socket_limit() {
+        // zmq.h gives ZMQ_THREAD_PRIORITY and ZMQ_SOCKET_LIMIT the same value (3): setting it sets
+        // the priority, reading it reads the socket limit, exactly as libzmq behaves.
         let mut options = CtxOptions::default();
         options.set(ZMQ_THREAD_PRIORITY, &int(5)).unwrap();
-        assert_eq!(get_int(&options, ZMQ_THREAD_PRIORITY), Err(Errno::EINVAL));
+        assert_eq!(options.thread_priority, 5);
+        assert_eq!(get_int(&options, ZMQ_THREAD_PRIORITY), Ok(65535));
+    }
+
+    #[test]
+    fn thread_affinity_is_write_only_as_in_libzmq() {
+        let mut options = CtxOptions::default();
+        options.set(ZMQ_THREAD_AFFINITY_CPU_ADD, &int(1)).unwrap();
+        assert_eq!(get_int(&options, ZMQ_THREAD_AFFINITY_CPU_ADD), Err(Errno::EINVAL));
     }
 
     #[test]
