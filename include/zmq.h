@@ -822,11 +822,6 @@ typedef struct zmq_poller_event_t
  */
 #define GROUP_MAX_LENGTH 255
 
-/*
- An errno value, as the C caller will read it.
- */
-struct Errno;
-
 
 
 

@@ -5,11 +5,15 @@
 
 pub mod capabilities;
 mod capi;
+pub mod command;
 pub mod constants;
 pub mod ctx;
 pub mod curve_keys;
 pub mod error;
+pub mod mailbox;
 pub mod msg;
+pub mod pipe;
+pub mod sys;
 pub mod util;
 
 #[cfg(test)]

@@ -74,6 +74,12 @@ pub struct Msg {
 const _: () = assert!(std::mem::size_of::<Msg>() <= 64);
 const _: () = assert!(std::mem::align_of::<Msg>() <= std::mem::align_of::<usize>());
 
+impl std::fmt::Debug for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Msg").field("size", &self.size()).field("more", &self.more()).finish_non_exhaustive()
+    }
+}
+
 impl Default for Msg {
     fn default() -> Self {
         Self::new()

@@ -1,0 +1,428 @@
+//! Pipes: the message queues between two sockets (inproc), or a socket and its session (tcp,
+//! ipc). A pipe is two channels, one per direction; each channel has exactly one writer thread
+//! and one reader thread, and each side holds a [`PipeEnd`].
+//!
+//! The fast path takes no lock and makes no syscall:
+//! - the writer pushes frames and makes them visible with one atomic add at the end of each whole
+//!   (multipart) message (`flush`), so a reader never sees half a message;
+//! - a reader that finds nothing marks itself asleep in the same atomic word; only a flush that
+//!   finds the reader asleep sends it an `ActivateRead` command, so a busy pipe costs no wake-ups;
+//! - the high-water mark counts whole messages: the writer compares what it wrote with what the
+//!   reader reports having read, and a writer stopped at the mark is woken by `ActivateWrite`.
+//!
+//! Termination: the closing side marks its outgoing channel done (and, with linger 0, to be
+//! discarded) and its incoming one abandoned, then tells the peer with `PipeTerm`. The peer drains
+//! what is left and then sees the pipe closed. Unflushed frames of a half-sent message are never
+//! counted, so they are dropped with the channel: multipart messages are all-or-nothing.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use bytes::Bytes;
+use crossbeam_queue::SegQueue;
+
+use crate::command::Command;
+use crate::mailbox::Mailbox;
+use crate::msg::Msg;
+
+/// Identifies one pipe end within the process; commands name the end they are for.
+pub type PipeId = u64;
+
+static NEXT_PIPE_ID: AtomicU64 = AtomicU64::new(1);
+
+/// High bit of `Channel::flushed`: the reader found the channel empty and waits to be activated.
+const ASLEEP: u64 = 1 << 63;
+
+/// Who to tell: the mailbox of the object owning an end, and that end's id.
+struct Owner {
+    mailbox: Arc<Mailbox>,
+    pipe: PipeId,
+}
+
+/// One direction of a pipe.
+struct Channel {
+    frames: SegQueue<Msg>,
+    /// Frames made visible by the writer, plus the ASLEEP bit.
+    flushed: AtomicU64,
+    /// Whole messages the reader has taken (for the writer's high-water mark).
+    msgs_read: AtomicU64,
+    /// High-water mark in messages, 0 for none. Written when the pipe is (re)attached.
+    hwm: AtomicU64,
+    writer_waiting: AtomicBool,
+    /// The writer has finished: nothing more will be flushed.
+    writer_done: AtomicBool,
+    /// The reader must drop whatever is left (the writer closed with linger 0).
+    discard: AtomicBool,
+    /// The reader has gone: writing more is pointless.
+    reader_gone: AtomicBool,
+    reader: OnceLock<Owner>,
+    writer: OnceLock<Owner>,
+    /// Routing id the writer's socket announced (ZMQ_ROUTING_ID), for ROUTER-like readers.
+    writer_routing_id: OnceLock<Bytes>,
+}
+
+impl Channel {
+    fn new(hwm: u64) -> Self {
+        Self {
+            frames: SegQueue::new(),
+            flushed: AtomicU64::new(0),
+            msgs_read: AtomicU64::new(0),
+            hwm: AtomicU64::new(hwm),
+            writer_waiting: AtomicBool::new(false),
+            writer_done: AtomicBool::new(false),
+            discard: AtomicBool::new(false),
+            reader_gone: AtomicBool::new(false),
+            reader: OnceLock::new(),
+            writer: OnceLock::new(),
+            writer_routing_id: OnceLock::new(),
+        }
+    }
+}
+
+fn notify(owner: Option<&Owner>, command: impl FnOnce(PipeId) -> Command) {
+    if let Some(owner) = owner {
+        owner.mailbox.send(command(owner.pipe));
+    }
+}
+
+/// What a read found.
+#[derive(Debug)]
+pub enum Read {
+    Msg(Msg),
+    /// Nothing now; the reader is marked asleep and will get `ActivateRead` when data arrives.
+    Empty,
+    /// The writer is done and everything it sent has been read (or discarded).
+    Closed,
+}
+
+/// One side of a pipe: writes into one channel, reads from the other.
+pub struct PipeEnd {
+    id: PipeId,
+    out: Arc<Channel>,
+    inbound: Arc<Channel>,
+    unflushed: u64,
+    msgs_written: u64,
+    frames_read: u64,
+    msgs_read: u64,
+    /// In the middle of reading a multipart message.
+    reading_more: bool,
+    /// In the middle of writing a multipart message.
+    writing_more: bool,
+}
+
+impl std::fmt::Debug for PipeEnd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PipeEnd").field("id", &self.id).finish_non_exhaustive()
+    }
+}
+
+impl PipeEnd {
+    /// A new pipe. `a_to_b_hwm` limits what end A may queue for B; 0 means no limit.
+    pub fn pair(a_to_b_hwm: u64, b_to_a_hwm: u64) -> (PipeEnd, PipeEnd) {
+        let a_to_b = Arc::new(Channel::new(a_to_b_hwm));
+        let b_to_a = Arc::new(Channel::new(b_to_a_hwm));
+        let end = |out: &Arc<Channel>, inbound: &Arc<Channel>| PipeEnd {
+            id: NEXT_PIPE_ID.fetch_add(1, Ordering::Relaxed),
+            out: Arc::clone(out),
+            inbound: Arc::clone(inbound),
+            unflushed: 0,
+            msgs_written: 0,
+            frames_read: 0,
+            msgs_read: 0,
+            reading_more: false,
+            writing_more: false,
+        };
+        (end(&a_to_b, &b_to_a), end(&b_to_a, &a_to_b))
+    }
+
+    pub fn id(&self) -> PipeId {
+        self.id
+    }
+
+    /// Registers the owner of this end, which from now on receives the activation and
+    /// termination commands for it; `routing_id` is what the owner's socket announces to the peer.
+    pub fn attach(&self, mailbox: &Arc<Mailbox>, routing_id: Option<Bytes>) {
+        let owner = || Owner { mailbox: Arc::clone(mailbox), pipe: self.id };
+        let _ = self.inbound.reader.set(owner());
+        let _ = self.out.writer.set(owner());
+        if let Some(routing_id) = routing_id {
+            let _ = self.out.writer_routing_id.set(routing_id);
+        }
+    }
+
+    /// The routing id the peer's socket announced, if any.
+    pub fn peer_routing_id(&self) -> Option<&Bytes> {
+        self.inbound.writer_routing_id.get()
+    }
+
+    /// Sets the high-water marks of both directions (0: unlimited).
+    pub fn set_hwms(&self, out_hwm: u64, in_hwm: u64) {
+        self.out.hwm.store(out_hwm, Ordering::Release);
+        self.inbound.hwm.store(in_hwm, Ordering::Release);
+    }
+
+    /// Whether the peer has gone away and reads nothing more.
+    pub fn is_peer_gone(&self) -> bool {
+        self.out.reader_gone.load(Ordering::Acquire)
+    }
+
+    /// Whether one more message fits under the high-water mark. When it does not, the writer
+    /// is registered as waiting and will get `ActivateWrite` once the reader makes room.
+    pub fn check_write(&mut self) -> bool {
+        if self.is_peer_gone() {
+            return false;
+        }
+        if self.writing_more {
+            // The rest of a message whose first frame was admitted is always admitted.
+            return true;
+        }
+        let hwm = self.out.hwm.load(Ordering::Acquire);
+        if hwm == 0 || self.msgs_written - self.out.msgs_read.load(Ordering::SeqCst) < hwm {
+            return true;
+        }
+        self.out.writer_waiting.store(true, Ordering::SeqCst);
+        // The reader may have made room between the two loads; if so, go on (a spurious
+        // activation later is harmless).
+        self.msgs_written - self.out.msgs_read.load(Ordering::SeqCst) < hwm
+    }
+
+    /// Queues a frame. It becomes visible to the reader at the next `flush`.
+    pub fn write(&mut self, msg: Msg) {
+        self.writing_more = msg.more();
+        if !self.writing_more {
+            self.msgs_written += 1;
+        }
+        self.out.frames.push(msg);
+        self.unflushed += 1;
+    }
+
+    /// Makes the written frames visible; wakes the reader if it was asleep.
+    pub fn flush(&mut self) {
+        if self.unflushed == 0 {
+            return;
+        }
+        let previous = self.out.flushed.fetch_add(self.unflushed, Ordering::AcqRel);
+        self.unflushed = 0;
+        if previous & ASLEEP != 0 {
+            self.out.flushed.fetch_and(!ASLEEP, Ordering::AcqRel);
+            notify(self.out.reader.get(), Command::ActivateRead);
+        }
+    }
+
+    /// Whether a whole message (or the rest of one) can be read now, without marking the reader
+    /// asleep.
+    pub fn check_read(&self) -> bool {
+        let flushed = self.inbound.flushed.load(Ordering::Acquire) & !ASLEEP;
+        self.frames_read < flushed && !self.inbound.discard.load(Ordering::Acquire)
+    }
+
+    /// Reads the next frame.
+    pub fn read(&mut self) -> Read {
+        loop {
+            if self.inbound.discard.load(Ordering::Acquire) {
+                return Read::Closed;
+            }
+            let done = self.inbound.writer_done.load(Ordering::Acquire);
+            let state = self.inbound.flushed.load(Ordering::Acquire);
+            if self.frames_read < state & !ASLEEP {
+                let msg = self.inbound.frames.pop().expect("flushed frames are queued");
+                self.frames_read += 1;
+                self.reading_more = msg.more();
+                if !self.reading_more {
+                    self.message_read();
+                }
+                return Read::Msg(msg);
+            }
+            if done {
+                return Read::Closed;
+            }
+            if state & ASLEEP != 0
+                || self
+                    .inbound
+                    .flushed
+                    .compare_exchange(state, state | ASLEEP, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok()
+            {
+                return Read::Empty;
+            }
+            // The writer flushed meanwhile: look again.
+        }
+    }
+
+    /// Reports one more whole message read, and wakes a writer waiting at the high-water mark.
+    fn message_read(&mut self) {
+        self.msgs_read += 1;
+        self.inbound.msgs_read.store(self.msgs_read, Ordering::SeqCst);
+        if self.inbound.writer_waiting.load(Ordering::SeqCst)
+            && self.inbound.writer_waiting.swap(false, Ordering::SeqCst)
+        {
+            notify(self.inbound.writer.get(), Command::ActivateWrite);
+        }
+    }
+
+    /// Ends this side. With `linger` the peer may still read everything already flushed;
+    /// without it the peer drops what is left.
+    pub fn terminate(self, linger: bool) {
+        if !linger {
+            self.out.discard.store(true, Ordering::Release);
+        }
+        self.out.writer_done.store(true, Ordering::Release);
+        self.inbound.reader_gone.store(true, Ordering::Release);
+        // The peer may be asleep on either channel; one PipeTerm wakes it for both.
+        notify(self.out.reader.get(), Command::PipeTerm);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(body: &[u8], more: bool) -> Msg {
+        let mut msg = Msg::from_slice(body).unwrap();
+        msg.set_more(more);
+        msg
+    }
+
+    fn read_body(end: &mut PipeEnd) -> Option<Vec<u8>> {
+        match end.read() {
+            Read::Msg(msg) => Some(msg.data().to_vec()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn frames_are_invisible_until_flushed() {
+        let (mut a, mut b) = PipeEnd::pair(0, 0);
+        a.write(frame(b"one", false));
+        assert!(matches!(b.read(), Read::Empty));
+        a.flush();
+        assert_eq!(read_body(&mut b).as_deref(), Some(&b"one"[..]));
+    }
+
+    #[test]
+    fn multipart_message_is_read_in_order() {
+        let (mut a, mut b) = PipeEnd::pair(0, 0);
+        a.write(frame(b"1", true));
+        a.write(frame(b"2", false));
+        a.flush();
+        assert_eq!(read_body(&mut b).as_deref(), Some(&b"1"[..]));
+        assert_eq!(read_body(&mut b).as_deref(), Some(&b"2"[..]));
+        assert!(matches!(b.read(), Read::Empty));
+    }
+
+    #[test]
+    fn flush_into_sleeping_reader_sends_one_activation() {
+        let mailbox = Arc::new(Mailbox::new().unwrap());
+        let (mut a, mut b) = PipeEnd::pair(0, 0);
+        b.attach(&mailbox, None);
+        assert!(matches!(b.read(), Read::Empty));
+        a.write(frame(b"x", false));
+        a.flush();
+        a.write(frame(b"y", false));
+        a.flush();
+        let commands: Vec<_> = mailbox.take_all().into_iter().collect();
+        assert!(matches!(commands[..], [Command::ActivateRead(id)] if id == b.id()));
+    }
+
+    #[test]
+    fn busy_reader_gets_no_activation() {
+        let mailbox = Arc::new(Mailbox::new().unwrap());
+        let (mut a, b) = PipeEnd::pair(0, 0);
+        b.attach(&mailbox, None);
+        a.write(frame(b"x", false));
+        a.flush();
+        assert!(!mailbox.has_pending());
+    }
+
+    #[test]
+    fn high_water_mark_counts_whole_messages_and_reopens_with_activation() {
+        let mailbox = Arc::new(Mailbox::new().unwrap());
+        let (mut a, mut b) = PipeEnd::pair(2, 0);
+        a.attach(&mailbox, None);
+        for _ in 0..2 {
+            assert!(a.check_write());
+            a.write(frame(b"part", true));
+            a.write(frame(b"end", false));
+            a.flush();
+        }
+        assert!(!a.check_write());
+        read_body(&mut b);
+        assert!(!mailbox.has_pending(), "half a message frees nothing");
+        read_body(&mut b);
+        let commands: Vec<_> = mailbox.take_all().into_iter().collect();
+        assert!(matches!(commands[..], [Command::ActivateWrite(id)] if id == a.id()));
+        assert!(a.check_write());
+    }
+
+    #[test]
+    fn lingering_close_lets_the_peer_drain_then_reports_closed() {
+        let mailbox = Arc::new(Mailbox::new().unwrap());
+        let (mut a, mut b) = PipeEnd::pair(0, 0);
+        b.attach(&mailbox, None);
+        a.write(frame(b"last", false));
+        a.flush();
+        a.terminate(true);
+        assert!(matches!(mailbox.take_all().pop_front(), Some(Command::PipeTerm(id)) if id == b.id()));
+        assert_eq!(read_body(&mut b).as_deref(), Some(&b"last"[..]));
+        assert!(matches!(b.read(), Read::Closed));
+    }
+
+    #[test]
+    fn close_without_linger_discards_unread_messages() {
+        let (mut a, mut b) = PipeEnd::pair(0, 0);
+        a.write(frame(b"dropped", false));
+        a.flush();
+        a.terminate(false);
+        assert!(matches!(b.read(), Read::Closed));
+    }
+
+    #[test]
+    fn half_written_message_is_dropped_when_writer_closes() {
+        let (mut a, mut b) = PipeEnd::pair(0, 0);
+        a.write(frame(b"first", true));
+        a.terminate(true);
+        assert!(matches!(b.read(), Read::Closed));
+    }
+
+    #[test]
+    fn writer_sees_reader_gone() {
+        let (mut a, b) = PipeEnd::pair(0, 0);
+        b.terminate(true);
+        assert!(a.is_peer_gone());
+        assert!(!a.check_write());
+    }
+
+    #[test]
+    fn routing_id_announced_by_one_end_is_seen_by_the_other() {
+        let mailbox = Arc::new(Mailbox::new().unwrap());
+        let (a, b) = PipeEnd::pair(0, 0);
+        a.attach(&mailbox, Some(Bytes::from_static(b"alice")));
+        assert_eq!(b.peer_routing_id().map(|id| &id[..]), Some(&b"alice"[..]));
+        assert!(a.peer_routing_id().is_none());
+    }
+
+    #[test]
+    fn messages_cross_threads_in_order() {
+        let (mut a, mut b) = PipeEnd::pair(0, 0);
+        let writer = std::thread::spawn(move || {
+            for i in 0u32..10_000 {
+                a.write(Msg::from_slice(&i.to_le_bytes()).unwrap());
+                a.flush();
+            }
+            a.terminate(true);
+        });
+        let mut expected = 0u32;
+        loop {
+            match b.read() {
+                Read::Msg(msg) => {
+                    assert_eq!(msg.data(), expected.to_le_bytes());
+                    expected += 1;
+                }
+                Read::Empty => std::thread::yield_now(),
+                Read::Closed => break,
+            }
+        }
+        writer.join().unwrap();
+        assert_eq!(expected, 10_000);
+    }
+}

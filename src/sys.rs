@@ -1,0 +1,90 @@
+//! The operating-system seam: safe wrappers over the few Linux calls the core makes directly
+//! (eventfd and poll). Everything above this module is safe Rust; each `unsafe` block here says
+//! why it holds. No ZeroMQ logic here.
+
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::time::Duration;
+
+/// A non-blocking, close-on-exec eventfd: the signal behind a mailbox and `ZMQ_FD`.
+pub fn eventfd() -> io::Result<OwnedFd> {
+    // SAFETY: eventfd has no pointer arguments; a non-negative result is a new fd we own.
+    let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: fd was just created and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Makes an eventfd readable (adds one to its counter).
+pub fn eventfd_signal(fd: &OwnedFd) -> io::Result<()> {
+    let one: u64 = 1;
+    loop {
+        // SAFETY: writes 8 bytes from a live u64 to an fd we own.
+        let written = unsafe { libc::write(fd.as_raw_fd(), (&one as *const u64).cast(), 8) };
+        if written == 8 {
+            return Ok(());
+        }
+        let error = io::Error::last_os_error();
+        if error.kind() != io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+}
+
+/// Resets an eventfd to not readable; fine if it was not.
+pub fn eventfd_clear(fd: &OwnedFd) {
+    let mut counter: u64 = 0;
+    // SAFETY: reads at most 8 bytes into a live u64 from an fd we own. EAGAIN (already clear)
+    // and EINTR leave the counter as it is, which callers tolerate.
+    let _ = unsafe { libc::read(fd.as_raw_fd(), (&mut counter as *mut u64).cast(), 8) };
+}
+
+/// One entry for [`poll`].
+pub type PollFd = libc::pollfd;
+
+pub(crate) const POLLIN: i16 = libc::POLLIN;
+pub(crate) const POLLOUT: i16 = libc::POLLOUT;
+pub(crate) const POLLERR: i16 = libc::POLLERR;
+pub(crate) const POLLPRI: i16 = libc::POLLPRI;
+
+pub fn poll_fd(fd: RawFd, events: i16) -> PollFd {
+    PollFd { fd, events, revents: 0 }
+}
+
+/// poll(2): `None` waits forever. Returns how many entries have events; EINTR is an error the
+/// caller reports (blocking ZeroMQ calls return EINTR to the application).
+pub fn poll(fds: &mut [PollFd], timeout: Option<Duration>) -> io::Result<usize> {
+    let timeout_ms = match timeout {
+        None => -1,
+        // Round up so a short wait never becomes a busy zero-timeout poll.
+        Some(timeout) => timeout.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as i32,
+    };
+    // SAFETY: fds is a live, exclusively borrowed slice of pollfd of the length passed.
+    let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) };
+    if ready < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(ready as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eventfd_is_readable_after_signal_and_not_after_clear() {
+        let fd = eventfd().unwrap();
+        let readable = |fd: &OwnedFd| {
+            let mut entry = [poll_fd(fd.as_raw_fd(), POLLIN)];
+            poll(&mut entry, Some(Duration::ZERO)).unwrap() == 1
+        };
+        assert!(!readable(&fd));
+        eventfd_signal(&fd).unwrap();
+        eventfd_signal(&fd).unwrap();
+        assert!(readable(&fd));
+        eventfd_clear(&fd);
+        assert!(!readable(&fd));
+    }
+}
