@@ -13,6 +13,7 @@ pub mod error;
 pub mod mailbox;
 pub mod msg;
 pub mod pipe;
+pub mod socket;
 pub mod sys;
 pub mod util;
 

@@ -1,0 +1,1 @@
+//! placeholder: socket options (being written)
