@@ -36,7 +36,7 @@ static int check_skipped = 0;
 static int check_total_failed = 0;
 static int check_total_passed = 0;
 
-static void check_report (const char *file, int line, const char *what)
+static inline void check_report (const char *file, int line, const char *what)
 {
     char buf[1024];
     int n = snprintf (buf, sizeof buf, "%s:%d: %s\n", file, line, what);
@@ -126,7 +126,7 @@ static void check_report (const char *file, int line, const char *what)
         }                                                                              \
     } while (0)
 
-static int check_is_baseline (void)
+static inline int check_is_baseline (void)
 {
     const char *b = getenv ("ZMQ_BASELINE");
     return b && *b && strcmp (b, "0") != 0;
@@ -142,7 +142,7 @@ static int check_is_baseline (void)
     } while (0)
 
 /* Marks the running case as skipped (the child tells the parent with exit status 77). */
-static void check_skip (const char *reason)
+static inline void check_skip (const char *reason)
 {
     check_skipped = 1;
     if (check_fd >= 0) {
@@ -151,7 +151,7 @@ static void check_skip (const char *reason)
     }
 }
 
-static void check_run (const char *name, void (*fn) (void))
+static inline void check_run (const char *name, void (*fn) (void))
 {
     int fds[2];
     if (pipe (fds) != 0) {
@@ -234,7 +234,7 @@ static void check_run (const char *name, void (*fn) (void))
 /* For cases compiled out (e.g. draft API not exported by the library under test). */
 #define SKIP_CASE(name, reason) printf ("SKIP %s: %s\n", #name, reason)
 
-static int check_finish (void)
+static inline int check_finish (void)
 {
     fflush (stdout);
     return check_total_failed ? 1 : 0;
