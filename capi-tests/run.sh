@@ -45,6 +45,9 @@ trap 'rm -rf "$WORK"' EXIT
 
 passed=0
 failed=0
+# grep -q on a pipeline's output, safe under pipefail (an early-exiting grep -q would make the
+# producer die of SIGPIPE and the whole pipeline count as failed).
+contains() { local text; text=$(cat); grep -q -- "$1" <<<"$text"; }
 pass() { echo "PASS $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL $1: $2"; failed=$((failed + 1)); }
 fail_line() { echo "FAIL $1"; failed=$((failed + 1)); }   # $1 already holds "name: reason"
@@ -68,7 +71,7 @@ fi
 
 LIB=$LIBDIR/libzmq.so.5
 DRAFT=()
-if [ -e "$LIB" ] && nm -D --defined-only "$LIB" 2>/dev/null | grep -qw zmq_msg_init_buffer; then
+if [ -e "$LIB" ] && nm -D --defined-only "$LIB" 2>/dev/null | contains ' zmq_msg_init_buffer$'; then
     DRAFT=(-DZMQ_BUILD_DRAFT_API)
     echo "# the library exports the draft API: tests compiled with -DZMQ_BUILD_DRAFT_API"
 fi
@@ -136,7 +139,7 @@ header_compile cxx-default-draft g++ "$HERE/header/consumer.cpp" -DZMQ_BUILD_DRA
 # zmq_utils.h: compiles; its deprecation message is the only diagnostic.
 if gcc -std=c99 -Wall -Wextra -I"$INCDIR" -c "$HERE/header/utils_consumer.c" -o "$WORK/u.o" \
     >"$WORK/u.log" 2>&1; then
-    if grep -E 'warning:|error:' "$WORK/u.log" | grep -vq 'deprecated'; then
+    if grep -E 'warning:|error:' "$WORK/u.log" | grep -v 'deprecated' | contains .; then
         fail "header/zmq_utils.h" "diagnostics other than the deprecation warning:"
         grep -E 'warning:|error:' "$WORK/u.log" | grep -v deprecated | head -n 5 | sed 's/^/    /'
     elif ! grep -q 'deprecated' "$WORK/u.log"; then
@@ -328,7 +331,7 @@ install_checks() {
             fail "install/$link" "not a symbolic link leading to libzmq.so.5.2.5"
         fi
     done
-    if [ -f "$LIBDIR/libzmq.a" ] && nm "$LIBDIR/libzmq.a" 2>/dev/null | grep -q ' T zmq_msg_init$'; then
+    if [ -f "$LIBDIR/libzmq.a" ] && nm "$LIBDIR/libzmq.a" 2>/dev/null | contains ' T zmq_msg_init$'; then
         pass "install/libzmq.a"
     else
         fail "install/libzmq.a" "missing, or does not define zmq_msg_init"
@@ -353,7 +356,7 @@ install_checks() {
         # shellcheck disable=SC2086 # flags are word lists
         if gcc $cflags "$HERE/header/link_check.c" -o "$WORK/pc_shared" $libs \
             -Wl,-rpath,"$LIBDIR" >"$WORK/pcs.log" 2>&1 && out=$("$WORK/pc_shared") &&
-            ldd "$WORK/pc_shared" | grep -q "$LIBDIR/libzmq.so.5"; then
+            ldd "$WORK/pc_shared" | contains "$LIBDIR/libzmq.so.5"; then
             pass "install/pkg-config ($out)"
         else
             fail "install/pkg-config" "gcc \$(pkg-config --cflags --libs libzmq) fails, or the program does not run with $LIBDIR/libzmq.so.5:"
@@ -363,7 +366,7 @@ install_checks() {
         # shellcheck disable=SC2086
         if gcc $cflags "$HERE/header/link_check.c" -o "$WORK/pc_static" \
             $(echo " $slibs " | sed 's/ -lzmq / -l:libzmq.a /') >"$WORK/pcst.log" 2>&1 &&
-            out=$("$WORK/pc_static") && ! ldd "$WORK/pc_static" | grep -q libzmq; then
+            out=$("$WORK/pc_static") && ! ldd "$WORK/pc_static" | contains libzmq; then
             pass "install/pkg-config-static ($out)"
         else
             fail "install/pkg-config-static" "static link with \$(pkg-config --static --libs libzmq) fails or does not run:"
@@ -391,12 +394,12 @@ CMAKE
         return
     fi
     if cmake --build "$proj/build" >"$WORK/cmake-build.log" 2>&1; then
-        if out=$("$proj/build/shared_consumer") && ldd "$proj/build/shared_consumer" | grep -q "$LIBDIR/libzmq.so.5"; then
+        if out=$("$proj/build/shared_consumer") && ldd "$proj/build/shared_consumer" | contains "$LIBDIR/libzmq.so.5"; then
             pass "install/cmake-libzmq ($out)"
         else
             fail "install/cmake-libzmq" "target libzmq: program does not run with $LIBDIR/libzmq.so.5"
         fi
-        if out=$("$proj/build/static_consumer") && ! ldd "$proj/build/static_consumer" | grep -q libzmq; then
+        if out=$("$proj/build/static_consumer") && ! ldd "$proj/build/static_consumer" | contains libzmq; then
             pass "install/cmake-libzmq-static ($out)"
         else
             fail "install/cmake-libzmq-static" "target libzmq-static: program does not run or is not static"
