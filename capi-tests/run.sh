@@ -54,7 +54,7 @@ fail_line() { echo "FAIL $1"; failed=$((failed + 1)); }   # $1 already holds "na
 na() { echo "N/A $1: $2"; }
 # The first compiler errors, indented, after a FAIL line.
 show_errors() {
-    { grep -E 'error|undefined reference' "$1" || cat "$1"; } | head -n "${2:-5}" | sed 's/^/    /'
+    { grep -E 'error:|warning:|undefined reference' "$1" | grep -v 'warnings being treated as errors' || cat "$1"; } | awk -v n="${2:-5}" 'NR <= n' | sed 's/^/    /'
 }
 
 echo "# libzmq C API tests: include $INCDIR, library $LIBDIR/libzmq.so.5, baseline=$ZMQ_BASELINE"
@@ -141,7 +141,7 @@ if gcc -std=c99 -Wall -Wextra -I"$INCDIR" -c "$HERE/header/utils_consumer.c" -o 
     >"$WORK/u.log" 2>&1; then
     if grep -E 'warning:|error:' "$WORK/u.log" | grep -v 'deprecated' | contains .; then
         fail "header/zmq_utils.h" "diagnostics other than the deprecation warning:"
-        grep -E 'warning:|error:' "$WORK/u.log" | grep -v deprecated | head -n 5 | sed 's/^/    /'
+        grep -E 'warning:|error:' "$WORK/u.log" | grep -v deprecated | awk 'NR <= 5' | sed 's/^/    /'
     elif ! grep -q 'deprecated' "$WORK/u.log"; then
         fail "header/zmq_utils.h" "no deprecation warning"
     else
@@ -214,7 +214,7 @@ macro_check() {
         pass "abi/macros-$label ($(wc -l <"$WORK/macros.txt") names)"
     else
         fail "abi/macros-$label" "values differ from libzmq 4.3.4 (< libzmq, > ours):"
-        echo "$diffs" | head -n 20 | sed 's/^/    /'
+        echo "$diffs" | awk 'NR <= 20' | sed 's/^/    /'
     fi
 }
 
@@ -265,7 +265,7 @@ prototype_check() {
             break
         fi
     done
-    [ "$ok" -eq 1 ] && pass "abi/prototypes-$label ($n functions)"
+    if [ "$ok" -eq 1 ]; then pass "abi/prototypes-$label ($n functions)"; fi
 }
 
 if [ -f "$REF_HEADER" ]; then
@@ -305,7 +305,7 @@ else
         pass "abi/symbols-only-zmq"
     else
         fail "abi/symbols-only-zmq" "$(echo "$foreign" | wc -l) exported symbols outside zmq_*:"
-        echo "$foreign" | head -n 10 | sed 's/^/    /'
+        echo "$foreign" | awk 'NR <= 10' | sed 's/^/    /'
     fi
     soname=$(readelf -d "$LIB" | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p')
     if [ "$soname" = libzmq.so.5 ]; then
@@ -355,7 +355,7 @@ install_checks() {
     else
         # shellcheck disable=SC2086 # flags are word lists
         if gcc $cflags "$HERE/header/link_check.c" -o "$WORK/pc_shared" $libs \
-            -Wl,-rpath,"$LIBDIR" >"$WORK/pcs.log" 2>&1 && out=$("$WORK/pc_shared") &&
+            -Wl,-rpath,"$LIBDIR" >"$WORK/pcs.log" 2>&1 && out=$("$WORK/pc_shared" 2>>"$WORK/pcs.log") &&
             ldd "$WORK/pc_shared" | contains "$LIBDIR/libzmq.so.5"; then
             pass "install/pkg-config ($out)"
         else
@@ -366,7 +366,7 @@ install_checks() {
         # shellcheck disable=SC2086
         if gcc $cflags "$HERE/header/link_check.c" -o "$WORK/pc_static" \
             $(echo " $slibs " | sed 's/ -lzmq / -l:libzmq.a /') >"$WORK/pcst.log" 2>&1 &&
-            out=$("$WORK/pc_static") && ! ldd "$WORK/pc_static" | contains libzmq; then
+            out=$("$WORK/pc_static" 2>>"$WORK/pcst.log") && ! ldd "$WORK/pc_static" | contains libzmq; then
             pass "install/pkg-config-static ($out)"
         else
             fail "install/pkg-config-static" "static link with \$(pkg-config --static --libs libzmq) fails or does not run:"
@@ -390,16 +390,16 @@ CMAKE
     if ! cmake -S "$proj" -B "$proj/build" -DCMAKE_PREFIX_PATH="$PREFIX" \
         -DZeroMQ_DIR="$LIBDIR/cmake/ZeroMQ" >"$WORK/cmake.log" 2>&1; then
         fail "install/cmake" "find_package (ZeroMQ) fails:"
-        grep -A3 -i 'error' "$WORK/cmake.log" | head -n 8 | sed 's/^/    /'
+        grep -A3 -i 'error' "$WORK/cmake.log" | awk 'NR <= 8' | sed 's/^/    /'
         return
     fi
     if cmake --build "$proj/build" >"$WORK/cmake-build.log" 2>&1; then
-        if out=$("$proj/build/shared_consumer") && ldd "$proj/build/shared_consumer" | contains "$LIBDIR/libzmq.so.5"; then
+        if out=$("$proj/build/shared_consumer" 2>&1) && ldd "$proj/build/shared_consumer" | contains "$LIBDIR/libzmq.so.5"; then
             pass "install/cmake-libzmq ($out)"
         else
             fail "install/cmake-libzmq" "target libzmq: program does not run with $LIBDIR/libzmq.so.5"
         fi
-        if out=$("$proj/build/static_consumer") && ! ldd "$proj/build/static_consumer" | contains libzmq; then
+        if out=$("$proj/build/static_consumer" 2>&1) && ! ldd "$proj/build/static_consumer" | contains libzmq; then
             pass "install/cmake-libzmq-static ($out)"
         else
             fail "install/cmake-libzmq-static" "target libzmq-static: program does not run or is not static"
