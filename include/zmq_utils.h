@@ -6,7 +6,6 @@
 #if defined(__GNUC__) || defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic warning "-Wcpp"
-#pragma GCC diagnostic ignored "-Werror"
 #pragma GCC diagnostic ignored "-Wall"
 #pragma message("Warning: zmq_utils.h is deprecated. All its functionality is provided by zmq.h.")
 #pragma GCC diagnostic pop

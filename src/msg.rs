@@ -213,9 +213,13 @@ impl Msg {
         Ok(self.clone())
     }
 
-    /// The file descriptor of the connection the message came from, or -1 (`ZMQ_SRCFD`).
-    pub fn source_fd(&self) -> i32 {
-        self.metadata.as_ref().map_or(-1, |metadata| metadata.fd)
+    /// The file descriptor of the connection the message came from (`ZMQ_SRCFD`); EINVAL when
+    /// there is none, as libzmq reports it.
+    pub fn source_fd(&self) -> Result<i32> {
+        match self.metadata.as_ref().map(|metadata| metadata.fd) {
+            Some(fd) if fd >= 0 => Ok(fd),
+            _ => Err(Errno::EINVAL),
+        }
     }
 
     pub fn metadata(&self) -> Option<&Metadata> {
@@ -245,13 +249,13 @@ impl Msg {
         self.group.as_deref().map_or(c"", CString::as_c_str)
     }
 
-    /// Sets the group; longer than [`GROUP_MAX_LENGTH`] bytes is EINVAL.
-    pub fn set_group(&mut self, group: &CStr) -> Result<()> {
-        if group.to_bytes().len() > GROUP_MAX_LENGTH {
-            return Err(Errno::EINVAL);
-        }
-        self.group = Some(Box::new(group.into()));
-        Ok(())
+    /// Sets the group, cut to [`GROUP_MAX_LENGTH`] bytes as libzmq does (only `zmq_join`
+    /// rejects longer names).
+    pub fn set_group(&mut self, group: &CStr) {
+        let bytes = group.to_bytes();
+        let kept = &bytes[..bytes.len().min(GROUP_MAX_LENGTH)];
+        let name = CString::new(kept).expect("a CStr's bytes hold no NUL");
+        self.group = Some(Box::new(name));
     }
 }
 
@@ -281,7 +285,7 @@ mod tests {
         assert_eq!(msg.size(), 0);
         assert!(!msg.is_closed());
         assert!(!msg.more());
-        assert_eq!(msg.source_fd(), -1);
+        assert_eq!(msg.source_fd(), Err(Errno::EINVAL));
     }
 
     #[test]
@@ -337,12 +341,19 @@ mod tests {
     }
 
     #[test]
-    fn group_longer_than_limit_is_rejected() {
+    fn group_longer_than_limit_is_cut_to_the_limit() {
         let mut msg = Msg::new();
-        let long = std::ffi::CString::new(vec![b'g'; GROUP_MAX_LENGTH + 1]).unwrap();
-        assert_eq!(msg.set_group(&long), Err(Errno::EINVAL));
         assert_eq!(msg.group(), c"");
-        msg.set_group(c"weather").unwrap();
+        let long = CString::new(vec![b'g'; GROUP_MAX_LENGTH + 1]).unwrap();
+        msg.set_group(&long);
+        assert_eq!(msg.group().to_bytes().len(), GROUP_MAX_LENGTH);
+    }
+
+    #[test]
+    fn shorter_group_replaces_longer_one() {
+        let mut msg = Msg::new();
+        msg.set_group(&CString::new(vec![b'g'; 40]).unwrap());
+        msg.set_group(c"weather");
         assert_eq!(msg.group(), c"weather");
     }
 
@@ -352,7 +363,7 @@ mod tests {
         let mut msg = Msg::new();
         msg.set_metadata(Arc::new(metadata));
         assert_eq!(msg.metadata().unwrap().get("socket-type"), Some(c"DEALER"));
-        assert_eq!(msg.source_fd(), 5);
+        assert_eq!(msg.source_fd(), Ok(5));
     }
 
     #[test]

@@ -202,7 +202,7 @@ pub extern "C" fn zmq_msg_get(msg: *const zmq_msg_t, property: c_int) -> c_int {
         let msg = msg_ref(msg)?;
         match property {
             ZMQ_MORE => Ok(msg.more() as c_int),
-            ZMQ_SRCFD => Ok(msg.source_fd()),
+            ZMQ_SRCFD => msg.source_fd(),
             ZMQ_SHARED => Ok(msg.is_shared() as c_int),
             _ => Err(Errno::EINVAL),
         }
@@ -252,7 +252,8 @@ pub extern "C" fn zmq_msg_set_group(msg: *mut zmq_msg_t, group: *const c_char) -
             return Err(Errno::EINVAL);
         }
         // SAFETY: a non-NULL group is a NUL-terminated C string by the API's contract.
-        msg.set_group(unsafe { CStr::from_ptr(group) }).map(|()| 0)
+        msg.set_group(unsafe { CStr::from_ptr(group) });
+        Ok(0)
     })
 }
 
