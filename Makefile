@@ -26,7 +26,10 @@ install: build
 	install -m 0755 $(TARGET)/libzmq.so "$(DESTDIR)$(LIBDIR)/libzmq.so.$(SOVERSION)"
 	ln -sf libzmq.so.$(SOVERSION) "$(DESTDIR)$(LIBDIR)/libzmq.so.5"
 	ln -sf libzmq.so.5 "$(DESTDIR)$(LIBDIR)/libzmq.so"
-	install -m 0644 $(TARGET)/libzmq.a "$(DESTDIR)$(LIBDIR)/libzmq.a"
+	# Rust leaves LLVM bitcode sections in the archive; C toolchains (nm, ld's LTO plugin) choke
+	# on bitcode from a newer LLVM, and linking needs only the machine code.
+	objcopy --remove-section=.llvmbc --remove-section=.llvmcmd $(TARGET)/libzmq.a "$(DESTDIR)$(LIBDIR)/libzmq.a"
+	chmod 0644 "$(DESTDIR)$(LIBDIR)/libzmq.a"
 	install -m 0644 include/zmq.h include/zmq_utils.h "$(DESTDIR)$(INCDIR)/"
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCDIR@|$(INCDIR)|g' \
 	    cmake/libzmq.pc.in > "$(DESTDIR)$(LIBDIR)/pkgconfig/libzmq.pc"
