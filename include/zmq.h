@@ -1003,6 +1003,82 @@ ZMQ_EXPORT int zmq_proxy_steerable(void *frontend, void *backend, void *capture,
  */
 ZMQ_EXPORT int zmq_device(int device_type, void *frontend, void *backend);
 
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_join(void *s, const char *group);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_leave(void *s, const char *group);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT uint32_t zmq_connect_peer(void *s, const char *endpoint);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_socket_get_peer_state(void *s, const void *routing_id, size_t routing_id_size);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_socket_monitor_versioned(void *s, const char *endpoint, uint64_t events, int event_version, int socket_type);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_socket_monitor_pipes_stats(void *s);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_ppoll(zmq_pollitem_t *items, int count, long timeout, const sigset_t *sigmask);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT void *zmq_poller_new(void);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_destroy(void **poller_p);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_size(void *p);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_add(void *p, void *s, void *user_data, short events);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_modify(void *p, void *s, short events);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_remove(void *p, void *s);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_wait(void *p, zmq_poller_event_t *event, long timeout);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_wait_all(void *p, zmq_poller_event_t *events, int n_events, long timeout);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_fd(void *p, int *fd);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_add_fd(void *p, int fd, void *user_data, short events);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_modify_fd(void *p, int fd, short events);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_remove_fd(void *p, int fd);
+#endif
+
 /*
  Reports the libzmq API version this library implements (4.3.5). NULL pointers are skipped.
  */
