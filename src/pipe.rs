@@ -95,6 +95,15 @@ pub enum Read {
     Closed,
 }
 
+/// What `check_read` found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Readiness {
+    Ready,
+    /// Nothing now; the reader is marked asleep.
+    Empty,
+    Closed,
+}
+
 /// One side of a pipe: writes into one channel, reads from the other.
 pub struct PipeEnd {
     id: PipeId,
@@ -104,8 +113,6 @@ pub struct PipeEnd {
     msgs_written: u64,
     frames_read: u64,
     msgs_read: u64,
-    /// In the middle of reading a multipart message.
-    reading_more: bool,
     /// In the middle of writing a multipart message.
     writing_more: bool,
 }
@@ -129,7 +136,6 @@ impl PipeEnd {
             msgs_written: 0,
             frames_read: 0,
             msgs_read: 0,
-            reading_more: false,
             writing_more: false,
         };
         (end(&a_to_b, &b_to_a), end(&b_to_a, &a_to_b))
@@ -209,32 +215,20 @@ impl PipeEnd {
         }
     }
 
-    /// Whether a whole message (or the rest of one) can be read now, without marking the reader
-    /// asleep.
-    pub fn check_read(&self) -> bool {
-        let flushed = self.inbound.flushed.load(Ordering::Acquire) & !ASLEEP;
-        self.frames_read < flushed && !self.inbound.discard.load(Ordering::Acquire)
-    }
-
-    /// Reads the next frame.
-    pub fn read(&mut self) -> Read {
+    /// Whether a frame can be read now. When none can, the reader is marked asleep in the same
+    /// atomic step (so the next flush sends `ActivateRead`), or the pipe is found closed.
+    pub fn check_read(&mut self) -> Readiness {
         loop {
             if self.inbound.discard.load(Ordering::Acquire) {
-                return Read::Closed;
+                return Readiness::Closed;
             }
             let done = self.inbound.writer_done.load(Ordering::Acquire);
             let state = self.inbound.flushed.load(Ordering::Acquire);
             if self.frames_read < state & !ASLEEP {
-                let msg = self.inbound.frames.pop().expect("flushed frames are queued");
-                self.frames_read += 1;
-                self.reading_more = msg.more();
-                if !self.reading_more {
-                    self.message_read();
-                }
-                return Read::Msg(msg);
+                return Readiness::Ready;
             }
             if done {
-                return Read::Closed;
+                return Readiness::Closed;
             }
             if state & ASLEEP != 0
                 || self
@@ -243,9 +237,25 @@ impl PipeEnd {
                     .compare_exchange(state, state | ASLEEP, Ordering::AcqRel, Ordering::Acquire)
                     .is_ok()
             {
-                return Read::Empty;
+                return Readiness::Empty;
             }
             // The writer flushed meanwhile: look again.
+        }
+    }
+
+    /// Reads the next frame.
+    pub fn read(&mut self) -> Read {
+        match self.check_read() {
+            Readiness::Ready => {
+                let msg = self.inbound.frames.pop().expect("flushed frames are queued");
+                self.frames_read += 1;
+                if !msg.more() {
+                    self.message_read();
+                }
+                Read::Msg(msg)
+            }
+            Readiness::Empty => Read::Empty,
+            Readiness::Closed => Read::Closed,
         }
     }
 

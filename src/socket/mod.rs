@@ -1,3 +1,12 @@
-//! Sockets: the generic socket (base), its options, and one file per socket type.
+//! Sockets: the generic socket (base), its options, the pattern contract, the shared routing
+//! pieces (fair queue, load balancer) and one file per socket type.
 
+pub mod dealer;
+pub mod fq;
+pub mod lb;
 pub mod options;
+pub mod pair;
+pub mod pattern;
+pub mod pipes;
+pub mod pull;
+pub mod push;

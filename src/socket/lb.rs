@@ -1,0 +1,101 @@
+//! Load balancing: sends each whole message to the next pipe that has room, round robin. A
+//! multipart message stays on the pipe its first frame went to. Pipes at their high-water mark
+//! (or whose peer left) sleep until `ActivateWrite`. Used by PUSH, DEALER, REQ...
+
+use crate::error::Errno;
+use crate::msg::Msg;
+use crate::pipe::PipeId;
+use crate::socket::pattern::SendError;
+use crate::socket::pipes::Pipes;
+
+#[derive(Default)]
+pub struct LoadBalancer {
+    pipes: Vec<PipeId>,
+    active: usize,
+    current: usize,
+    /// Where the rest of the current multipart message goes; `None` between messages.
+    sending_to: Option<PipeId>,
+    /// The pipe of the current multipart message died: drop the rest of the message.
+    dropping: bool,
+}
+
+impl LoadBalancer {
+    pub fn attach(&mut self, pipe: PipeId) {
+        self.pipes.push(pipe);
+        self.activated(pipe);
+    }
+
+    pub fn terminated(&mut self, pipe: PipeId) {
+        let Some(index) = self.pipes.iter().position(|&p| p == pipe) else { return };
+        if self.sending_to == Some(pipe) {
+            self.sending_to = None;
+            self.dropping = true;
+        }
+        if index < self.active {
+            self.active -= 1;
+            self.pipes.swap(index, self.active);
+        }
+        let index = self.pipes.iter().position(|&p| p == pipe).expect("present");
+        self.pipes.swap_remove(index);
+        if self.current >= self.active {
+            self.current = 0;
+        }
+    }
+
+    pub fn activated(&mut self, pipe: PipeId) {
+        let Some(index) = self.pipes.iter().position(|&p| p == pipe) else { return };
+        if index >= self.active {
+            self.pipes.swap(index, self.active);
+            self.active += 1;
+        }
+    }
+
+    /// Sends one frame; EAGAIN (message returned) when no pipe has room.
+    pub fn send(&mut self, msg: Msg, pipes: &mut Pipes) -> Result<(), SendError> {
+        self.send_to(msg, pipes).map(|_| ())
+    }
+
+    /// Like `send`, also telling which pipe took the frame (`None`: dropped).
+    pub fn send_to(&mut self, msg: Msg, pipes: &mut Pipes) -> Result<Option<PipeId>, SendError> {
+        let more = msg.more();
+        if self.dropping {
+            self.dropping = more;
+            return Ok(None);
+        }
+        let pipe = match self.sending_to.or_else(|| self.next_writable(pipes)) {
+            Some(pipe) => pipe,
+            None => return Err((Errno::EAGAIN, msg)),
+        };
+        pipes.write(pipe, msg);
+        if more {
+            self.sending_to = Some(pipe);
+        } else {
+            self.sending_to = None;
+            if self.active > 0 {
+                self.current = (self.current + 1) % self.active;
+            }
+        }
+        Ok(Some(pipe))
+    }
+
+    /// Whether some pipe can take a message now.
+    pub fn has_out(&mut self, pipes: &mut Pipes) -> bool {
+        self.sending_to.is_some() || self.next_writable(pipes).is_some()
+    }
+
+    /// The next pipe with room, putting full ones to sleep on the way.
+    fn next_writable(&mut self, pipes: &mut Pipes) -> Option<PipeId> {
+        while self.active > 0 {
+            let pipe = self.pipes[self.current];
+            if pipes.check_write(pipe) {
+                return Some(pipe);
+            }
+            self.active -= 1;
+            self.pipes.swap(self.current, self.active);
+            if self.current == self.active {
+                self.current = 0;
+            }
+        }
+        None
+    }
+}

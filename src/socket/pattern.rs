@@ -1,0 +1,61 @@
+//! The contract between the socket base and a socket type. The base owns the pipes, options,
+//! blocking and commands; a type decides which pipe a message goes to or comes from, and what a
+//! message means (envelopes, state machines). Types are called on the socket's own thread only.
+
+use std::ffi::c_int;
+
+use crate::error::{Errno, Result};
+use crate::msg::Msg;
+use crate::pipe::PipeId;
+use crate::socket::pipes::Pipes;
+
+/// A send that could not be done: the error, and the message back to the caller, who still owns
+/// it (a blocking send retries with it; the C API leaves it in the caller's zmq_msg_t).
+pub type SendError = (Errno, Msg);
+
+pub trait Pattern: Send {
+    /// A new pipe joined the socket.
+    fn attach(&mut self, pipe: PipeId, pipes: &mut Pipes);
+    /// A pipe is gone (closed by the peer, drained, or removed by the socket).
+    fn terminated(&mut self, pipe: PipeId);
+    /// A pipe that had nothing to read has data again.
+    fn read_activated(&mut self, pipe: PipeId);
+    /// A pipe that was full has room again.
+    fn write_activated(&mut self, pipe: PipeId);
+
+    fn send(&mut self, msg: Msg, pipes: &mut Pipes) -> std::result::Result<(), SendError>;
+    fn recv(&mut self, pipes: &mut Pipes) -> Result<Msg>;
+    fn has_in(&mut self, pipes: &mut Pipes) -> bool;
+    fn has_out(&mut self, pipes: &mut Pipes) -> bool;
+
+    /// A type-specific option: `Ok(false)` when the type does not know it.
+    fn set_option(&mut self, _option: c_int, _value: &[u8]) -> Result<bool> {
+        Ok(false)
+    }
+    /// A type-specific option into `out`: `Ok(None)` when the type does not know it.
+    fn get_option(&self, _option: c_int, _out: &mut [u8]) -> Result<Option<usize>> {
+        Ok(None)
+    }
+}
+
+/// For types that cannot send (PULL, SUB): ENOTSUP, message returned.
+pub fn cannot_send(msg: Msg) -> std::result::Result<(), SendError> {
+    Err((Errno::ENOTSUP, msg))
+}
+
+/// For types that cannot receive (PUSH, PUB).
+pub fn cannot_recv() -> Result<Msg> {
+    Err(Errno::ENOTSUP)
+}
+
+/// Reads an int option value (exactly an int's bytes), as libzmq requires.
+pub fn int_value(value: &[u8]) -> Result<c_int> {
+    Ok(c_int::from_ne_bytes(value.try_into().map_err(|_| Errno::EINVAL)?))
+}
+
+/// Writes an int option value into the caller's buffer; EINVAL when it is too small.
+pub fn put_int(out: &mut [u8], value: c_int) -> Result<Option<usize>> {
+    let size = std::mem::size_of::<c_int>();
+    out.get_mut(..size).ok_or(Errno::EINVAL)?.copy_from_slice(&value.to_ne_bytes());
+    Ok(Some(size))
+}
