@@ -1080,6 +1080,140 @@ ZMQ_EXPORT int zmq_poller_remove_fd(void *p, int fd);
 #endif
 
 /*
+ A new, empty timer set. Always succeeds.
+ */
+ZMQ_EXPORT void *zmq_timers_new(void);
+
+/*
+ Destroys the set `*timers_p` and sets `*timers_p` to NULL. EFAULT when `timers_p` is NULL or
+ `*timers_p` is not a live set.
+ */
+ZMQ_EXPORT int zmq_timers_destroy(void **timers_p);
+
+/*
+ Adds a timer calling `handler(id, arg)` every `interval` milliseconds; returns its id (> 0).
+ EFAULT for an invalid set or a NULL handler.
+ */
+ZMQ_EXPORT int zmq_timers_add(void *timers, size_t interval, zmq_timer_fn handler, void *arg);
+
+/*
+ Cancels timer `timer_id`. EINVAL when it does not exist or is already cancelled.
+ */
+ZMQ_EXPORT int zmq_timers_cancel(void *timers, int timer_id);
+
+/*
+ Sets timer `timer_id` to fire every `interval` milliseconds, the next time `interval` from now.
+ EINVAL for an unknown id.
+ */
+ZMQ_EXPORT int zmq_timers_set_interval(void *timers, int timer_id, size_t interval);
+
+/*
+ Restarts timer `timer_id` so it next fires a full interval from now. EINVAL for an unknown id.
+ */
+ZMQ_EXPORT int zmq_timers_reset(void *timers, int timer_id);
+
+/*
+ Milliseconds until the next timer is due (0 if one is overdue), or -1 when there are no
+ timers; like libzmq, that -1 leaves errno alone.
+ */
+ZMQ_EXPORT long zmq_timers_timeout(void *timers);
+
+/*
+ Runs the handlers of all due timers, each once, and reschedules them an interval later.
+ */
+ZMQ_EXPORT int zmq_timers_execute(void *timers);
+
+/*
+ Encodes `size` bytes at `data` as Z85 into `dest`, which must hold `size * 5 / 4 + 1` bytes
+ (the text and its NUL). Returns `dest`, or NULL with EINVAL when `size` is not a multiple of 4.
+ */
+ZMQ_EXPORT char *zmq_z85_encode(char *dest, const uint8_t *data, size_t size);
+
+/*
+ Decodes the NUL-terminated Z85 `string` into `dest`, which must hold `strlen(string) * 4 / 5`
+ bytes. Returns `dest`, or NULL with EINVAL when the length is not a multiple of 5 or the text
+ is not valid Z85.
+ */
+ZMQ_EXPORT uint8_t *zmq_z85_decode(uint8_t *dest, const char *string);
+
+/*
+ Writes a new key pair as two 40-character Z85 strings (41 bytes each with the NUL).
+ ENOTSUP while this build does not offer CURVE.
+ */
+ZMQ_EXPORT int zmq_curve_keypair(char *z85_public_key, char *z85_secret_key);
+
+/*
+ Writes the Z85 public key belonging to the Z85 secret key `z85_secret_key`. EINVAL (output
+ untouched) unless the secret is exactly 40 valid Z85 characters; ENOTSUP while this build does
+ not offer CURVE.
+ */
+ZMQ_EXPORT int zmq_curve_public(char *z85_public_key, const char *z85_secret_key);
+
+/*
+ A new thread-safe integer counter, starting at 0.
+ */
+ZMQ_EXPORT void *zmq_atomic_counter_new(void);
+
+/*
+ Sets the counter to `value`. A NULL handle is ignored (errno EFAULT).
+ */
+ZMQ_EXPORT void zmq_atomic_counter_set(void *counter, int value);
+
+/*
+ Adds one and returns the value before the increment; -1 with EFAULT for a NULL handle.
+ */
+ZMQ_EXPORT int zmq_atomic_counter_inc(void *counter);
+
+/*
+ Subtracts one and returns 1 if the counter is still non-zero, 0 if it reached zero; -1 with
+ EFAULT for a NULL handle.
+ */
+ZMQ_EXPORT int zmq_atomic_counter_dec(void *counter);
+
+/*
+ The counter's current value; -1 with EFAULT for a NULL handle.
+ */
+ZMQ_EXPORT int zmq_atomic_counter_value(void *counter);
+
+/*
+ Frees the counter `*counter_p` and sets `*counter_p` to NULL. NULL pointers are ignored.
+ */
+ZMQ_EXPORT void zmq_atomic_counter_destroy(void **counter_p);
+
+/*
+ Starts a stopwatch on the monotonic clock; free it with `zmq_stopwatch_stop`.
+ */
+ZMQ_EXPORT void *zmq_stopwatch_start(void);
+
+/*
+ Microseconds since the stopwatch started; it keeps running. 0 with EFAULT for NULL.
+ */
+ZMQ_EXPORT unsigned long zmq_stopwatch_intermediate(void *watch);
+
+/*
+ Microseconds since the stopwatch started; the stopwatch is freed. 0 with EFAULT for NULL.
+ */
+ZMQ_EXPORT unsigned long zmq_stopwatch_stop(void *watch);
+
+/*
+ Sleeps for `seconds` seconds; zero or negative returns at once.
+ */
+ZMQ_EXPORT void zmq_sleep(int seconds);
+
+/*
+ Runs `func(arg)` in a new thread (named "ZMQapp", signals blocked, like libzmq's) and returns
+ a handle for `zmq_threadclose`. NULL with EFAULT when `func` is NULL, or with the system's
+ error (EAGAIN) when no thread can be started.
+ */
+ZMQ_EXPORT void *zmq_threadstart(zmq_thread_fn func, void *arg);
+
+/*
+ Waits for a thread from `zmq_threadstart` to finish and frees its handle. NULL is ignored
+ (errno EFAULT).
+ */
+ZMQ_EXPORT void zmq_threadclose(void *thread);
+
+/*
  Reports the libzmq API version this library implements (4.3.5). NULL pointers are skipped.
  */
 ZMQ_EXPORT void zmq_version(int *major, int *minor, int *patch);
