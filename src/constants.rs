@@ -280,7 +280,6 @@ pub mod draft {
     /// Draft context options.
     pub const ZMQ_ZERO_COPY_RECV: c_int = 10;
 
-
     /// Bits of ZMQ_ROUTER_NOTIFY.
     pub const ZMQ_NOTIFY_CONNECT: c_int = 1;
     pub const ZMQ_NOTIFY_DISCONNECT: c_int = 2;

@@ -54,10 +54,7 @@ pub fn generate_keypair() -> Result<KeyPair> {
     let secret = StaticSecret::from(seed);
     wipe(&mut seed);
     let public = PublicKey::from(&secret);
-    Ok(KeyPair {
-        public: key_to_z85(public.as_bytes()),
-        secret: key_to_z85(secret.as_bytes()),
-    })
+    Ok(KeyPair { public: key_to_z85(public.as_bytes()), secret: key_to_z85(secret.as_bytes()) })
 }
 
 /// The Z85 public key that belongs to the Z85 secret key `z85_secret`. EINVAL unless
@@ -94,10 +91,7 @@ mod tests {
 
     #[test]
     fn public_from_secret_refuses_long_key() {
-        assert_eq!(
-            public_from_secret(b"0123456789012345678901234567890123456789."),
-            Err(Errno::EINVAL)
-        );
+        assert_eq!(public_from_secret(b"0123456789012345678901234567890123456789."), Err(Errno::EINVAL));
     }
 
     #[test]
@@ -122,10 +116,7 @@ mod tests {
 
     #[test]
     fn generated_pairs_differ() {
-        assert_ne!(
-            generate_keypair().unwrap().secret,
-            generate_keypair().unwrap().secret
-        );
+        assert_ne!(generate_keypair().unwrap().secret, generate_keypair().unwrap().secret);
     }
 
     #[test]

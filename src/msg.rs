@@ -27,7 +27,10 @@ pub const GROUP_MAX_LENGTH: usize = 255;
 enum Body {
     /// Closed, or zeroed memory: every accessor refuses it with EFAULT.
     Closed = 0,
-    Inline { len: u8, data: [u8; INLINE_CAPACITY] } = 0xA1,
+    Inline {
+        len: u8,
+        data: [u8; INLINE_CAPACITY],
+    } = 0xA1,
     Shared(Bytes) = 0xA2,
 }
 

@@ -9,9 +9,9 @@
 
 use std::ffi::{c_char, c_int, c_long, c_short, c_void};
 
+use super::call;
 use super::ctx::ctx_from_handle;
 use super::msg::{msg_mut, zmq_msg_t};
-use super::call;
 use crate::error::{Errno, Result};
 
 /// The C `struct iovec` (renamed to `struct iovec` in zmq.h by cbindgen.toml).
@@ -68,7 +68,12 @@ pub extern "C" fn zmq_setsockopt(s: *mut c_void, option: c_int, value: *const c_
 }
 
 #[no_mangle]
-pub extern "C" fn zmq_getsockopt(s: *mut c_void, option: c_int, value: *mut c_void, len: *mut usize) -> c_int {
+pub extern "C" fn zmq_getsockopt(
+    s: *mut c_void,
+    option: c_int,
+    value: *mut c_void,
+    len: *mut usize,
+) -> c_int {
     call(|| socket(s).map(|()| 0))
 }
 
@@ -216,7 +221,11 @@ pub extern "C" fn zmq_connect_peer(s: *mut c_void, endpoint: *const c_char) -> u
 
 #[cfg(zmq_draft)]
 #[no_mangle]
-pub extern "C" fn zmq_socket_get_peer_state(s: *mut c_void, routing_id: *const c_void, routing_id_size: usize) -> c_int {
+pub extern "C" fn zmq_socket_get_peer_state(
+    s: *mut c_void,
+    routing_id: *const c_void,
+    routing_id_size: usize,
+) -> c_int {
     call(|| socket(s).map(|()| 0))
 }
 
@@ -240,7 +249,12 @@ pub extern "C" fn zmq_socket_monitor_pipes_stats(s: *mut c_void) -> c_int {
 
 #[cfg(zmq_draft)]
 #[no_mangle]
-pub extern "C" fn zmq_ppoll(items: *mut zmq_pollitem_t, count: c_int, timeout: c_long, sigmask: *const libc::sigset_t) -> c_int {
+pub extern "C" fn zmq_ppoll(
+    items: *mut zmq_pollitem_t,
+    count: c_int,
+    timeout: c_long,
+    sigmask: *const libc::sigset_t,
+) -> c_int {
     call(not_yet)
 }
 
@@ -268,7 +282,12 @@ pub extern "C" fn zmq_poller_size(p: *mut c_void) -> c_int {
 
 #[cfg(zmq_draft)]
 #[no_mangle]
-pub extern "C" fn zmq_poller_add(p: *mut c_void, s: *mut c_void, user_data: *mut c_void, events: c_short) -> c_int {
+pub extern "C" fn zmq_poller_add(
+    p: *mut c_void,
+    s: *mut c_void,
+    user_data: *mut c_void,
+    events: c_short,
+) -> c_int {
     call(|| poller(p).map(|()| 0))
 }
 
@@ -292,7 +311,12 @@ pub extern "C" fn zmq_poller_wait(p: *mut c_void, event: *mut zmq_poller_event_t
 
 #[cfg(zmq_draft)]
 #[no_mangle]
-pub extern "C" fn zmq_poller_wait_all(p: *mut c_void, events: *mut zmq_poller_event_t, n_events: c_int, timeout: c_long) -> c_int {
+pub extern "C" fn zmq_poller_wait_all(
+    p: *mut c_void,
+    events: *mut zmq_poller_event_t,
+    n_events: c_int,
+    timeout: c_long,
+) -> c_int {
     call(|| poller(p).map(|()| 0))
 }
 
@@ -304,7 +328,12 @@ pub extern "C" fn zmq_poller_fd(p: *mut c_void, fd: *mut c_int) -> c_int {
 
 #[cfg(zmq_draft)]
 #[no_mangle]
-pub extern "C" fn zmq_poller_add_fd(p: *mut c_void, fd: c_int, user_data: *mut c_void, events: c_short) -> c_int {
+pub extern "C" fn zmq_poller_add_fd(
+    p: *mut c_void,
+    fd: c_int,
+    user_data: *mut c_void,
+    events: c_short,
+) -> c_int {
     call(|| poller(p).map(|()| 0))
 }
 

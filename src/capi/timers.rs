@@ -66,10 +66,7 @@ fn interval_ms(interval: usize) -> u64 {
 #[no_mangle]
 pub extern "C" fn zmq_timers_new() -> *mut c_void {
     call(|| {
-        let handle = TimersHandle {
-            tag: AtomicU32::new(LIVE_TAG),
-            timers: Mutex::new(Timers::new()),
-        };
+        let handle = TimersHandle { tag: AtomicU32::new(LIVE_TAG), timers: Mutex::new(Timers::new()) };
         Ok(Box::into_raw(Box::new(handle)).cast())
     })
 }
@@ -107,10 +104,7 @@ pub extern "C" fn zmq_timers_add(
         // SAFETY: the handle is NULL or as handle_at requires, by the API's contract.
         let handle = unsafe { handle_at(timers) }?;
         let func = handler.ok_or(Errno::EFAULT)?;
-        Ok(handle
-            .timers
-            .lock()
-            .add(interval_ms(interval), Handler { func, arg }, monotonic_ms()))
+        Ok(handle.timers.lock().add(interval_ms(interval), Handler { func, arg }, monotonic_ms()))
     })
 }
 
@@ -119,10 +113,7 @@ pub extern "C" fn zmq_timers_add(
 pub extern "C" fn zmq_timers_cancel(timers: *mut c_void, timer_id: c_int) -> c_int {
     call(|| {
         // SAFETY: the handle is NULL or as handle_at requires, by the API's contract.
-        unsafe { handle_at(timers) }?
-            .timers
-            .lock()
-            .cancel(timer_id)?;
+        unsafe { handle_at(timers) }?.timers.lock().cancel(timer_id)?;
         Ok(0)
     })
 }
@@ -130,18 +121,11 @@ pub extern "C" fn zmq_timers_cancel(timers: *mut c_void, timer_id: c_int) -> c_i
 /// Sets timer `timer_id` to fire every `interval` milliseconds, the next time `interval` from now.
 /// EINVAL for an unknown id.
 #[no_mangle]
-pub extern "C" fn zmq_timers_set_interval(
-    timers: *mut c_void,
-    timer_id: c_int,
-    interval: usize,
-) -> c_int {
+pub extern "C" fn zmq_timers_set_interval(timers: *mut c_void, timer_id: c_int, interval: usize) -> c_int {
     call(|| {
         // SAFETY: the handle is NULL or as handle_at requires, by the API's contract.
         let handle = unsafe { handle_at(timers) }?;
-        handle
-            .timers
-            .lock()
-            .set_interval(timer_id, interval_ms(interval), monotonic_ms())?;
+        handle.timers.lock().set_interval(timer_id, interval_ms(interval), monotonic_ms())?;
         Ok(0)
     })
 }
@@ -151,10 +135,7 @@ pub extern "C" fn zmq_timers_set_interval(
 pub extern "C" fn zmq_timers_reset(timers: *mut c_void, timer_id: c_int) -> c_int {
     call(|| {
         // SAFETY: the handle is NULL or as handle_at requires, by the API's contract.
-        unsafe { handle_at(timers) }?
-            .timers
-            .lock()
-            .reset(timer_id, monotonic_ms())?;
+        unsafe { handle_at(timers) }?.timers.lock().reset(timer_id, monotonic_ms())?;
         Ok(0)
     })
 }
@@ -165,10 +146,7 @@ pub extern "C" fn zmq_timers_reset(timers: *mut c_void, timer_id: c_int) -> c_in
 pub extern "C" fn zmq_timers_timeout(timers: *mut c_void) -> c_long {
     call(|| {
         // SAFETY: the handle is NULL or as handle_at requires, by the API's contract.
-        let next = unsafe { handle_at(timers) }?
-            .timers
-            .lock()
-            .timeout(monotonic_ms());
+        let next = unsafe { handle_at(timers) }?.timers.lock().timeout(monotonic_ms());
         Ok(next.map_or(-1, |ms| c_long::try_from(ms).unwrap_or(c_long::MAX)))
     })
 }

@@ -94,10 +94,7 @@ fn require_curve() -> Result<()> {
 /// Writes a new key pair as two 40-character Z85 strings (41 bytes each with the NUL).
 /// ENOTSUP while this build does not offer CURVE.
 #[no_mangle]
-pub extern "C" fn zmq_curve_keypair(
-    z85_public_key: *mut c_char,
-    z85_secret_key: *mut c_char,
-) -> c_int {
+pub extern "C" fn zmq_curve_keypair(z85_public_key: *mut c_char, z85_secret_key: *mut c_char) -> c_int {
     call(|| {
         require_curve()?;
         if z85_public_key.is_null() || z85_secret_key.is_null() {
@@ -117,10 +114,7 @@ pub extern "C" fn zmq_curve_keypair(
 /// untouched) unless the secret is exactly 40 valid Z85 characters; ENOTSUP while this build does
 /// not offer CURVE.
 #[no_mangle]
-pub extern "C" fn zmq_curve_public(
-    z85_public_key: *mut c_char,
-    z85_secret_key: *const c_char,
-) -> c_int {
+pub extern "C" fn zmq_curve_public(z85_public_key: *mut c_char, z85_secret_key: *const c_char) -> c_int {
     call(|| {
         require_curve()?;
         if z85_public_key.is_null() || z85_secret_key.is_null() {

@@ -12,9 +12,7 @@ pub struct Stopwatch {
 impl Stopwatch {
     /// Starts timing now.
     pub fn start() -> Self {
-        Stopwatch {
-            started: Instant::now(),
-        }
+        Stopwatch { started: Instant::now() }
     }
 
     /// Microseconds since [`Stopwatch::start`], saturating rather than wrapping after ~584k years.

@@ -43,10 +43,7 @@ impl<H> Default for Timers<H> {
 impl<H> Timers<H> {
     /// An empty set; the first timer added gets id 1, as in libzmq.
     pub fn new() -> Self {
-        Timers {
-            timers: HashMap::new(),
-            next_id: 1,
-        }
+        Timers { timers: HashMap::new(), next_id: 1 }
     }
 
     /// Registers `handler` to fire every `interval_ms`, first at `now + interval_ms`. Returns the
@@ -58,11 +55,7 @@ impl<H> Timers<H> {
             id = Self::following(id);
         }
         self.next_id = Self::following(id);
-        let timer = Timer {
-            interval: interval_ms,
-            deadline: now.saturating_add(interval_ms),
-            handler,
-        };
+        let timer = Timer { interval: interval_ms, deadline: now.saturating_add(interval_ms), handler };
         self.timers.insert(id, timer);
         id
     }
@@ -98,10 +91,7 @@ impl<H> Timers<H> {
 
     /// Milliseconds until the earliest deadline (0 when one has passed), or `None` without timers.
     pub fn timeout(&self, now: u64) -> Option<u64> {
-        self.timers
-            .values()
-            .map(|timer| timer.deadline.saturating_sub(now))
-            .min()
+        self.timers.values().map(|timer| timer.deadline.saturating_sub(now)).min()
     }
 
     /// Whether timer `id` exists (was added and not cancelled).
@@ -304,10 +294,7 @@ mod tests {
         let set = Arc::clone(&timers);
         execute(&timers, 10, |id, ()| set.lock().cancel(id).unwrap());
         assert_eq!(timers.lock().timeout(10), None);
-        assert!(
-            ran(&timers, 100).is_empty(),
-            "timer {id} must stay cancelled"
-        );
+        assert!(ran(&timers, 100).is_empty(), "timer {id} must stay cancelled");
     }
 
     #[test]

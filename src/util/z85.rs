@@ -147,9 +147,7 @@ mod tests {
 
     #[test]
     fn decode_refuses_characters_outside_the_alphabet() {
-        for bad in [
-            b' ', b'"', b',', b';', b'\\', b'_', b'`', b'|', b'~', 0x7F, 0x80, 0x04,
-        ] {
+        for bad in [b' ', b'"', b',', b';', b'\\', b'_', b'`', b'|', b'~', 0x7F, 0x80, 0x04] {
             let text = [b'0', b'0', b'0', b'0', bad];
             assert_eq!(decode(&text), Err(Errno::EINVAL), "byte {bad:#x}");
         }
