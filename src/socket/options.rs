@@ -876,3 +876,1032 @@ fn z85_key_decode(text: &[u8]) -> Option<[u8; CURVE_KEY_SIZE]> {
     }
     Some(key)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    fn int(value: c_int) -> [u8; 4] {
+        value.to_ne_bytes()
+    }
+
+    fn get_int(options: &Options, option: c_int) -> Result<c_int> {
+        let mut out = [0u8; 4];
+        assert_eq!(options.get(option, &mut out)?, Some(4));
+        Ok(c_int::from_ne_bytes(out))
+    }
+
+    fn get_bytes(options: &Options, option: c_int) -> Result<Vec<u8>> {
+        let mut out = [0xAAu8; 300];
+        let len = options.get(option, &mut out)?.expect("a generic option");
+        Ok(out[..len].to_vec())
+    }
+
+    fn set_int(options: &mut Options, option: c_int, value: c_int) -> Result<bool> {
+        options.set(option, &int(value))
+    }
+
+    /// Every int option, its libzmq default, and a valid non-default value.
+    fn int_options() -> Vec<(c_int, c_int, c_int)> {
+        #[allow(unused_mut)]
+        let mut list = vec![
+            (ZMQ_SNDHWM, 1000, 0),
+            (ZMQ_RCVHWM, 1000, 5),
+            (ZMQ_RATE, 100, 1),
+            (ZMQ_RECOVERY_IVL, 10000, 0),
+            (ZMQ_SNDBUF, -1, 16384),
+            (ZMQ_RCVBUF, -1, 16384),
+            (ZMQ_TOS, 0, 0x28),
+            (ZMQ_LINGER, -1, 0),
+            (ZMQ_CONNECT_TIMEOUT, 0, 250),
+            (ZMQ_TCP_MAXRT, 0, 1000),
+            (ZMQ_RECONNECT_IVL, 100, -1),
+            (ZMQ_RECONNECT_IVL_MAX, 0, 5000),
+            (ZMQ_BACKLOG, 100, 0),
+            (ZMQ_MULTICAST_HOPS, 1, 7),
+            (ZMQ_MULTICAST_MAXTPDU, 1500, 9000),
+            (ZMQ_RCVTIMEO, -1, 0),
+            (ZMQ_SNDTIMEO, -1, 10),
+            (ZMQ_IPV6, 0, 1),
+            (ZMQ_IMMEDIATE, 0, 1),
+            (ZMQ_TCP_KEEPALIVE, -1, 1),
+            (ZMQ_TCP_KEEPALIVE_CNT, -1, 0),
+            (ZMQ_TCP_KEEPALIVE_IDLE, -1, 60),
+            (ZMQ_TCP_KEEPALIVE_INTVL, -1, 5),
+            (ZMQ_CONFLATE, 0, 1),
+            (ZMQ_HANDSHAKE_IVL, 30000, 0),
+            (ZMQ_INVERT_MATCHING, 0, 1),
+            (ZMQ_HEARTBEAT_IVL, 0, 100),
+            (ZMQ_HEARTBEAT_TTL, 0, 2000),
+            (ZMQ_HEARTBEAT_TIMEOUT, -1, 0),
+            (ZMQ_USE_FD, -1, 3),
+        ];
+        #[cfg(zmq_draft)]
+        list.extend([
+            (
+                draft::ZMQ_RECONNECT_STOP,
+                0,
+                draft::ZMQ_RECONNECT_STOP_CONN_REFUSED,
+            ),
+            (draft::ZMQ_ZAP_ENFORCE_DOMAIN, 0, 1),
+            (draft::ZMQ_LOOPBACK_FASTPATH, 0, 1),
+            (draft::ZMQ_MULTICAST_LOOP, 1, 0),
+            (draft::ZMQ_IN_BATCH_SIZE, 8192, 1),
+            (draft::ZMQ_OUT_BATCH_SIZE, 8192, 65536),
+            (draft::ZMQ_PRIORITY, 0, 3),
+        ]);
+        list
+    }
+
+    #[test]
+    fn int_options_have_libzmqs_defaults() {
+        let options = Options::new(ZMQ_PUSH);
+        for (option, default, _) in int_options() {
+            assert_eq!(get_int(&options, option), Ok(default), "option {option}");
+        }
+    }
+
+    #[test]
+    fn other_options_have_libzmqs_defaults() {
+        let options = Options::new(ZMQ_DEALER);
+        assert_eq!(get_int(&options, ZMQ_TYPE), Ok(ZMQ_DEALER));
+        assert_eq!(get_int(&options, ZMQ_MECHANISM), Ok(ZMQ_NULL));
+        assert_eq!(get_int(&options, ZMQ_PLAIN_SERVER), Ok(0));
+        assert_eq!(get_int(&options, ZMQ_IPV4ONLY), Ok(1));
+        assert_eq!(get_int(&options, ZMQ_THREAD_SAFE), Ok(0));
+        let mut eight = [0xFFu8; 8];
+        assert_eq!(options.get(ZMQ_AFFINITY, &mut eight), Ok(Some(8)));
+        assert_eq!(u64::from_ne_bytes(eight), 0);
+        assert_eq!(options.get(ZMQ_MAXMSGSIZE, &mut eight), Ok(Some(8)));
+        assert_eq!(i64::from_ne_bytes(eight), -1);
+        assert_eq!(get_bytes(&options, ZMQ_ROUTING_ID), Ok(vec![]));
+        for option in [
+            ZMQ_LAST_ENDPOINT,
+            ZMQ_SOCKS_PROXY,
+            ZMQ_PLAIN_USERNAME,
+            ZMQ_PLAIN_PASSWORD,
+            ZMQ_ZAP_DOMAIN,
+            ZMQ_BINDTODEVICE,
+        ] {
+            assert_eq!(get_bytes(&options, option), Ok(vec![0]), "option {option}");
+        }
+        assert_eq!(options.hello_msg, b"");
+        assert!(options.metadata.is_empty() && options.tcp_accept_filters.is_empty());
+        assert_eq!(options.curve_server_key, [0; 32]);
+    }
+
+    #[cfg(zmq_draft)]
+    #[test]
+    fn draft_defaults_are_libzmqs() {
+        let options = Options::new(ZMQ_ROUTER);
+        assert_eq!(get_int(&options, draft::ZMQ_ROUTER_NOTIFY), Ok(0));
+        assert_eq!(get_bytes(&options, draft::ZMQ_SOCKS_USERNAME), Ok(vec![0]));
+        assert_eq!(get_bytes(&options, draft::ZMQ_SOCKS_PASSWORD), Ok(vec![0]));
+        assert_eq!(options.busy_poll, 0);
+    }
+
+    #[test]
+    fn every_int_option_round_trips() {
+        let mut options = Options::new(ZMQ_PUSH);
+        for (option, _, value) in int_options() {
+            assert_eq!(
+                set_int(&mut options, option, value),
+                Ok(true),
+                "option {option}"
+            );
+            assert_eq!(get_int(&options, option), Ok(value), "option {option}");
+        }
+    }
+
+    #[test]
+    fn int_options_need_exactly_an_int_to_set_and_get() {
+        let mut options = Options::new(ZMQ_PUSH);
+        for (option, _, value) in int_options() {
+            let eight = i64::from(value).to_ne_bytes();
+            assert_eq!(
+                options.set(option, &eight),
+                Err(Errno::EINVAL),
+                "option {option}"
+            );
+            assert_eq!(
+                options.set(option, &[1, 0]),
+                Err(Errno::EINVAL),
+                "option {option}"
+            );
+            assert_eq!(
+                options.get(option, &mut [0u8; 8]),
+                Err(Errno::EINVAL),
+                "option {option}"
+            );
+            assert_eq!(
+                options.get(option, &mut [0u8; 2]),
+                Err(Errno::EINVAL),
+                "option {option}"
+            );
+        }
+    }
+
+    #[test]
+    fn int_options_reject_values_below_their_minimum() {
+        let mut options = Options::new(ZMQ_PUSH);
+        let too_low = [
+            (ZMQ_SNDHWM, -1),
+            (ZMQ_RCVHWM, -1),
+            (ZMQ_RATE, 0),
+            (ZMQ_RECOVERY_IVL, -1),
+            (ZMQ_SNDBUF, -2),
+            (ZMQ_RCVBUF, -2),
+            (ZMQ_TOS, -1),
+            (ZMQ_LINGER, -2),
+            (ZMQ_CONNECT_TIMEOUT, -1),
+            (ZMQ_TCP_MAXRT, -1),
+            (ZMQ_RECONNECT_IVL, -2),
+            (ZMQ_RECONNECT_IVL_MAX, -1),
+            (ZMQ_BACKLOG, -1),
+            (ZMQ_MULTICAST_HOPS, 0),
+            (ZMQ_MULTICAST_MAXTPDU, 0),
+            (ZMQ_RCVTIMEO, -2),
+            (ZMQ_SNDTIMEO, -2),
+            (ZMQ_TCP_KEEPALIVE, -2),
+            (ZMQ_TCP_KEEPALIVE_CNT, -2),
+            (ZMQ_TCP_KEEPALIVE_IDLE, -2),
+            (ZMQ_TCP_KEEPALIVE_INTVL, -2),
+            (ZMQ_HANDSHAKE_IVL, -1),
+            (ZMQ_HEARTBEAT_IVL, -1),
+            (ZMQ_HEARTBEAT_TIMEOUT, -1),
+            (ZMQ_USE_FD, -2),
+        ];
+        for (option, value) in too_low {
+            assert_eq!(
+                set_int(&mut options, option, value),
+                Err(Errno::EINVAL),
+                "option {option}"
+            );
+        }
+        assert_eq!(
+            options,
+            Options::new(ZMQ_PUSH),
+            "a rejected value changes nothing"
+        );
+    }
+
+    #[cfg(zmq_draft)]
+    #[test]
+    fn draft_int_options_reject_values_below_their_minimum() {
+        let mut options = Options::new(ZMQ_PUSH);
+        for (option, value) in [
+            (draft::ZMQ_IN_BATCH_SIZE, 0),
+            (draft::ZMQ_OUT_BATCH_SIZE, 0),
+            (draft::ZMQ_PRIORITY, -1),
+        ] {
+            assert_eq!(
+                set_int(&mut options, option, value),
+                Err(Errno::EINVAL),
+                "option {option}"
+            );
+        }
+    }
+
+    #[test]
+    fn strict_booleans_take_only_zero_or_one() {
+        let mut options = Options::new(ZMQ_PUSH);
+        for option in [
+            ZMQ_IPV6,
+            ZMQ_IPV4ONLY,
+            ZMQ_IMMEDIATE,
+            ZMQ_CONFLATE,
+            ZMQ_PLAIN_SERVER,
+        ] {
+            assert_eq!(
+                set_int(&mut options, option, 2),
+                Err(Errno::EINVAL),
+                "option {option}"
+            );
+            assert_eq!(
+                set_int(&mut options, option, -1),
+                Err(Errno::EINVAL),
+                "option {option}"
+            );
+        }
+        assert_eq!(
+            set_int(&mut options, ZMQ_TCP_KEEPALIVE, 2),
+            Err(Errno::EINVAL)
+        );
+    }
+
+    #[test]
+    fn relaxed_booleans_take_any_int_as_true() {
+        let mut options = Options::new(ZMQ_XPUB);
+        set_int(&mut options, ZMQ_INVERT_MATCHING, 42).unwrap();
+        assert_eq!(get_int(&options, ZMQ_INVERT_MATCHING), Ok(1));
+        #[cfg(zmq_draft)]
+        for option in [
+            draft::ZMQ_ZAP_ENFORCE_DOMAIN,
+            draft::ZMQ_LOOPBACK_FASTPATH,
+            draft::ZMQ_MULTICAST_LOOP,
+        ] {
+            set_int(&mut options, option, -7).unwrap();
+            assert_eq!(get_int(&options, option), Ok(1), "option {option}");
+        }
+    }
+
+    #[test]
+    fn ipv4only_is_the_inverse_of_ipv6() {
+        let mut options = Options::new(ZMQ_PUB);
+        set_int(&mut options, ZMQ_IPV4ONLY, 0).unwrap();
+        assert!(options.ipv6);
+        assert_eq!(get_int(&options, ZMQ_IPV4ONLY), Ok(0));
+        set_int(&mut options, ZMQ_IPV6, 0).unwrap();
+        assert_eq!(get_int(&options, ZMQ_IPV4ONLY), Ok(1));
+    }
+
+    #[test]
+    fn affinity_and_maxmsgsize_are_64_bit() {
+        let mut options = Options::new(ZMQ_PUB);
+        options.set(ZMQ_AFFINITY, &u64::MAX.to_ne_bytes()).unwrap();
+        options
+            .set(ZMQ_MAXMSGSIZE, &(1i64 << 40).to_ne_bytes())
+            .unwrap();
+        let mut out = [0u8; 8];
+        options.get(ZMQ_AFFINITY, &mut out).unwrap();
+        assert_eq!(u64::from_ne_bytes(out), u64::MAX);
+        options.get(ZMQ_MAXMSGSIZE, &mut out).unwrap();
+        assert_eq!(i64::from_ne_bytes(out), 1 << 40);
+        assert_eq!(options.set(ZMQ_AFFINITY, &int(1)), Err(Errno::EINVAL));
+        assert_eq!(options.set(ZMQ_MAXMSGSIZE, &int(1)), Err(Errno::EINVAL));
+        assert_eq!(options.get(ZMQ_AFFINITY, &mut [0u8; 4]), Err(Errno::EINVAL));
+        assert_eq!(
+            options.get(ZMQ_MAXMSGSIZE, &mut [0u8; 16]),
+            Err(Errno::EINVAL)
+        );
+    }
+
+    #[test]
+    fn maxmsgsize_accepts_any_negative_value() {
+        let mut options = Options::new(ZMQ_PULL);
+        options.set(ZMQ_MAXMSGSIZE, &(-5i64).to_ne_bytes()).unwrap();
+        assert_eq!(options.maxmsgsize, -5);
+    }
+
+    #[test]
+    fn heartbeat_ttl_is_kept_in_deciseconds() {
+        let mut options = Options::new(ZMQ_DEALER);
+        set_int(&mut options, ZMQ_HEARTBEAT_TTL, 1234).unwrap();
+        assert_eq!(options.heartbeat_ttl, 12);
+        assert_eq!(get_int(&options, ZMQ_HEARTBEAT_TTL), Ok(1200));
+    }
+
+    #[test]
+    fn heartbeat_ttl_is_limited_to_6553599_ms() {
+        let mut options = Options::new(ZMQ_DEALER);
+        assert_eq!(
+            set_int(&mut options, ZMQ_HEARTBEAT_TTL, 6_553_599),
+            Ok(true)
+        );
+        assert_eq!(get_int(&options, ZMQ_HEARTBEAT_TTL), Ok(6_553_500));
+        assert_eq!(
+            set_int(&mut options, ZMQ_HEARTBEAT_TTL, 6_553_600),
+            Err(Errno::EINVAL)
+        );
+    }
+
+    #[test]
+    fn heartbeat_ttl_accepts_small_negatives_as_zero() {
+        // The division to deciseconds comes before the range check, as in libzmq.
+        let mut options = Options::new(ZMQ_DEALER);
+        set_int(&mut options, ZMQ_HEARTBEAT_TTL, 5000).unwrap();
+        assert_eq!(set_int(&mut options, ZMQ_HEARTBEAT_TTL, -99), Ok(true));
+        assert_eq!(options.heartbeat_ttl, 0);
+        assert_eq!(
+            set_int(&mut options, ZMQ_HEARTBEAT_TTL, -100),
+            Err(Errno::EINVAL)
+        );
+    }
+
+    #[test]
+    fn routing_id_is_1_to_255_bytes_and_may_start_with_zero() {
+        let mut options = Options::new(ZMQ_DEALER);
+        assert_eq!(options.set(ZMQ_ROUTING_ID, &[0, 1, 2]), Ok(true));
+        assert_eq!(get_bytes(&options, ZMQ_ROUTING_ID), Ok(vec![0, 1, 2]));
+        assert_eq!(options.set(ZMQ_ROUTING_ID, &[7; 255]), Ok(true));
+        assert_eq!(options.set(ZMQ_ROUTING_ID, &[7; 256]), Err(Errno::EINVAL));
+        assert_eq!(options.set(ZMQ_ROUTING_ID, &[]), Err(Errno::EINVAL));
+        assert_eq!(options.routing_id, vec![7; 255]);
+    }
+
+    #[test]
+    fn routing_id_reads_without_terminator_into_a_large_enough_buffer() {
+        let mut options = Options::new(ZMQ_DEALER);
+        options.set(ZMQ_ROUTING_ID, b"abc").unwrap();
+        let mut out = [0xFFu8; 5];
+        assert_eq!(options.get(ZMQ_ROUTING_ID, &mut out), Ok(Some(3)));
+        assert_eq!(out, *b"abc\0\0", "the unused tail is zeroed");
+        assert_eq!(options.get(ZMQ_ROUTING_ID, &mut [0u8; 3]), Ok(Some(3)));
+        assert_eq!(
+            options.get(ZMQ_ROUTING_ID, &mut [0u8; 2]),
+            Err(Errno::EINVAL)
+        );
+    }
+
+    #[test]
+    fn strings_read_with_a_terminating_nul_that_needs_room() {
+        let mut options = Options::new(ZMQ_PUSH);
+        options.set(ZMQ_BINDTODEVICE, b"testdev").unwrap();
+        let mut out = [0xFFu8; 16];
+        assert_eq!(options.get(ZMQ_BINDTODEVICE, &mut out), Ok(Some(8)));
+        assert_eq!(&out[..8], b"testdev\0");
+        assert!(
+            out[8..].iter().all(|&b| b == 0),
+            "the unused tail is zeroed"
+        );
+        assert_eq!(options.get(ZMQ_BINDTODEVICE, &mut [0u8; 8]), Ok(Some(8)));
+        assert_eq!(
+            options.get(ZMQ_BINDTODEVICE, &mut [0u8; 7]),
+            Err(Errno::EINVAL)
+        );
+        assert_eq!(
+            Options::new(ZMQ_PUSH).get(ZMQ_BINDTODEVICE, &mut []),
+            Err(Errno::EINVAL)
+        );
+    }
+
+    #[test]
+    fn last_endpoint_is_get_only_and_read_as_a_string() {
+        let mut options = Options::new(ZMQ_PUSH);
+        options.last_endpoint = "tcp://127.0.0.1:5555".into();
+        assert_eq!(
+            get_bytes(&options, ZMQ_LAST_ENDPOINT),
+            Ok(b"tcp://127.0.0.1:5555\0".to_vec())
+        );
+        assert_eq!(
+            options.set(ZMQ_LAST_ENDPOINT, b"tcp://x:1"),
+            Err(Errno::EINVAL)
+        );
+    }
+
+    #[test]
+    fn get_only_options_reject_set() {
+        let mut options = Options::new(ZMQ_PUSH);
+        for option in [ZMQ_TYPE, ZMQ_MECHANISM, ZMQ_LAST_ENDPOINT, ZMQ_THREAD_SAFE] {
+            assert_eq!(
+                set_int(&mut options, option, 1),
+                Err(Errno::EINVAL),
+                "option {option}"
+            );
+        }
+    }
+
+    #[test]
+    fn thread_safe_reads_into_any_buffer_of_at_least_an_int() {
+        let options = Options::new(ZMQ_PUSH);
+        let mut out = [0xFFu8; 8];
+        assert_eq!(options.get(ZMQ_THREAD_SAFE, &mut out), Ok(Some(4)));
+        assert_eq!(out, [0; 8]);
+        assert_eq!(
+            options.get(ZMQ_THREAD_SAFE, &mut [0u8; 2]),
+            Err(Errno::EINVAL)
+        );
+    }
+
+    #[cfg(zmq_draft)]
+    #[test]
+    fn draft_thread_safe_types_say_so() {
+        for socket_type in [
+            draft::ZMQ_SERVER,
+            draft::ZMQ_CLIENT,
+            draft::ZMQ_RADIO,
+            draft::ZMQ_DISH,
+        ] {
+            assert_eq!(get_int(&Options::new(socket_type), ZMQ_THREAD_SAFE), Ok(1));
+        }
+        assert!(!Options::new(draft::ZMQ_DGRAM).thread_safe);
+        assert!(!Options::new(ZMQ_ROUTER).thread_safe);
+    }
+
+    #[test]
+    fn socket_state_options_are_not_generic() {
+        let mut options = Options::new(ZMQ_SUB);
+        for option in [ZMQ_RCVMORE, ZMQ_FD, ZMQ_EVENTS] {
+            assert_eq!(
+                options.get(option, &mut [0u8; 8]),
+                Ok(None),
+                "option {option}"
+            );
+            assert_eq!(
+                set_int(&mut options, option, 1),
+                Ok(false),
+                "option {option}"
+            );
+        }
+    }
+
+    #[test]
+    fn socket_type_options_are_left_to_the_socket_type() {
+        let mut options = Options::new(ZMQ_ROUTER);
+        for option in [
+            ZMQ_SUBSCRIBE,
+            ZMQ_UNSUBSCRIBE,
+            ZMQ_ROUTER_MANDATORY,
+            ZMQ_ROUTER_RAW,
+            ZMQ_ROUTER_HANDOVER,
+            ZMQ_PROBE_ROUTER,
+            ZMQ_REQ_CORRELATE,
+            ZMQ_REQ_RELAXED,
+            ZMQ_XPUB_VERBOSE,
+            ZMQ_XPUB_VERBOSER,
+            ZMQ_XPUB_NODROP,
+            ZMQ_XPUB_MANUAL,
+            ZMQ_XPUB_WELCOME_MSG,
+            ZMQ_STREAM_NOTIFY,
+            ZMQ_CONNECT_ROUTING_ID,
+            ZMQ_VMCI_BUFFER_SIZE,
+        ] {
+            assert_eq!(
+                set_int(&mut options, option, 1),
+                Ok(false),
+                "option {option}"
+            );
+            assert_eq!(
+                options.get(option, &mut [0u8; 4]),
+                Ok(None),
+                "option {option}"
+            );
+        }
+        assert_eq!(options, Options::new(ZMQ_ROUTER));
+    }
+
+    #[cfg(zmq_draft)]
+    #[test]
+    fn draft_socket_type_options_are_left_to_the_socket_type() {
+        let mut options = Options::new(ZMQ_XSUB);
+        for option in [
+            draft::ZMQ_ONLY_FIRST_SUBSCRIBE,
+            draft::ZMQ_XSUB_VERBOSE_UNSUBSCRIBE,
+            draft::ZMQ_XPUB_MANUAL_LAST_VALUE,
+            draft::ZMQ_ROUTER_NOTIFY,
+            draft::ZMQ_NORM_MODE,
+            draft::ZMQ_WSS_HOSTNAME,
+        ] {
+            assert_eq!(
+                set_int(&mut options, option, 1),
+                Ok(false),
+                "option {option}"
+            );
+        }
+        assert_eq!(
+            options.get(draft::ZMQ_TOPICS_COUNT, &mut [0u8; 4]),
+            Ok(None)
+        );
+    }
+
+    #[test]
+    fn unknown_options_are_not_generic() {
+        let mut options = Options::new(ZMQ_PAIR);
+        assert_eq!(set_int(&mut options, 10_000, 1), Ok(false));
+        assert_eq!(options.get(10_000, &mut [0u8; 4]), Ok(None));
+    }
+
+    #[test]
+    fn connect_routing_id_is_non_empty_and_unbounded() {
+        let mut options = Options::new(ZMQ_ROUTER);
+        assert_eq!(options.set_connect_routing_id(b""), Err(Errno::EINVAL));
+        options.set_connect_routing_id(&[1; 300]).unwrap();
+        assert_eq!(options.connect_routing_id.len(), 300);
+    }
+
+    #[test]
+    fn plain_username_selects_plain_as_client() {
+        let mut options = Options::new(ZMQ_DEALER);
+        set_int(&mut options, ZMQ_PLAIN_SERVER, 1).unwrap();
+        options.set(ZMQ_PLAIN_USERNAME, b"admin").unwrap();
+        assert_eq!(options.mechanism, Mechanism::Plain);
+        assert!(!options.as_server);
+        assert_eq!(get_int(&options, ZMQ_MECHANISM), Ok(ZMQ_PLAIN));
+        assert_eq!(
+            get_bytes(&options, ZMQ_PLAIN_USERNAME),
+            Ok(b"admin\0".to_vec())
+        );
+    }
+
+    #[test]
+    fn plain_password_round_trips_and_selects_plain() {
+        let mut options = Options::new(ZMQ_DEALER);
+        options.set(ZMQ_PLAIN_PASSWORD, b"password").unwrap();
+        assert_eq!(options.mechanism, Mechanism::Plain);
+        assert_eq!(
+            get_bytes(&options, ZMQ_PLAIN_PASSWORD),
+            Ok(b"password\0".to_vec())
+        );
+    }
+
+    #[test]
+    fn plain_credentials_are_1_to_255_bytes() {
+        let mut options = Options::new(ZMQ_DEALER);
+        for option in [ZMQ_PLAIN_USERNAME, ZMQ_PLAIN_PASSWORD] {
+            assert_eq!(
+                options.set(option, &[b'a'; 255]),
+                Ok(true),
+                "option {option}"
+            );
+            assert_eq!(
+                options.set(option, &[b'a'; 256]),
+                Err(Errno::EINVAL),
+                "option {option}"
+            );
+        }
+    }
+
+    #[test]
+    fn empty_plain_username_switches_back_to_null_but_keeps_it() {
+        let mut options = Options::new(ZMQ_DEALER);
+        options.set(ZMQ_PLAIN_USERNAME, b"admin").unwrap();
+        assert_eq!(options.set(ZMQ_PLAIN_USERNAME, &[]), Ok(true));
+        assert_eq!(options.mechanism, Mechanism::Null);
+        assert_eq!(options.plain_username, b"admin");
+    }
+
+    #[test]
+    fn non_null_zero_length_plain_username_is_invalid() {
+        let mut options = Options::new(ZMQ_DEALER);
+        assert_eq!(
+            options.set_nullable(ZMQ_PLAIN_USERNAME, Some(&[])),
+            Err(Errno::EINVAL)
+        );
+        assert_eq!(options.set_nullable(ZMQ_PLAIN_USERNAME, None), Ok(true));
+    }
+
+    #[test]
+    fn plain_server_selects_plain_and_reads_back_only_under_plain() {
+        let mut options = Options::new(ZMQ_ROUTER);
+        set_int(&mut options, ZMQ_PLAIN_SERVER, 1).unwrap();
+        assert_eq!(options.mechanism, Mechanism::Plain);
+        assert_eq!(get_int(&options, ZMQ_PLAIN_SERVER), Ok(1));
+        set_int(&mut options, ZMQ_PLAIN_SERVER, 0).unwrap();
+        assert_eq!(options.mechanism, Mechanism::Null);
+        assert_eq!(get_int(&options, ZMQ_PLAIN_SERVER), Ok(0));
+    }
+
+    #[test]
+    fn zap_domain_is_1_to_255_bytes_and_cannot_be_emptied() {
+        let mut options = Options::new(ZMQ_ROUTER);
+        options.set(ZMQ_ZAP_DOMAIN, b"global").unwrap();
+        assert_eq!(
+            get_bytes(&options, ZMQ_ZAP_DOMAIN),
+            Ok(b"global\0".to_vec())
+        );
+        assert_eq!(options.set(ZMQ_ZAP_DOMAIN, &[]), Err(Errno::EINVAL));
+        assert_eq!(
+            options.set(ZMQ_ZAP_DOMAIN, &[b'd'; 256]),
+            Err(Errno::EINVAL)
+        );
+        assert_eq!(options.zap_domain, b"global");
+    }
+
+    #[test]
+    fn curve_options_are_invalid_without_curve() {
+        let mut options = Options::new(ZMQ_DEALER);
+        for option in [
+            ZMQ_CURVE_SERVER,
+            ZMQ_CURVE_PUBLICKEY,
+            ZMQ_CURVE_SECRETKEY,
+            ZMQ_CURVE_SERVERKEY,
+        ] {
+            assert_eq!(
+                options.set(option, &[1; 32]),
+                Err(Errno::EINVAL),
+                "option {option}"
+            );
+            assert_eq!(
+                set_int(&mut options, option, 1),
+                Err(Errno::EINVAL),
+                "option {option}"
+            );
+            assert_eq!(
+                options.get(option, &mut [0u8; 32]),
+                Err(Errno::EINVAL),
+                "option {option}"
+            );
+            assert_eq!(
+                options.get(option, &mut [0u8; 4]),
+                Err(Errno::EINVAL),
+                "option {option}"
+            );
+        }
+        assert_eq!(options.mechanism, Mechanism::Null);
+    }
+
+    #[test]
+    fn gssapi_options_are_invalid_without_gssapi() {
+        let mut options = Options::new(ZMQ_DEALER);
+        for option in [
+            ZMQ_GSSAPI_SERVER,
+            ZMQ_GSSAPI_PRINCIPAL,
+            ZMQ_GSSAPI_SERVICE_PRINCIPAL,
+            ZMQ_GSSAPI_PLAINTEXT,
+            ZMQ_GSSAPI_PRINCIPAL_NAMETYPE,
+            ZMQ_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE,
+        ] {
+            assert_eq!(
+                set_int(&mut options, option, 0),
+                Err(Errno::EINVAL),
+                "option {option}"
+            );
+            assert_eq!(
+                options.get(option, &mut [0u8; 4]),
+                Err(Errno::EINVAL),
+                "option {option}"
+            );
+        }
+    }
+
+    // The CURVE key handling, exercised directly while CURVE_AVAILABLE is false.
+
+    /// Z85's reference vector ("HelloWorld" encodes these 8 bytes), four times over.
+    const HELLO_KEY: [u8; 32] = {
+        let group = [0x86, 0x4F, 0xD2, 0x6F, 0xB5, 0x59, 0xF7, 0x5B];
+        let mut key = [0; 32];
+        let mut i = 0;
+        while i < 32 {
+            key[i] = group[i % 8];
+            i += 1;
+        }
+        key
+    };
+    const HELLO_Z85: &[u8; 40] = b"HelloWorldHelloWorldHelloWorldHelloWorld";
+
+    #[test]
+    fn z85_key_codec_matches_the_reference_vector() {
+        assert_eq!(&z85_key_encode(&HELLO_KEY), HELLO_Z85);
+        assert_eq!(z85_key_decode(HELLO_Z85), Some(HELLO_KEY));
+    }
+
+    #[test]
+    fn z85_key_decode_rejects_bad_text() {
+        let mut bad = *HELLO_Z85;
+        bad[3] = b' ';
+        assert_eq!(z85_key_decode(&bad), None, "character outside the alphabet");
+        let mut overflow = *HELLO_Z85;
+        overflow[..5].copy_from_slice(b"#####");
+        assert_eq!(z85_key_decode(&overflow), None, "group above 2^32 - 1");
+        assert_eq!(z85_key_decode(&HELLO_Z85[..35]), None, "wrong length");
+    }
+
+    #[test]
+    fn curve_keys_are_accepted_as_binary_or_z85_with_or_without_nul() {
+        assert_eq!(curve_key_from_option(&HELLO_KEY), Ok(HELLO_KEY));
+        assert_eq!(curve_key_from_option(HELLO_Z85), Ok(HELLO_KEY));
+        let mut with_nul = HELLO_Z85.to_vec();
+        with_nul.push(0);
+        assert_eq!(curve_key_from_option(&with_nul), Ok(HELLO_KEY));
+        with_nul[40] = b'x';
+        assert_eq!(curve_key_from_option(&with_nul), Err(Errno::EINVAL));
+        assert_eq!(curve_key_from_option(&[0; 31]), Err(Errno::EINVAL));
+    }
+
+    #[test]
+    fn curve_keys_read_as_binary_into_32_bytes_and_z85_into_41() {
+        let mut binary = [0u8; 32];
+        assert_eq!(curve_key_to_option(&HELLO_KEY, &mut binary), Ok(32));
+        assert_eq!(binary, HELLO_KEY);
+        let mut text = [0xFFu8; 41];
+        assert_eq!(curve_key_to_option(&HELLO_KEY, &mut text), Ok(41));
+        assert_eq!(&text[..40], HELLO_Z85);
+        assert_eq!(text[40], 0);
+        assert_eq!(
+            curve_key_to_option(&HELLO_KEY, &mut [0u8; 40]),
+            Err(Errno::EINVAL)
+        );
+        assert_eq!(
+            curve_key_to_option(&HELLO_KEY, &mut [0u8; 64]),
+            Err(Errno::EINVAL)
+        );
+    }
+
+    #[test]
+    fn curve_server_key_selects_curve_as_client() {
+        let mut options = Options::new(ZMQ_DEALER);
+        options.set_curve(ZMQ_CURVE_SERVER, &int(1)).unwrap();
+        assert!(options.as_server);
+        options.set_curve(ZMQ_CURVE_SERVERKEY, HELLO_Z85).unwrap();
+        assert_eq!(options.mechanism, Mechanism::Curve);
+        assert!(!options.as_server);
+        assert_eq!(options.curve_server_key, HELLO_KEY);
+        let mut out = [0u8; 4];
+        assert_eq!(options.get_curve(ZMQ_CURVE_SERVER, &mut out), Ok(4));
+        assert_eq!(c_int::from_ne_bytes(out), 0);
+    }
+
+    #[test]
+    fn socks_proxy_resets_on_null_only() {
+        let mut options = Options::new(ZMQ_DEALER);
+        options.set(ZMQ_SOCKS_PROXY, b"127.0.0.1:1080").unwrap();
+        assert_eq!(
+            get_bytes(&options, ZMQ_SOCKS_PROXY),
+            Ok(b"127.0.0.1:1080\0".to_vec())
+        );
+        assert_eq!(
+            options.set_nullable(ZMQ_SOCKS_PROXY, Some(&[])),
+            Err(Errno::EINVAL)
+        );
+        assert_eq!(options.set(ZMQ_SOCKS_PROXY, &[]), Ok(true));
+        assert!(options.socks_proxy.is_empty());
+    }
+
+    #[cfg(zmq_draft)]
+    #[test]
+    fn socks_credentials_are_up_to_255_bytes_and_empty_resets() {
+        let mut options = Options::new(ZMQ_DEALER);
+        for option in [draft::ZMQ_SOCKS_USERNAME, draft::ZMQ_SOCKS_PASSWORD] {
+            options.set(option, b"user").unwrap();
+            assert_eq!(get_bytes(&options, option), Ok(b"user\0".to_vec()));
+            assert_eq!(options.set(option, &[b'u'; 256]), Err(Errno::EINVAL));
+            assert_eq!(options.set_nullable(option, Some(&[])), Ok(true));
+            assert_eq!(get_bytes(&options, option), Ok(vec![0]));
+        }
+    }
+
+    #[test]
+    fn bindtodevice_is_at_most_16_bytes() {
+        let mut options = Options::new(ZMQ_PUSH);
+        assert_eq!(options.set(ZMQ_BINDTODEVICE, &[b'e'; 16]), Ok(true));
+        assert_eq!(
+            options.set(ZMQ_BINDTODEVICE, &[b'e'; 17]),
+            Err(Errno::EINVAL)
+        );
+        assert_eq!(options.set(ZMQ_BINDTODEVICE, &[]), Ok(true));
+        assert!(options.bindtodevice.is_empty());
+    }
+
+    #[test]
+    fn tcp_accept_filters_accumulate_and_reset_on_null() {
+        let mut options = Options::new(ZMQ_ROUTER);
+        options.set(ZMQ_TCP_ACCEPT_FILTER, b"127.0.0.1").unwrap();
+        options.set(ZMQ_TCP_ACCEPT_FILTER, b"10.0.0.0/8").unwrap();
+        assert_eq!(
+            options.tcp_accept_filters,
+            [
+                TcpAcceptFilter {
+                    address: IpAddr::V4(Ipv4Addr::LOCALHOST),
+                    mask: 32
+                },
+                TcpAcceptFilter {
+                    address: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 0)),
+                    mask: 8
+                },
+            ]
+        );
+        assert_eq!(
+            options.get(ZMQ_TCP_ACCEPT_FILTER, &mut [0u8; 64]),
+            Err(Errno::EINVAL)
+        );
+        assert_eq!(
+            options.set_nullable(ZMQ_TCP_ACCEPT_FILTER, Some(&[])),
+            Err(Errno::EINVAL)
+        );
+        options.set(ZMQ_TCP_ACCEPT_FILTER, &[]).unwrap();
+        assert!(options.tcp_accept_filters.is_empty());
+    }
+
+    #[test]
+    fn tcp_accept_filters_reject_names_bad_masks_and_ipv6_without_ipv6() {
+        let mut options = Options::new(ZMQ_ROUTER);
+        for bad in [
+            &b"localhost"[..],
+            b"10.0.0.0/",
+            b"10.0.0.0/33",
+            b"10.0.0.0/-1",
+            b"::1",
+            b"eth0",
+        ] {
+            let text = String::from_utf8_lossy(bad);
+            assert_eq!(
+                options.set(ZMQ_TCP_ACCEPT_FILTER, bad),
+                Err(Errno::EINVAL),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            options.set(ZMQ_TCP_ACCEPT_FILTER, &[b'1'; 256]),
+            Err(Errno::EINVAL)
+        );
+        assert!(options.tcp_accept_filters.is_empty());
+    }
+
+    #[test]
+    fn tcp_accept_filters_take_ipv6_and_map_ipv4_when_ipv6_is_on() {
+        let mut options = Options::new(ZMQ_ROUTER);
+        set_int(&mut options, ZMQ_IPV6, 1).unwrap();
+        options.set(ZMQ_TCP_ACCEPT_FILTER, b"[::1]").unwrap();
+        options.set(ZMQ_TCP_ACCEPT_FILTER, b"fe80::/10").unwrap();
+        options
+            .set(ZMQ_TCP_ACCEPT_FILTER, b"192.168.1.0/0")
+            .unwrap();
+        let [loopback, link_local, mapped] = options.tcp_accept_filters[..] else {
+            panic!()
+        };
+        assert_eq!(
+            loopback,
+            TcpAcceptFilter {
+                address: IpAddr::V6(Ipv6Addr::LOCALHOST),
+                mask: 128
+            }
+        );
+        assert_eq!(link_local.mask, 10);
+        assert_eq!(
+            mapped.address,
+            IpAddr::V6(Ipv4Addr::new(192, 168, 1, 0).to_ipv6_mapped())
+        );
+        assert_eq!(mapped.mask, 0);
+    }
+
+    #[test]
+    fn tcp_accept_filter_matches_its_network() {
+        let filter = parse_accept_filter(b"10.1.0.0/16", false).unwrap();
+        assert!(filter.matches(IpAddr::V4(Ipv4Addr::new(10, 1, 200, 3))));
+        assert!(!filter.matches(IpAddr::V4(Ipv4Addr::new(10, 2, 0, 1))));
+        let mapped = parse_accept_filter(b"10.1.0.0/120", true).unwrap();
+        assert!(mapped.matches(IpAddr::V4(Ipv4Addr::new(10, 1, 0, 9))));
+        assert!(parse_accept_filter(b"0.0.0.0/0", false)
+            .unwrap()
+            .matches(IpAddr::V4(Ipv4Addr::BROADCAST)));
+    }
+
+    #[test]
+    fn ipc_filters_add_ids_and_reset_on_null() {
+        let mut options = Options::new(ZMQ_PULL);
+        options
+            .set(ZMQ_IPC_FILTER_UID, &1000u32.to_ne_bytes())
+            .unwrap();
+        options
+            .set(ZMQ_IPC_FILTER_UID, &0u32.to_ne_bytes())
+            .unwrap();
+        options
+            .set(ZMQ_IPC_FILTER_GID, &100u32.to_ne_bytes())
+            .unwrap();
+        options
+            .set(ZMQ_IPC_FILTER_PID, &4242i32.to_ne_bytes())
+            .unwrap();
+        assert_eq!(options.ipc_filter_uids, BTreeSet::from([0, 1000]));
+        assert_eq!(options.ipc_filter_gids, BTreeSet::from([100]));
+        assert_eq!(options.ipc_filter_pids, BTreeSet::from([4242]));
+        options.set(ZMQ_IPC_FILTER_UID, &[]).unwrap();
+        assert!(options.ipc_filter_uids.is_empty());
+        for option in [ZMQ_IPC_FILTER_PID, ZMQ_IPC_FILTER_UID, ZMQ_IPC_FILTER_GID] {
+            assert_eq!(
+                options.set(option, &[0; 8]),
+                Err(Errno::EINVAL),
+                "option {option}"
+            );
+            assert_eq!(options.set_nullable(option, Some(&[])), Err(Errno::EINVAL));
+            assert_eq!(
+                options.get(option, &mut [0u8; 4]),
+                Err(Errno::EINVAL),
+                "option {option}"
+            );
+        }
+    }
+
+    #[cfg(zmq_draft)]
+    #[test]
+    fn metadata_takes_x_properties_and_keeps_the_first_value() {
+        let mut options = Options::new(ZMQ_DEALER);
+        options
+            .set(draft::ZMQ_METADATA, b"X-color:red:ish")
+            .unwrap();
+        options.set(draft::ZMQ_METADATA, b"X-color:blue").unwrap();
+        assert_eq!(
+            options.metadata.get(&b"X-color"[..]),
+            Some(&b"red:ish".to_vec())
+        );
+        assert_eq!(
+            options.get(draft::ZMQ_METADATA, &mut [0u8; 64]),
+            Err(Errno::EINVAL)
+        );
+    }
+
+    #[cfg(zmq_draft)]
+    #[test]
+    fn metadata_rejects_malformed_properties() {
+        let mut options = Options::new(ZMQ_DEALER);
+        let long_key = [&b"X-"[..], &[b'k'; 254], b":v"].concat();
+        for bad in [
+            &b""[..],
+            b"X-a:",
+            b":value",
+            b"Y-a:b",
+            b"x-a:b",
+            b"X-ab",
+            b"X-:b",
+            &long_key,
+        ] {
+            let text = String::from_utf8_lossy(bad);
+            assert_eq!(
+                options.set(draft::ZMQ_METADATA, bad),
+                Err(Errno::EINVAL),
+                "{text}"
+            );
+        }
+        assert!(options.metadata.is_empty());
+    }
+
+    #[cfg(zmq_draft)]
+    #[test]
+    fn hello_disconnect_and_hiccup_messages_are_set_only_bytes() {
+        let mut options = Options::new(ZMQ_ROUTER);
+        for option in [
+            draft::ZMQ_HELLO_MSG,
+            draft::ZMQ_DISCONNECT_MSG,
+            draft::ZMQ_HICCUP_MSG,
+        ] {
+            assert_eq!(options.set(option, b"\0hi"), Ok(true));
+            assert_eq!(options.get(option, &mut [0u8; 16]), Err(Errno::EINVAL));
+        }
+        assert_eq!(
+            (options.hello_msg.as_slice(), options.hiccup_msg.as_slice()),
+            (&b"\0hi"[..], &b"\0hi"[..])
+        );
+        options.set(draft::ZMQ_DISCONNECT_MSG, &[]).unwrap();
+        assert!(options.disconnect_msg.is_empty());
+    }
+
+    #[cfg(zmq_draft)]
+    #[test]
+    fn busy_poll_takes_any_int_but_reads_as_einval_as_in_libzmq_4_3_5() {
+        let mut options = Options::new(ZMQ_PAIR);
+        set_int(&mut options, draft::ZMQ_BUSY_POLL, -3).unwrap();
+        assert_eq!(options.busy_poll, -3);
+        let mut out = [0u8; 4];
+        assert_eq!(
+            options.get(draft::ZMQ_BUSY_POLL, &mut out),
+            Err(Errno::EINVAL)
+        );
+        assert_eq!(
+            c_int::from_ne_bytes(out),
+            -3,
+            "the value is written all the same"
+        );
+    }
+
+    #[cfg(zmq_draft)]
+    #[test]
+    fn reconnect_stop_takes_any_int() {
+        let mut options = Options::new(ZMQ_DEALER);
+        set_int(&mut options, draft::ZMQ_RECONNECT_STOP, -1).unwrap();
+        assert_eq!(get_int(&options, draft::ZMQ_RECONNECT_STOP), Ok(-1));
+    }
+
+    #[test]
+    fn conflate_acts_only_on_some_types() {
+        for (socket_type, effective) in [(ZMQ_DEALER, true), (ZMQ_SUB, true), (ZMQ_ROUTER, false)] {
+            let mut options = Options::new(socket_type);
+            set_int(&mut options, ZMQ_CONFLATE, 1).unwrap();
+            assert_eq!(
+                options.effective_conflate(),
+                effective,
+                "type {socket_type}"
+            );
+            assert_eq!(get_int(&options, ZMQ_CONFLATE), Ok(1));
+        }
+    }
+}
