@@ -100,13 +100,9 @@ impl TcpAcceptFilter {
     /// its IPv4-mapped address, which is how it arrives on a dual-stack listener.
     pub fn matches(&self, peer: IpAddr) -> bool {
         let (net, peer, bits) = match (self.address, peer) {
-            (IpAddr::V4(net), IpAddr::V4(peer)) => {
-                (u32::from(net) as u128, u32::from(peer) as u128, 32)
-            }
+            (IpAddr::V4(net), IpAddr::V4(peer)) => (u32::from(net) as u128, u32::from(peer) as u128, 32),
             (IpAddr::V6(net), IpAddr::V6(peer)) => (u128::from(net), u128::from(peer), 128),
-            (IpAddr::V6(net), IpAddr::V4(peer)) => {
-                (u128::from(net), u128::from(peer.to_ipv6_mapped()), 128)
-            }
+            (IpAddr::V6(net), IpAddr::V4(peer)) => (u128::from(net), u128::from(peer.to_ipv6_mapped()), 128),
             (IpAddr::V4(_), IpAddr::V6(_)) => return false,
         };
         let mask = u32::from(self.mask);
@@ -278,11 +274,7 @@ impl Options {
     /// ZMQ_CONFLATE only acts on DEALER, PULL, PUSH, PUB and SUB; elsewhere it is stored and
     /// read back but ignored.
     pub fn effective_conflate(&self) -> bool {
-        self.conflate
-            && matches!(
-                self.socket_type,
-                ZMQ_DEALER | ZMQ_PULL | ZMQ_PUSH | ZMQ_PUB | ZMQ_SUB
-            )
+        self.conflate && matches!(self.socket_type, ZMQ_DEALER | ZMQ_PULL | ZMQ_PUSH | ZMQ_PUB | ZMQ_SUB)
     }
 
     /// Ok(true) if this option is a generic one and was applied; Ok(false) if it is not one of
@@ -352,22 +344,12 @@ impl Options {
                     self.tcp_accept_filters.push(filter);
                 }
             }
-            ZMQ_IPC_FILTER_PID => {
-                set_filter(&mut self.ipc_filter_pids, value, null, i32::from_ne_bytes)?
-            }
-            ZMQ_IPC_FILTER_UID => {
-                set_filter(&mut self.ipc_filter_uids, value, null, u32::from_ne_bytes)?
-            }
-            ZMQ_IPC_FILTER_GID => {
-                set_filter(&mut self.ipc_filter_gids, value, null, u32::from_ne_bytes)?
-            }
+            ZMQ_IPC_FILTER_PID => set_filter(&mut self.ipc_filter_pids, value, null, i32::from_ne_bytes)?,
+            ZMQ_IPC_FILTER_UID => set_filter(&mut self.ipc_filter_uids, value, null, u32::from_ne_bytes)?,
+            ZMQ_IPC_FILTER_GID => set_filter(&mut self.ipc_filter_gids, value, null, u32::from_ne_bytes)?,
             ZMQ_PLAIN_SERVER => {
                 self.as_server = strict_bool(value)?;
-                self.mechanism = if self.as_server {
-                    Mechanism::Plain
-                } else {
-                    Mechanism::Null
-                };
+                self.mechanism = if self.as_server { Mechanism::Plain } else { Mechanism::Null };
             }
             ZMQ_PLAIN_USERNAME | ZMQ_PLAIN_PASSWORD => {
                 if value.is_empty() && null {
@@ -450,9 +432,7 @@ impl Options {
             #[cfg(zmq_draft)]
             draft::ZMQ_PRIORITY => self.priority = int_at_least(value, 0)?,
             // Generic, but read-only.
-            ZMQ_TYPE | ZMQ_MECHANISM | ZMQ_LAST_ENDPOINT | ZMQ_THREAD_SAFE => {
-                return Err(Errno::EINVAL)
-            }
+            ZMQ_TYPE | ZMQ_MECHANISM | ZMQ_LAST_ENDPOINT | ZMQ_THREAD_SAFE => return Err(Errno::EINVAL),
             _ => return Ok(false),
         }
         Ok(true)
@@ -548,10 +528,9 @@ impl Options {
                 return put_bytes(out, &c_int::from(self.thread_safe).to_ne_bytes());
             }
             // Generic but write-only.
-            ZMQ_TCP_ACCEPT_FILTER
-            | ZMQ_IPC_FILTER_PID
-            | ZMQ_IPC_FILTER_UID
-            | ZMQ_IPC_FILTER_GID => return Err(Errno::EINVAL),
+            ZMQ_TCP_ACCEPT_FILTER | ZMQ_IPC_FILTER_PID | ZMQ_IPC_FILTER_UID | ZMQ_IPC_FILTER_GID => {
+                return Err(Errno::EINVAL)
+            }
             #[cfg(zmq_draft)]
             draft::ZMQ_METADATA
             | draft::ZMQ_HELLO_MSG
@@ -579,11 +558,7 @@ impl Options {
         match option {
             ZMQ_CURVE_SERVER => {
                 self.as_server = strict_bool(value)?;
-                self.mechanism = if self.as_server {
-                    Mechanism::Curve
-                } else {
-                    Mechanism::Null
-                };
+                self.mechanism = if self.as_server { Mechanism::Curve } else { Mechanism::Null };
                 return Ok(());
             }
             ZMQ_CURVE_PUBLICKEY => self.curve_public_key = curve_key_from_option(value)?,
@@ -732,10 +707,7 @@ fn parse_accept_filter(text: &[u8], ipv6: bool) -> Result<TcpAcceptFilter> {
         Some(slash) => (&text[..slash], Some(&text[slash + 1..])),
         None => (text, None),
     };
-    let bare = addr
-        .strip_prefix('[')
-        .and_then(|a| a.strip_suffix(']'))
-        .unwrap_or(addr);
+    let bare = addr.strip_prefix('[').and_then(|a| a.strip_suffix(']')).unwrap_or(addr);
     let address = match bare.parse::<IpAddr>().map_err(|_| Errno::EINVAL)? {
         IpAddr::V4(v4) if ipv6 => IpAddr::V6(v4.to_ipv6_mapped()),
         IpAddr::V4(v4) => IpAddr::V4(v4),
@@ -749,10 +721,7 @@ fn parse_accept_filter(text: &[u8], ipv6: bool) -> Result<TcpAcceptFilter> {
         Some("0") => 0,
         Some(bits) => in_range(leading_int(bits), 1, full)?,
     };
-    Ok(TcpAcceptFilter {
-        address,
-        mask: mask as u8,
-    })
+    Ok(TcpAcceptFilter { address, mask: mask as u8 })
 }
 
 /// The number a text starts with (after spaces and a sign), 0 when none, saturated: C's strtol
@@ -767,9 +736,7 @@ fn leading_int(text: &str) -> c_int {
     let magnitude = digits
         .bytes()
         .take_while(u8::is_ascii_digit)
-        .fold(0i64, |n, d| {
-            (n * 10 + i64::from(d - b'0')).min(i64::from(c_int::MAX) + 1)
-        });
+        .fold(0i64, |n, d| (n * 10 + i64::from(d - b'0')).min(i64::from(c_int::MAX) + 1));
     let signed = if negative { -magnitude } else { magnitude };
     signed.clamp(i64::from(c_int::MIN), i64::from(c_int::MAX)) as c_int
 }
@@ -937,11 +904,7 @@ mod tests {
         ];
         #[cfg(zmq_draft)]
         list.extend([
-            (
-                draft::ZMQ_RECONNECT_STOP,
-                0,
-                draft::ZMQ_RECONNECT_STOP_CONN_REFUSED,
-            ),
+            (draft::ZMQ_RECONNECT_STOP, 0, draft::ZMQ_RECONNECT_STOP_CONN_REFUSED),
             (draft::ZMQ_ZAP_ENFORCE_DOMAIN, 0, 1),
             (draft::ZMQ_LOOPBACK_FASTPATH, 0, 1),
             (draft::ZMQ_MULTICAST_LOOP, 1, 0),
@@ -1003,11 +966,7 @@ mod tests {
     fn every_int_option_round_trips() {
         let mut options = Options::new(ZMQ_PUSH);
         for (option, _, value) in int_options() {
-            assert_eq!(
-                set_int(&mut options, option, value),
-                Ok(true),
-                "option {option}"
-            );
+            assert_eq!(set_int(&mut options, option, value), Ok(true), "option {option}");
             assert_eq!(get_int(&options, option), Ok(value), "option {option}");
         }
     }
@@ -1017,26 +976,10 @@ mod tests {
         let mut options = Options::new(ZMQ_PUSH);
         for (option, _, value) in int_options() {
             let eight = i64::from(value).to_ne_bytes();
-            assert_eq!(
-                options.set(option, &eight),
-                Err(Errno::EINVAL),
-                "option {option}"
-            );
-            assert_eq!(
-                options.set(option, &[1, 0]),
-                Err(Errno::EINVAL),
-                "option {option}"
-            );
-            assert_eq!(
-                options.get(option, &mut [0u8; 8]),
-                Err(Errno::EINVAL),
-                "option {option}"
-            );
-            assert_eq!(
-                options.get(option, &mut [0u8; 2]),
-                Err(Errno::EINVAL),
-                "option {option}"
-            );
+            assert_eq!(options.set(option, &eight), Err(Errno::EINVAL), "option {option}");
+            assert_eq!(options.set(option, &[1, 0]), Err(Errno::EINVAL), "option {option}");
+            assert_eq!(options.get(option, &mut [0u8; 8]), Err(Errno::EINVAL), "option {option}");
+            assert_eq!(options.get(option, &mut [0u8; 2]), Err(Errno::EINVAL), "option {option}");
         }
     }
 
@@ -1071,61 +1014,30 @@ mod tests {
             (ZMQ_USE_FD, -2),
         ];
         for (option, value) in too_low {
-            assert_eq!(
-                set_int(&mut options, option, value),
-                Err(Errno::EINVAL),
-                "option {option}"
-            );
+            assert_eq!(set_int(&mut options, option, value), Err(Errno::EINVAL), "option {option}");
         }
-        assert_eq!(
-            options,
-            Options::new(ZMQ_PUSH),
-            "a rejected value changes nothing"
-        );
+        assert_eq!(options, Options::new(ZMQ_PUSH), "a rejected value changes nothing");
     }
 
     #[cfg(zmq_draft)]
     #[test]
     fn draft_int_options_reject_values_below_their_minimum() {
         let mut options = Options::new(ZMQ_PUSH);
-        for (option, value) in [
-            (draft::ZMQ_IN_BATCH_SIZE, 0),
-            (draft::ZMQ_OUT_BATCH_SIZE, 0),
-            (draft::ZMQ_PRIORITY, -1),
-        ] {
-            assert_eq!(
-                set_int(&mut options, option, value),
-                Err(Errno::EINVAL),
-                "option {option}"
-            );
+        for (option, value) in
+            [(draft::ZMQ_IN_BATCH_SIZE, 0), (draft::ZMQ_OUT_BATCH_SIZE, 0), (draft::ZMQ_PRIORITY, -1)]
+        {
+            assert_eq!(set_int(&mut options, option, value), Err(Errno::EINVAL), "option {option}");
         }
     }
 
     #[test]
     fn strict_booleans_take_only_zero_or_one() {
         let mut options = Options::new(ZMQ_PUSH);
-        for option in [
-            ZMQ_IPV6,
-            ZMQ_IPV4ONLY,
-            ZMQ_IMMEDIATE,
-            ZMQ_CONFLATE,
-            ZMQ_PLAIN_SERVER,
-        ] {
-            assert_eq!(
-                set_int(&mut options, option, 2),
-                Err(Errno::EINVAL),
-                "option {option}"
-            );
-            assert_eq!(
-                set_int(&mut options, option, -1),
-                Err(Errno::EINVAL),
-                "option {option}"
-            );
+        for option in [ZMQ_IPV6, ZMQ_IPV4ONLY, ZMQ_IMMEDIATE, ZMQ_CONFLATE, ZMQ_PLAIN_SERVER] {
+            assert_eq!(set_int(&mut options, option, 2), Err(Errno::EINVAL), "option {option}");
+            assert_eq!(set_int(&mut options, option, -1), Err(Errno::EINVAL), "option {option}");
         }
-        assert_eq!(
-            set_int(&mut options, ZMQ_TCP_KEEPALIVE, 2),
-            Err(Errno::EINVAL)
-        );
+        assert_eq!(set_int(&mut options, ZMQ_TCP_KEEPALIVE, 2), Err(Errno::EINVAL));
     }
 
     #[test]
@@ -1134,11 +1046,8 @@ mod tests {
         set_int(&mut options, ZMQ_INVERT_MATCHING, 42).unwrap();
         assert_eq!(get_int(&options, ZMQ_INVERT_MATCHING), Ok(1));
         #[cfg(zmq_draft)]
-        for option in [
-            draft::ZMQ_ZAP_ENFORCE_DOMAIN,
-            draft::ZMQ_LOOPBACK_FASTPATH,
-            draft::ZMQ_MULTICAST_LOOP,
-        ] {
+        for option in [draft::ZMQ_ZAP_ENFORCE_DOMAIN, draft::ZMQ_LOOPBACK_FASTPATH, draft::ZMQ_MULTICAST_LOOP]
+        {
             set_int(&mut options, option, -7).unwrap();
             assert_eq!(get_int(&options, option), Ok(1), "option {option}");
         }
@@ -1158,9 +1067,7 @@ mod tests {
     fn affinity_and_maxmsgsize_are_64_bit() {
         let mut options = Options::new(ZMQ_PUB);
         options.set(ZMQ_AFFINITY, &u64::MAX.to_ne_bytes()).unwrap();
-        options
-            .set(ZMQ_MAXMSGSIZE, &(1i64 << 40).to_ne_bytes())
-            .unwrap();
+        options.set(ZMQ_MAXMSGSIZE, &(1i64 << 40).to_ne_bytes()).unwrap();
         let mut out = [0u8; 8];
         options.get(ZMQ_AFFINITY, &mut out).unwrap();
         assert_eq!(u64::from_ne_bytes(out), u64::MAX);
@@ -1169,10 +1076,7 @@ mod tests {
         assert_eq!(options.set(ZMQ_AFFINITY, &int(1)), Err(Errno::EINVAL));
         assert_eq!(options.set(ZMQ_MAXMSGSIZE, &int(1)), Err(Errno::EINVAL));
         assert_eq!(options.get(ZMQ_AFFINITY, &mut [0u8; 4]), Err(Errno::EINVAL));
-        assert_eq!(
-            options.get(ZMQ_MAXMSGSIZE, &mut [0u8; 16]),
-            Err(Errno::EINVAL)
-        );
+        assert_eq!(options.get(ZMQ_MAXMSGSIZE, &mut [0u8; 16]), Err(Errno::EINVAL));
     }
 
     #[test]
@@ -1193,15 +1097,9 @@ mod tests {
     #[test]
     fn heartbeat_ttl_is_limited_to_6553599_ms() {
         let mut options = Options::new(ZMQ_DEALER);
-        assert_eq!(
-            set_int(&mut options, ZMQ_HEARTBEAT_TTL, 6_553_599),
-            Ok(true)
-        );
+        assert_eq!(set_int(&mut options, ZMQ_HEARTBEAT_TTL, 6_553_599), Ok(true));
         assert_eq!(get_int(&options, ZMQ_HEARTBEAT_TTL), Ok(6_553_500));
-        assert_eq!(
-            set_int(&mut options, ZMQ_HEARTBEAT_TTL, 6_553_600),
-            Err(Errno::EINVAL)
-        );
+        assert_eq!(set_int(&mut options, ZMQ_HEARTBEAT_TTL, 6_553_600), Err(Errno::EINVAL));
     }
 
     #[test]
@@ -1211,10 +1109,7 @@ mod tests {
         set_int(&mut options, ZMQ_HEARTBEAT_TTL, 5000).unwrap();
         assert_eq!(set_int(&mut options, ZMQ_HEARTBEAT_TTL, -99), Ok(true));
         assert_eq!(options.heartbeat_ttl, 0);
-        assert_eq!(
-            set_int(&mut options, ZMQ_HEARTBEAT_TTL, -100),
-            Err(Errno::EINVAL)
-        );
+        assert_eq!(set_int(&mut options, ZMQ_HEARTBEAT_TTL, -100), Err(Errno::EINVAL));
     }
 
     #[test]
@@ -1236,10 +1131,7 @@ mod tests {
         assert_eq!(options.get(ZMQ_ROUTING_ID, &mut out), Ok(Some(3)));
         assert_eq!(out, *b"abc\0\0", "the unused tail is zeroed");
         assert_eq!(options.get(ZMQ_ROUTING_ID, &mut [0u8; 3]), Ok(Some(3)));
-        assert_eq!(
-            options.get(ZMQ_ROUTING_ID, &mut [0u8; 2]),
-            Err(Errno::EINVAL)
-        );
+        assert_eq!(options.get(ZMQ_ROUTING_ID, &mut [0u8; 2]), Err(Errno::EINVAL));
     }
 
     #[test]
@@ -1249,44 +1141,25 @@ mod tests {
         let mut out = [0xFFu8; 16];
         assert_eq!(options.get(ZMQ_BINDTODEVICE, &mut out), Ok(Some(8)));
         assert_eq!(&out[..8], b"testdev\0");
-        assert!(
-            out[8..].iter().all(|&b| b == 0),
-            "the unused tail is zeroed"
-        );
+        assert!(out[8..].iter().all(|&b| b == 0), "the unused tail is zeroed");
         assert_eq!(options.get(ZMQ_BINDTODEVICE, &mut [0u8; 8]), Ok(Some(8)));
-        assert_eq!(
-            options.get(ZMQ_BINDTODEVICE, &mut [0u8; 7]),
-            Err(Errno::EINVAL)
-        );
-        assert_eq!(
-            Options::new(ZMQ_PUSH).get(ZMQ_BINDTODEVICE, &mut []),
-            Err(Errno::EINVAL)
-        );
+        assert_eq!(options.get(ZMQ_BINDTODEVICE, &mut [0u8; 7]), Err(Errno::EINVAL));
+        assert_eq!(Options::new(ZMQ_PUSH).get(ZMQ_BINDTODEVICE, &mut []), Err(Errno::EINVAL));
     }
 
     #[test]
     fn last_endpoint_is_get_only_and_read_as_a_string() {
         let mut options = Options::new(ZMQ_PUSH);
         options.last_endpoint = "tcp://127.0.0.1:5555".into();
-        assert_eq!(
-            get_bytes(&options, ZMQ_LAST_ENDPOINT),
-            Ok(b"tcp://127.0.0.1:5555\0".to_vec())
-        );
-        assert_eq!(
-            options.set(ZMQ_LAST_ENDPOINT, b"tcp://x:1"),
-            Err(Errno::EINVAL)
-        );
+        assert_eq!(get_bytes(&options, ZMQ_LAST_ENDPOINT), Ok(b"tcp://127.0.0.1:5555\0".to_vec()));
+        assert_eq!(options.set(ZMQ_LAST_ENDPOINT, b"tcp://x:1"), Err(Errno::EINVAL));
     }
 
     #[test]
     fn get_only_options_reject_set() {
         let mut options = Options::new(ZMQ_PUSH);
         for option in [ZMQ_TYPE, ZMQ_MECHANISM, ZMQ_LAST_ENDPOINT, ZMQ_THREAD_SAFE] {
-            assert_eq!(
-                set_int(&mut options, option, 1),
-                Err(Errno::EINVAL),
-                "option {option}"
-            );
+            assert_eq!(set_int(&mut options, option, 1), Err(Errno::EINVAL), "option {option}");
         }
     }
 
@@ -1296,21 +1169,13 @@ mod tests {
         let mut out = [0xFFu8; 8];
         assert_eq!(options.get(ZMQ_THREAD_SAFE, &mut out), Ok(Some(4)));
         assert_eq!(out, [0; 8]);
-        assert_eq!(
-            options.get(ZMQ_THREAD_SAFE, &mut [0u8; 2]),
-            Err(Errno::EINVAL)
-        );
+        assert_eq!(options.get(ZMQ_THREAD_SAFE, &mut [0u8; 2]), Err(Errno::EINVAL));
     }
 
     #[cfg(zmq_draft)]
     #[test]
     fn draft_thread_safe_types_say_so() {
-        for socket_type in [
-            draft::ZMQ_SERVER,
-            draft::ZMQ_CLIENT,
-            draft::ZMQ_RADIO,
-            draft::ZMQ_DISH,
-        ] {
+        for socket_type in [draft::ZMQ_SERVER, draft::ZMQ_CLIENT, draft::ZMQ_RADIO, draft::ZMQ_DISH] {
             assert_eq!(get_int(&Options::new(socket_type), ZMQ_THREAD_SAFE), Ok(1));
         }
         assert!(!Options::new(draft::ZMQ_DGRAM).thread_safe);
@@ -1321,16 +1186,8 @@ mod tests {
     fn socket_state_options_are_not_generic() {
         let mut options = Options::new(ZMQ_SUB);
         for option in [ZMQ_RCVMORE, ZMQ_FD, ZMQ_EVENTS] {
-            assert_eq!(
-                options.get(option, &mut [0u8; 8]),
-                Ok(None),
-                "option {option}"
-            );
-            assert_eq!(
-                set_int(&mut options, option, 1),
-                Ok(false),
-                "option {option}"
-            );
+            assert_eq!(options.get(option, &mut [0u8; 8]), Ok(None), "option {option}");
+            assert_eq!(set_int(&mut options, option, 1), Ok(false), "option {option}");
         }
     }
 
@@ -1355,16 +1212,8 @@ mod tests {
             ZMQ_CONNECT_ROUTING_ID,
             ZMQ_VMCI_BUFFER_SIZE,
         ] {
-            assert_eq!(
-                set_int(&mut options, option, 1),
-                Ok(false),
-                "option {option}"
-            );
-            assert_eq!(
-                options.get(option, &mut [0u8; 4]),
-                Ok(None),
-                "option {option}"
-            );
+            assert_eq!(set_int(&mut options, option, 1), Ok(false), "option {option}");
+            assert_eq!(options.get(option, &mut [0u8; 4]), Ok(None), "option {option}");
         }
         assert_eq!(options, Options::new(ZMQ_ROUTER));
     }
@@ -1381,16 +1230,9 @@ mod tests {
             draft::ZMQ_NORM_MODE,
             draft::ZMQ_WSS_HOSTNAME,
         ] {
-            assert_eq!(
-                set_int(&mut options, option, 1),
-                Ok(false),
-                "option {option}"
-            );
+            assert_eq!(set_int(&mut options, option, 1), Ok(false), "option {option}");
         }
-        assert_eq!(
-            options.get(draft::ZMQ_TOPICS_COUNT, &mut [0u8; 4]),
-            Ok(None)
-        );
+        assert_eq!(options.get(draft::ZMQ_TOPICS_COUNT, &mut [0u8; 4]), Ok(None));
     }
 
     #[test]
@@ -1416,10 +1258,7 @@ mod tests {
         assert_eq!(options.mechanism, Mechanism::Plain);
         assert!(!options.as_server);
         assert_eq!(get_int(&options, ZMQ_MECHANISM), Ok(ZMQ_PLAIN));
-        assert_eq!(
-            get_bytes(&options, ZMQ_PLAIN_USERNAME),
-            Ok(b"admin\0".to_vec())
-        );
+        assert_eq!(get_bytes(&options, ZMQ_PLAIN_USERNAME), Ok(b"admin\0".to_vec()));
     }
 
     #[test]
@@ -1427,26 +1266,15 @@ mod tests {
         let mut options = Options::new(ZMQ_DEALER);
         options.set(ZMQ_PLAIN_PASSWORD, b"password").unwrap();
         assert_eq!(options.mechanism, Mechanism::Plain);
-        assert_eq!(
-            get_bytes(&options, ZMQ_PLAIN_PASSWORD),
-            Ok(b"password\0".to_vec())
-        );
+        assert_eq!(get_bytes(&options, ZMQ_PLAIN_PASSWORD), Ok(b"password\0".to_vec()));
     }
 
     #[test]
     fn plain_credentials_are_1_to_255_bytes() {
         let mut options = Options::new(ZMQ_DEALER);
         for option in [ZMQ_PLAIN_USERNAME, ZMQ_PLAIN_PASSWORD] {
-            assert_eq!(
-                options.set(option, &[b'a'; 255]),
-                Ok(true),
-                "option {option}"
-            );
-            assert_eq!(
-                options.set(option, &[b'a'; 256]),
-                Err(Errno::EINVAL),
-                "option {option}"
-            );
+            assert_eq!(options.set(option, &[b'a'; 255]), Ok(true), "option {option}");
+            assert_eq!(options.set(option, &[b'a'; 256]), Err(Errno::EINVAL), "option {option}");
         }
     }
 
@@ -1462,10 +1290,7 @@ mod tests {
     #[test]
     fn non_null_zero_length_plain_username_is_invalid() {
         let mut options = Options::new(ZMQ_DEALER);
-        assert_eq!(
-            options.set_nullable(ZMQ_PLAIN_USERNAME, Some(&[])),
-            Err(Errno::EINVAL)
-        );
+        assert_eq!(options.set_nullable(ZMQ_PLAIN_USERNAME, Some(&[])), Err(Errno::EINVAL));
         assert_eq!(options.set_nullable(ZMQ_PLAIN_USERNAME, None), Ok(true));
     }
 
@@ -1484,47 +1309,20 @@ mod tests {
     fn zap_domain_is_1_to_255_bytes_and_cannot_be_emptied() {
         let mut options = Options::new(ZMQ_ROUTER);
         options.set(ZMQ_ZAP_DOMAIN, b"global").unwrap();
-        assert_eq!(
-            get_bytes(&options, ZMQ_ZAP_DOMAIN),
-            Ok(b"global\0".to_vec())
-        );
+        assert_eq!(get_bytes(&options, ZMQ_ZAP_DOMAIN), Ok(b"global\0".to_vec()));
         assert_eq!(options.set(ZMQ_ZAP_DOMAIN, &[]), Err(Errno::EINVAL));
-        assert_eq!(
-            options.set(ZMQ_ZAP_DOMAIN, &[b'd'; 256]),
-            Err(Errno::EINVAL)
-        );
+        assert_eq!(options.set(ZMQ_ZAP_DOMAIN, &[b'd'; 256]), Err(Errno::EINVAL));
         assert_eq!(options.zap_domain, b"global");
     }
 
     #[test]
     fn curve_options_are_invalid_without_curve() {
         let mut options = Options::new(ZMQ_DEALER);
-        for option in [
-            ZMQ_CURVE_SERVER,
-            ZMQ_CURVE_PUBLICKEY,
-            ZMQ_CURVE_SECRETKEY,
-            ZMQ_CURVE_SERVERKEY,
-        ] {
-            assert_eq!(
-                options.set(option, &[1; 32]),
-                Err(Errno::EINVAL),
-                "option {option}"
-            );
-            assert_eq!(
-                set_int(&mut options, option, 1),
-                Err(Errno::EINVAL),
-                "option {option}"
-            );
-            assert_eq!(
-                options.get(option, &mut [0u8; 32]),
-                Err(Errno::EINVAL),
-                "option {option}"
-            );
-            assert_eq!(
-                options.get(option, &mut [0u8; 4]),
-                Err(Errno::EINVAL),
-                "option {option}"
-            );
+        for option in [ZMQ_CURVE_SERVER, ZMQ_CURVE_PUBLICKEY, ZMQ_CURVE_SECRETKEY, ZMQ_CURVE_SERVERKEY] {
+            assert_eq!(options.set(option, &[1; 32]), Err(Errno::EINVAL), "option {option}");
+            assert_eq!(set_int(&mut options, option, 1), Err(Errno::EINVAL), "option {option}");
+            assert_eq!(options.get(option, &mut [0u8; 32]), Err(Errno::EINVAL), "option {option}");
+            assert_eq!(options.get(option, &mut [0u8; 4]), Err(Errno::EINVAL), "option {option}");
         }
         assert_eq!(options.mechanism, Mechanism::Null);
     }
@@ -1540,16 +1338,8 @@ mod tests {
             ZMQ_GSSAPI_PRINCIPAL_NAMETYPE,
             ZMQ_GSSAPI_SERVICE_PRINCIPAL_NAMETYPE,
         ] {
-            assert_eq!(
-                set_int(&mut options, option, 0),
-                Err(Errno::EINVAL),
-                "option {option}"
-            );
-            assert_eq!(
-                options.get(option, &mut [0u8; 4]),
-                Err(Errno::EINVAL),
-                "option {option}"
-            );
+            assert_eq!(set_int(&mut options, option, 0), Err(Errno::EINVAL), "option {option}");
+            assert_eq!(options.get(option, &mut [0u8; 4]), Err(Errno::EINVAL), "option {option}");
         }
     }
 
@@ -1606,14 +1396,8 @@ mod tests {
         assert_eq!(curve_key_to_option(&HELLO_KEY, &mut text), Ok(41));
         assert_eq!(&text[..40], HELLO_Z85);
         assert_eq!(text[40], 0);
-        assert_eq!(
-            curve_key_to_option(&HELLO_KEY, &mut [0u8; 40]),
-            Err(Errno::EINVAL)
-        );
-        assert_eq!(
-            curve_key_to_option(&HELLO_KEY, &mut [0u8; 64]),
-            Err(Errno::EINVAL)
-        );
+        assert_eq!(curve_key_to_option(&HELLO_KEY, &mut [0u8; 40]), Err(Errno::EINVAL));
+        assert_eq!(curve_key_to_option(&HELLO_KEY, &mut [0u8; 64]), Err(Errno::EINVAL));
     }
 
     #[test]
@@ -1634,14 +1418,8 @@ mod tests {
     fn socks_proxy_resets_on_null_only() {
         let mut options = Options::new(ZMQ_DEALER);
         options.set(ZMQ_SOCKS_PROXY, b"127.0.0.1:1080").unwrap();
-        assert_eq!(
-            get_bytes(&options, ZMQ_SOCKS_PROXY),
-            Ok(b"127.0.0.1:1080\0".to_vec())
-        );
-        assert_eq!(
-            options.set_nullable(ZMQ_SOCKS_PROXY, Some(&[])),
-            Err(Errno::EINVAL)
-        );
+        assert_eq!(get_bytes(&options, ZMQ_SOCKS_PROXY), Ok(b"127.0.0.1:1080\0".to_vec()));
+        assert_eq!(options.set_nullable(ZMQ_SOCKS_PROXY, Some(&[])), Err(Errno::EINVAL));
         assert_eq!(options.set(ZMQ_SOCKS_PROXY, &[]), Ok(true));
         assert!(options.socks_proxy.is_empty());
     }
@@ -1663,10 +1441,7 @@ mod tests {
     fn bindtodevice_is_at_most_16_bytes() {
         let mut options = Options::new(ZMQ_PUSH);
         assert_eq!(options.set(ZMQ_BINDTODEVICE, &[b'e'; 16]), Ok(true));
-        assert_eq!(
-            options.set(ZMQ_BINDTODEVICE, &[b'e'; 17]),
-            Err(Errno::EINVAL)
-        );
+        assert_eq!(options.set(ZMQ_BINDTODEVICE, &[b'e'; 17]), Err(Errno::EINVAL));
         assert_eq!(options.set(ZMQ_BINDTODEVICE, &[]), Ok(true));
         assert!(options.bindtodevice.is_empty());
     }
@@ -1679,24 +1454,12 @@ mod tests {
         assert_eq!(
             options.tcp_accept_filters,
             [
-                TcpAcceptFilter {
-                    address: IpAddr::V4(Ipv4Addr::LOCALHOST),
-                    mask: 32
-                },
-                TcpAcceptFilter {
-                    address: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 0)),
-                    mask: 8
-                },
+                TcpAcceptFilter { address: IpAddr::V4(Ipv4Addr::LOCALHOST), mask: 32 },
+                TcpAcceptFilter { address: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 0)), mask: 8 },
             ]
         );
-        assert_eq!(
-            options.get(ZMQ_TCP_ACCEPT_FILTER, &mut [0u8; 64]),
-            Err(Errno::EINVAL)
-        );
-        assert_eq!(
-            options.set_nullable(ZMQ_TCP_ACCEPT_FILTER, Some(&[])),
-            Err(Errno::EINVAL)
-        );
+        assert_eq!(options.get(ZMQ_TCP_ACCEPT_FILTER, &mut [0u8; 64]), Err(Errno::EINVAL));
+        assert_eq!(options.set_nullable(ZMQ_TCP_ACCEPT_FILTER, Some(&[])), Err(Errno::EINVAL));
         options.set(ZMQ_TCP_ACCEPT_FILTER, &[]).unwrap();
         assert!(options.tcp_accept_filters.is_empty());
     }
@@ -1704,25 +1467,11 @@ mod tests {
     #[test]
     fn tcp_accept_filters_reject_names_bad_masks_and_ipv6_without_ipv6() {
         let mut options = Options::new(ZMQ_ROUTER);
-        for bad in [
-            &b"localhost"[..],
-            b"10.0.0.0/",
-            b"10.0.0.0/33",
-            b"10.0.0.0/-1",
-            b"::1",
-            b"eth0",
-        ] {
+        for bad in [&b"localhost"[..], b"10.0.0.0/", b"10.0.0.0/33", b"10.0.0.0/-1", b"::1", b"eth0"] {
             let text = String::from_utf8_lossy(bad);
-            assert_eq!(
-                options.set(ZMQ_TCP_ACCEPT_FILTER, bad),
-                Err(Errno::EINVAL),
-                "{text}"
-            );
+            assert_eq!(options.set(ZMQ_TCP_ACCEPT_FILTER, bad), Err(Errno::EINVAL), "{text}");
         }
-        assert_eq!(
-            options.set(ZMQ_TCP_ACCEPT_FILTER, &[b'1'; 256]),
-            Err(Errno::EINVAL)
-        );
+        assert_eq!(options.set(ZMQ_TCP_ACCEPT_FILTER, &[b'1'; 256]), Err(Errno::EINVAL));
         assert!(options.tcp_accept_filters.is_empty());
     }
 
@@ -1732,24 +1481,11 @@ mod tests {
         set_int(&mut options, ZMQ_IPV6, 1).unwrap();
         options.set(ZMQ_TCP_ACCEPT_FILTER, b"[::1]").unwrap();
         options.set(ZMQ_TCP_ACCEPT_FILTER, b"fe80::/10").unwrap();
-        options
-            .set(ZMQ_TCP_ACCEPT_FILTER, b"192.168.1.0/0")
-            .unwrap();
-        let [loopback, link_local, mapped] = options.tcp_accept_filters[..] else {
-            panic!()
-        };
-        assert_eq!(
-            loopback,
-            TcpAcceptFilter {
-                address: IpAddr::V6(Ipv6Addr::LOCALHOST),
-                mask: 128
-            }
-        );
+        options.set(ZMQ_TCP_ACCEPT_FILTER, b"192.168.1.0/0").unwrap();
+        let [loopback, link_local, mapped] = options.tcp_accept_filters[..] else { panic!() };
+        assert_eq!(loopback, TcpAcceptFilter { address: IpAddr::V6(Ipv6Addr::LOCALHOST), mask: 128 });
         assert_eq!(link_local.mask, 10);
-        assert_eq!(
-            mapped.address,
-            IpAddr::V6(Ipv4Addr::new(192, 168, 1, 0).to_ipv6_mapped())
-        );
+        assert_eq!(mapped.address, IpAddr::V6(Ipv4Addr::new(192, 168, 1, 0).to_ipv6_mapped()));
         assert_eq!(mapped.mask, 0);
     }
 
@@ -1760,43 +1496,25 @@ mod tests {
         assert!(!filter.matches(IpAddr::V4(Ipv4Addr::new(10, 2, 0, 1))));
         let mapped = parse_accept_filter(b"10.1.0.0/120", true).unwrap();
         assert!(mapped.matches(IpAddr::V4(Ipv4Addr::new(10, 1, 0, 9))));
-        assert!(parse_accept_filter(b"0.0.0.0/0", false)
-            .unwrap()
-            .matches(IpAddr::V4(Ipv4Addr::BROADCAST)));
+        assert!(parse_accept_filter(b"0.0.0.0/0", false).unwrap().matches(IpAddr::V4(Ipv4Addr::BROADCAST)));
     }
 
     #[test]
     fn ipc_filters_add_ids_and_reset_on_null() {
         let mut options = Options::new(ZMQ_PULL);
-        options
-            .set(ZMQ_IPC_FILTER_UID, &1000u32.to_ne_bytes())
-            .unwrap();
-        options
-            .set(ZMQ_IPC_FILTER_UID, &0u32.to_ne_bytes())
-            .unwrap();
-        options
-            .set(ZMQ_IPC_FILTER_GID, &100u32.to_ne_bytes())
-            .unwrap();
-        options
-            .set(ZMQ_IPC_FILTER_PID, &4242i32.to_ne_bytes())
-            .unwrap();
+        options.set(ZMQ_IPC_FILTER_UID, &1000u32.to_ne_bytes()).unwrap();
+        options.set(ZMQ_IPC_FILTER_UID, &0u32.to_ne_bytes()).unwrap();
+        options.set(ZMQ_IPC_FILTER_GID, &100u32.to_ne_bytes()).unwrap();
+        options.set(ZMQ_IPC_FILTER_PID, &4242i32.to_ne_bytes()).unwrap();
         assert_eq!(options.ipc_filter_uids, BTreeSet::from([0, 1000]));
         assert_eq!(options.ipc_filter_gids, BTreeSet::from([100]));
         assert_eq!(options.ipc_filter_pids, BTreeSet::from([4242]));
         options.set(ZMQ_IPC_FILTER_UID, &[]).unwrap();
         assert!(options.ipc_filter_uids.is_empty());
         for option in [ZMQ_IPC_FILTER_PID, ZMQ_IPC_FILTER_UID, ZMQ_IPC_FILTER_GID] {
-            assert_eq!(
-                options.set(option, &[0; 8]),
-                Err(Errno::EINVAL),
-                "option {option}"
-            );
+            assert_eq!(options.set(option, &[0; 8]), Err(Errno::EINVAL), "option {option}");
             assert_eq!(options.set_nullable(option, Some(&[])), Err(Errno::EINVAL));
-            assert_eq!(
-                options.get(option, &mut [0u8; 4]),
-                Err(Errno::EINVAL),
-                "option {option}"
-            );
+            assert_eq!(options.get(option, &mut [0u8; 4]), Err(Errno::EINVAL), "option {option}");
         }
     }
 
@@ -1804,18 +1522,10 @@ mod tests {
     #[test]
     fn metadata_takes_x_properties_and_keeps_the_first_value() {
         let mut options = Options::new(ZMQ_DEALER);
-        options
-            .set(draft::ZMQ_METADATA, b"X-color:red:ish")
-            .unwrap();
+        options.set(draft::ZMQ_METADATA, b"X-color:red:ish").unwrap();
         options.set(draft::ZMQ_METADATA, b"X-color:blue").unwrap();
-        assert_eq!(
-            options.metadata.get(&b"X-color"[..]),
-            Some(&b"red:ish".to_vec())
-        );
-        assert_eq!(
-            options.get(draft::ZMQ_METADATA, &mut [0u8; 64]),
-            Err(Errno::EINVAL)
-        );
+        assert_eq!(options.metadata.get(&b"X-color"[..]), Some(&b"red:ish".to_vec()));
+        assert_eq!(options.get(draft::ZMQ_METADATA, &mut [0u8; 64]), Err(Errno::EINVAL));
     }
 
     #[cfg(zmq_draft)]
@@ -1823,22 +1533,9 @@ mod tests {
     fn metadata_rejects_malformed_properties() {
         let mut options = Options::new(ZMQ_DEALER);
         let long_key = [&b"X-"[..], &[b'k'; 254], b":v"].concat();
-        for bad in [
-            &b""[..],
-            b"X-a:",
-            b":value",
-            b"Y-a:b",
-            b"x-a:b",
-            b"X-ab",
-            b"X-:b",
-            &long_key,
-        ] {
+        for bad in [&b""[..], b"X-a:", b":value", b"Y-a:b", b"x-a:b", b"X-ab", b"X-:b", &long_key] {
             let text = String::from_utf8_lossy(bad);
-            assert_eq!(
-                options.set(draft::ZMQ_METADATA, bad),
-                Err(Errno::EINVAL),
-                "{text}"
-            );
+            assert_eq!(options.set(draft::ZMQ_METADATA, bad), Err(Errno::EINVAL), "{text}");
         }
         assert!(options.metadata.is_empty());
     }
@@ -1847,11 +1544,7 @@ mod tests {
     #[test]
     fn hello_disconnect_and_hiccup_messages_are_set_only_bytes() {
         let mut options = Options::new(ZMQ_ROUTER);
-        for option in [
-            draft::ZMQ_HELLO_MSG,
-            draft::ZMQ_DISCONNECT_MSG,
-            draft::ZMQ_HICCUP_MSG,
-        ] {
+        for option in [draft::ZMQ_HELLO_MSG, draft::ZMQ_DISCONNECT_MSG, draft::ZMQ_HICCUP_MSG] {
             assert_eq!(options.set(option, b"\0hi"), Ok(true));
             assert_eq!(options.get(option, &mut [0u8; 16]), Err(Errno::EINVAL));
         }
@@ -1870,15 +1563,8 @@ mod tests {
         set_int(&mut options, draft::ZMQ_BUSY_POLL, -3).unwrap();
         assert_eq!(options.busy_poll, -3);
         let mut out = [0u8; 4];
-        assert_eq!(
-            options.get(draft::ZMQ_BUSY_POLL, &mut out),
-            Err(Errno::EINVAL)
-        );
-        assert_eq!(
-            c_int::from_ne_bytes(out),
-            -3,
-            "the value is written all the same"
-        );
+        assert_eq!(options.get(draft::ZMQ_BUSY_POLL, &mut out), Err(Errno::EINVAL));
+        assert_eq!(c_int::from_ne_bytes(out), -3, "the value is written all the same");
     }
 
     #[cfg(zmq_draft)]
@@ -1894,11 +1580,7 @@ mod tests {
         for (socket_type, effective) in [(ZMQ_DEALER, true), (ZMQ_SUB, true), (ZMQ_ROUTER, false)] {
             let mut options = Options::new(socket_type);
             set_int(&mut options, ZMQ_CONFLATE, 1).unwrap();
-            assert_eq!(
-                options.effective_conflate(),
-                effective,
-                "type {socket_type}"
-            );
+            assert_eq!(options.effective_conflate(), effective, "type {socket_type}");
             assert_eq!(get_int(&options, ZMQ_CONFLATE), Ok(1));
         }
     }
