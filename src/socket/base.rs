@@ -61,11 +61,13 @@ impl Socket {
         let pattern = pattern_for(socket_type)?;
         let mailbox = Arc::new(Mailbox::new()?);
         let id = ctx.register_socket(Arc::clone(&mailbox))?;
+        let mut options = Options::new(socket_type);
+        options.ipv6 = ctx.options().ipv6;
         Ok(Self {
             ctx,
             id,
             mailbox,
-            options: Options::new(socket_type),
+            options,
             pattern,
             pipes: Pipes::default(),
             connected: Vec::new(),
