@@ -29,6 +29,8 @@
 #      pass. Logs: build/conformance/logs/<test>.{build,run}.log
 set -euo pipefail
 
+export LC_ALL=C   # plain ASCII quotes in compiler messages, which are parsed below
+
 die() { echo "conformance: error: $*" >&2; exit 2; }
 say() { echo "conformance: $*"; }
 
@@ -291,6 +293,12 @@ build_support() {
     ar rcs "$OBJ/libtestutil.a" "${objs[@]}"
 }
 
+# zmq_*/ZMQ_* names the compiler found undeclared (the header lacks them).
+undeclared_names() {
+    grep -oE "'(zmq|ZMQ)_[A-Za-z0-9_]+' (was not declared|has not been declared)|(unknown type name|use of undeclared identifier) '(zmq|ZMQ)_[A-Za-z0-9_]+'" "$1" \
+        | grep -oE "(zmq|ZMQ)_[A-Za-z0-9_]+" | sort -u || true
+}
+
 build_one() {
     local t=$1 o=$OBJ/$1.o b=$BIN/$1 log=$LOGS/$1.build.log
     rm -f "$b"
@@ -298,9 +306,21 @@ build_one() {
        || [ "$STAGE/src/platform.hpp" -nt "$o" ] || [ "$WORK/flags" -nt "$o" ]; then
         rm -f "$o"
         if ! g++ $CPPFLAGS $CXXFLAGS -c "$STAGE/tests/$t.cpp" -o "$o" >"$log.tmp" 2>&1; then
-            { echo "COMPILE FAILED: $t"; echo; cat "$log.tmp"; } > "$log"
+            local undeclared
+            undeclared=$(undeclared_names "$log.tmp")
+            {
+                if [ -n "$undeclared" ]; then
+                    echo "COMPILE FAILED: $t: $(wc -l <<<"$undeclared") name(s) not declared by zmq.h:"
+                    sed 's/^/  undeclared: /' <<<"$undeclared"
+                else
+                    echo "COMPILE FAILED: $t"
+                fi
+                echo; echo "---- compiler output ----"; cat "$log.tmp"
+            } > "$log"
             rm -f "$log.tmp"
-            printf 'BUILD-FAIL\t%s\tcompile error\n' "$t" > "$STATUS/$t"
+            printf 'BUILD-FAIL\t%s\t%s\n' "$t" \
+                "$( [ -n "$undeclared" ] && echo "compile: $(wc -l <<<"$undeclared") name(s) missing from zmq.h" || echo "compile error")" \
+                > "$STATUS/$t"
             return 0
         fi
     fi
@@ -310,7 +330,7 @@ build_one() {
         {
             if [ -n "$missing" ]; then
                 echo "LINK FAILED: $t: $(wc -l <<<"$missing") symbol(s) missing from libzmq:"
-                sed 's/^/  /' <<<"$missing"
+                sed 's/^/  missing symbol: /' <<<"$missing"
             else
                 echo "LINK FAILED: $t"
             fi
@@ -324,12 +344,25 @@ build_one() {
     fi
     mv "$log.tmp" "$log"
 }
-export -f build_one
+export -f build_one undeclared_names
 
 if [ ${#to_build[@]} -gt 0 ]; then
     say "building ${#to_build[@]} tests (${JOBS} at a time; draft API: $DRAFT)"
-    build_support || { cat "$LOGS/support.build.log" >&2; die "could not build Unity/testutil (see $LOGS/support.build.log)"; }
-    printf '%s\n' "${to_build[@]}" | xargs -P "$JOBS" -I{} bash -c 'build_one "$1"' _ {}
+    if build_support; then
+        printf '%s\n' "${to_build[@]}" | xargs -P "$JOBS" -I{} bash -c 'build_one "$1"' _ {}
+    else
+        # Every test includes testutil; without it nothing can be built.
+        undeclared=$(undeclared_names "$LOGS/support.build.log")
+        say "Unity/testutil do not compile against $HEADER; every test is a BUILD-FAIL (see $LOGS/support.build.log)"
+        { echo "COMPILE FAILED: Unity/testutil: $(wc -l <<<"$undeclared") name(s) not declared by zmq.h:"
+          sed 's/^/  undeclared: /' <<<"$undeclared"
+          echo; echo "---- compiler output ----"; cat "$LOGS/support.build.log"; } > "$LOGS/support.build.log.tmp"
+        mv "$LOGS/support.build.log.tmp" "$LOGS/support.build.log"
+        for t in "${to_build[@]}"; do
+            printf 'BUILD-FAIL\t%s\t%s\n' "$t" "testutil does not compile: zmq.h lacks $(wc -l <<<"$undeclared") name(s)" > "$STATUS/$t"
+            cp "$LOGS/support.build.log" "$LOGS/$t.build.log"
+        done
+    fi
 fi
 
 # The tests must load the library under test; check one that linked.
@@ -366,7 +399,11 @@ run_one() {
         ignored) printf 'n/a\t%s\tall %s test cases ignored by the test itself\t%s\n' "$t" "$cases" "$secs" ;;
         77)      printf 'n/a\t%s\tskipped by the test itself (exit 77)\t%s\n' "$t" "$secs" ;;
         124|137) printf 'FAIL\t%s\ttimeout after %ss\t%s\n' "$t" "$limit" "$secs" ;;
-        *)       printf 'FAIL\t%s\texit status %s\t%s\n' "$t" "$rc" "$secs" ;;
+        *)       if [ "$rc" -gt 128 ]; then
+                     printf 'FAIL\t%s\tkilled by SIG%s\t%s\n' "$t" "$(kill -l $((rc - 128)) 2>/dev/null || echo $((rc - 128)))" "$secs"
+                 else
+                     printf 'FAIL\t%s\texit status %s\t%s\n' "$t" "$rc" "$secs"
+                 fi ;;
     esac > "$STATUS/$t"
     rm -rf "$dir"
 }
@@ -400,13 +437,23 @@ for t in $all_tests; do
     esac
 done
 
-# Symbols whose absence keeps the most tests from linking.
-if ls "$LOGS"/*.build.log >/dev/null 2>&1 && grep -l '^LINK FAILED' "$LOGS"/*.build.log >/dev/null 2>&1; then
-    echo
-    echo "Missing libzmq symbols (number of tests that need each, most wanted first):"
-    grep -h '^  ' $(grep -l '^LINK FAILED' "$LOGS"/*.build.log) | sort | uniq -c | sort -k1,1nr -k2 \
-        | awk '{ printf "  %4d  %s\n", $1, $2 }'
-fi
+# What keeps the most tests from building, most wanted first.
+most_wanted() {   # $1: log line prefix, $2: title
+    local logs
+    logs=$(ls "$LOGS"/test_*.build.log 2>/dev/null || true)
+    [ -n "$logs" ] || return 0
+    # shellcheck disable=SC2086
+    if grep -qh "^  $1: " $logs; then
+        echo
+        echo "$2 (number of tests that need each):"
+        grep -h "^  $1: " $logs | sed "s/^  $1: //" | sort | uniq -c | sort -k1,1nr -k2 \
+            | awk '{ if (NR <= 40) printf "  %4d  %s\n", $1, $2; else more++ }
+                   END { if (more) printf "  ... and %d more (see the *.build.log files)\n", more }'
+    fi
+}
+most_wanted "undeclared" "Names missing from zmq.h"
+most_wanted "missing symbol" "Symbols missing from libzmq.so"
+
 
 # The expected-pass list only grows: every test in it must pass.
 EXPECTED=$HERE/expected-pass.txt
