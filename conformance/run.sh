@@ -138,7 +138,9 @@ mkdir -p "$WORK" "$OBJ" "$BIN"
 rm -rf "$LOGS" "$STATUS" "$SCRATCH"
 mkdir -p "$LOGS" "$STATUS" "$SCRATCH"
 
-RPATH_FLAGS=(-L"$LIBDIR" -Wl,-rpath,"$LIBDIR" -Wl,--enable-new-dtags)
+# DT_RPATH (not RUNPATH), so that LD_LIBRARY_PATH cannot swap the library.
+# shellcheck disable=SC2054
+RPATH_FLAGS=(-L"$LIBDIR" "-Wl,-rpath,$LIBDIR" -Wl,--disable-new-dtags)
 gcc -std=c99 -I"$PREFIX/include" "$HERE/probe.c" -o "$WORK/probe" "${RPATH_FLAGS[@]}" -lzmq \
     >"$LOGS/probe.build.log" 2>&1 \
     || { cat "$LOGS/probe.build.log" >&2; die "could not build the zmq_has probe against $LIBDIR (zmq_has and zmq_version are required)"; }
@@ -424,7 +426,7 @@ printf '%-10s  %-36s  %s\n' RESULT TEST DETAIL
 passed=0 failed=0 na=0
 passed_list=""
 for t in $all_tests; do
-    IFS=$'\t' read -r result name detail secs < "$STATUS/$t"
+    IFS=$'\t' read -r result _name detail secs < "$STATUS/$t"
     case "$result" in
         PASS) passed=$((passed + 1)); passed_list+="$t"$'\n'
               printf '%-10s  %-36s  (%ss)\n' PASS "$t" "$detail" ;;
