@@ -853,8 +853,8 @@ extern "C" {
 ZMQ_EXPORT void *zmq_ctx_new(void);
 
 /*
- Terminates the context: the handle becomes invalid at once; the context itself goes away when
- nothing uses it any more.
+ Terminates the context: blocking calls on its sockets return ETERM, and this call waits until
+ every socket is closed. The handle is invalid from the start of the call.
  */
 ZMQ_EXPORT int zmq_ctx_term(void *context);
 
@@ -886,6 +886,82 @@ ZMQ_EXPORT int zmq_term(void *context);
  Legacy name of zmq_ctx_term.
  */
 ZMQ_EXPORT int zmq_ctx_destroy(void *context);
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_join(void *s, const char *group);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_leave(void *s, const char *group);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT uint32_t zmq_connect_peer(void *s, const char *endpoint);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_socket_get_peer_state(void *s, const void *routing_id, size_t routing_id_size);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_socket_monitor_versioned(void *s, const char *endpoint, uint64_t events, int event_version, int socket_type);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_socket_monitor_pipes_stats(void *s);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_ppoll(zmq_pollitem_t *items, int count, long timeout, const sigset_t *sigmask);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT void *zmq_poller_new(void);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_destroy(void **poller_p);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_size(void *p);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_add(void *p, void *s, void *user_data, short events);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_modify(void *p, void *s, short events);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_remove(void *p, void *s);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_wait(void *p, zmq_poller_event_t *event, long timeout);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_wait_all(void *p, zmq_poller_event_t *events, int n_events, long timeout);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_fd(void *p, int *fd);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_add_fd(void *p, int fd, void *user_data, short events);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_modify_fd(void *p, int fd, short events);
+#endif
+
+#if defined(ZMQ_BUILD_DRAFT_API)
+ZMQ_EXPORT int zmq_poller_remove_fd(void *p, int fd);
+#endif
 
 ZMQ_EXPORT int zmq_msg_init(zmq_msg_t *msg);
 
@@ -968,12 +1044,22 @@ ZMQ_EXPORT int zmq_disconnect(void *s, const char *endpoint);
 
 ZMQ_EXPORT int zmq_send(void *s, const void *buf, size_t len, int flags);
 
+/*
+ Sends memory that stays valid and unchanged for as long as the library may use it (the
+ caller's promise), without copying it.
+ */
 ZMQ_EXPORT int zmq_send_const(void *s, const void *buf, size_t len, int flags);
 
 ZMQ_EXPORT int zmq_recv(void *s, void *buf, size_t len, int flags);
 
+/*
+ Sends the message in `msg`; on success `msg` becomes empty, on failure it is left as it was.
+ */
 ZMQ_EXPORT int zmq_msg_send(zmq_msg_t *msg, void *s, int flags);
 
+/*
+ Receives into `msg` (which must be initialised; its old content is released).
+ */
 ZMQ_EXPORT int zmq_msg_recv(zmq_msg_t *msg, void *s, int flags);
 
 /*
@@ -986,8 +1072,17 @@ ZMQ_EXPORT int zmq_sendmsg(void *s, zmq_msg_t *msg, int flags);
  */
 ZMQ_EXPORT int zmq_recvmsg(void *s, zmq_msg_t *msg, int flags);
 
+/*
+ Sends `count` buffers as frames of one message. As in libzmq, the frames carry the caller's
+ flags (so ZMQ_SNDMORE makes them one message) and the last never has ZMQ_SNDMORE; returns what
+ the last send returned.
+ */
 ZMQ_EXPORT int zmq_sendiov(void *s, struct iovec *iov, size_t count, int flags);
 
+/*
+ Receives up to `*count` frames of one message into buffers it allocates with malloc (the
+ caller frees them); `*count` becomes the number of frames, which is also returned.
+ */
 ZMQ_EXPORT int zmq_recviov(void *s, struct iovec *iov, size_t *count, int flags);
 
 ZMQ_EXPORT int zmq_socket_monitor(void *s, const char *endpoint, int events);
@@ -1002,82 +1097,6 @@ ZMQ_EXPORT int zmq_proxy_steerable(void *frontend, void *backend, void *capture,
  Legacy: a proxy between two sockets (the device type is ignored, as in libzmq).
  */
 ZMQ_EXPORT int zmq_device(int device_type, void *frontend, void *backend);
-
-#if defined(ZMQ_BUILD_DRAFT_API)
-ZMQ_EXPORT int zmq_join(void *s, const char *group);
-#endif
-
-#if defined(ZMQ_BUILD_DRAFT_API)
-ZMQ_EXPORT int zmq_leave(void *s, const char *group);
-#endif
-
-#if defined(ZMQ_BUILD_DRAFT_API)
-ZMQ_EXPORT uint32_t zmq_connect_peer(void *s, const char *endpoint);
-#endif
-
-#if defined(ZMQ_BUILD_DRAFT_API)
-ZMQ_EXPORT int zmq_socket_get_peer_state(void *s, const void *routing_id, size_t routing_id_size);
-#endif
-
-#if defined(ZMQ_BUILD_DRAFT_API)
-ZMQ_EXPORT int zmq_socket_monitor_versioned(void *s, const char *endpoint, uint64_t events, int event_version, int socket_type);
-#endif
-
-#if defined(ZMQ_BUILD_DRAFT_API)
-ZMQ_EXPORT int zmq_socket_monitor_pipes_stats(void *s);
-#endif
-
-#if defined(ZMQ_BUILD_DRAFT_API)
-ZMQ_EXPORT int zmq_ppoll(zmq_pollitem_t *items, int count, long timeout, const sigset_t *sigmask);
-#endif
-
-#if defined(ZMQ_BUILD_DRAFT_API)
-ZMQ_EXPORT void *zmq_poller_new(void);
-#endif
-
-#if defined(ZMQ_BUILD_DRAFT_API)
-ZMQ_EXPORT int zmq_poller_destroy(void **poller_p);
-#endif
-
-#if defined(ZMQ_BUILD_DRAFT_API)
-ZMQ_EXPORT int zmq_poller_size(void *p);
-#endif
-
-#if defined(ZMQ_BUILD_DRAFT_API)
-ZMQ_EXPORT int zmq_poller_add(void *p, void *s, void *user_data, short events);
-#endif
-
-#if defined(ZMQ_BUILD_DRAFT_API)
-ZMQ_EXPORT int zmq_poller_modify(void *p, void *s, short events);
-#endif
-
-#if defined(ZMQ_BUILD_DRAFT_API)
-ZMQ_EXPORT int zmq_poller_remove(void *p, void *s);
-#endif
-
-#if defined(ZMQ_BUILD_DRAFT_API)
-ZMQ_EXPORT int zmq_poller_wait(void *p, zmq_poller_event_t *event, long timeout);
-#endif
-
-#if defined(ZMQ_BUILD_DRAFT_API)
-ZMQ_EXPORT int zmq_poller_wait_all(void *p, zmq_poller_event_t *events, int n_events, long timeout);
-#endif
-
-#if defined(ZMQ_BUILD_DRAFT_API)
-ZMQ_EXPORT int zmq_poller_fd(void *p, int *fd);
-#endif
-
-#if defined(ZMQ_BUILD_DRAFT_API)
-ZMQ_EXPORT int zmq_poller_add_fd(void *p, int fd, void *user_data, short events);
-#endif
-
-#if defined(ZMQ_BUILD_DRAFT_API)
-ZMQ_EXPORT int zmq_poller_modify_fd(void *p, int fd, short events);
-#endif
-
-#if defined(ZMQ_BUILD_DRAFT_API)
-ZMQ_EXPORT int zmq_poller_remove_fd(void *p, int fd);
-#endif
 
 /*
  A new, empty timer set. Always succeeds.

@@ -1,18 +1,24 @@
-//! The context: the options every socket and I/O thread of one `zmq_ctx_new` share, and its
-//! life cycle (active, shut down). Options are set from any application thread, so they sit
-//! behind a lock; nothing on the message path reads them through it.
+//! The context: the options every socket and I/O thread of one `zmq_ctx_new` share, the registry
+//! of its sockets (so shutdown can reach them and term can wait for them), the inproc endpoint
+//! registry, and its life cycle (active, shut down). All of it is touched from application
+//! threads at socket creation, bind/connect and close, never on the message path, so plain locks
+//! are enough.
 //!
 //! Option values arrive as the raw bytes C passed (`zmq_ctx_set_ext`); an `int` option is exactly
 //! `size_of::<c_int>()` bytes, and anything else is EINVAL, as in libzmq.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::ffi::c_int;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 
+use crate::command::Command;
 use crate::constants::*;
 use crate::error::{Errno, Result};
+use crate::mailbox::Mailbox;
+use crate::transport::inproc::InprocRegistry;
 
 /// Highest socket count a context can be configured for (`ZMQ_SOCKET_LIMIT`).
 const SOCKET_LIMIT: c_int = 65535;
@@ -138,11 +144,21 @@ fn parse_leading_int(text: &[u8]) -> c_int {
     trimmed[..end].parse().unwrap_or(0)
 }
 
+/// The sockets of a context, by id, with the mailbox that reaches each.
+#[derive(Default)]
+struct Sockets {
+    next_id: u64,
+    live: HashMap<u64, Arc<Mailbox>>,
+}
+
 /// One ZeroMQ context.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Ctx {
     options: Mutex<CtxOptions>,
     shut_down: AtomicBool,
+    sockets: Mutex<Sockets>,
+    all_closed: Condvar,
+    inproc: Mutex<InprocRegistry>,
 }
 
 impl Ctx {
@@ -166,7 +182,50 @@ impl Ctx {
     /// `zmq_ctx_shutdown`: from now on, blocking calls on this context's sockets return ETERM
     /// and no new sockets can be created. Idempotent.
     pub fn shutdown(&self) {
-        self.shut_down.store(true, Ordering::Release);
+        let sockets = self.sockets.lock();
+        if !self.shut_down.swap(true, Ordering::AcqRel) {
+            for mailbox in sockets.live.values() {
+                mailbox.send(Command::Stop);
+            }
+        }
+    }
+
+    /// Blocks until every socket of the context is closed (`zmq_ctx_term`, after `shutdown`).
+    pub fn wait_for_sockets(&self) {
+        let mut sockets = self.sockets.lock();
+        while !sockets.live.is_empty() {
+            self.all_closed.wait(&mut sockets);
+        }
+    }
+
+    /// Registers a new socket; ETERM after shutdown, EMFILE beyond ZMQ_MAX_SOCKETS.
+    pub fn register_socket(&self, mailbox: Arc<Mailbox>) -> Result<u64> {
+        let max_sockets = self.options.lock().max_sockets;
+        let mut sockets = self.sockets.lock();
+        if self.is_shut_down() {
+            return Err(Errno::ETERM);
+        }
+        if sockets.live.len() >= max_sockets as usize {
+            return Err(Errno::EMFILE);
+        }
+        sockets.next_id += 1;
+        let id = sockets.next_id;
+        sockets.live.insert(id, mailbox);
+        Ok(id)
+    }
+
+    /// Forgets a closed socket, waking `zmq_ctx_term` when it was the last.
+    pub fn unregister_socket(&self, id: u64) {
+        let mut sockets = self.sockets.lock();
+        sockets.live.remove(&id);
+        if sockets.live.is_empty() {
+            self.all_closed.notify_all();
+        }
+    }
+
+    /// The inproc endpoint registry.
+    pub fn inproc(&self) -> parking_lot::MutexGuard<'_, InprocRegistry> {
+        self.inproc.lock()
     }
 
     pub fn is_shut_down(&self) -> bool {

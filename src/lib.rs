@@ -13,8 +13,10 @@ pub mod error;
 pub mod mailbox;
 pub mod msg;
 pub mod pipe;
+pub mod poll;
 pub mod socket;
 pub mod sys;
+pub mod transport;
 pub mod util;
 
 #[cfg(test)]

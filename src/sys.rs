@@ -45,6 +45,8 @@ pub fn eventfd_clear(fd: &OwnedFd) {
 pub type PollFd = libc::pollfd;
 
 pub(crate) const POLLIN: i16 = libc::POLLIN;
+pub(crate) const POLLOUT: i16 = libc::POLLOUT;
+pub(crate) const POLLPRI: i16 = libc::POLLPRI;
 
 pub fn poll_fd(fd: RawFd, events: i16) -> PollFd {
     PollFd { fd, events, revents: 0 }

@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 
 use parking_lot::Mutex;
 
-use super::call;
+use super::{bytes_arg, call};
 use crate::constants::ZMQ_IO_THREADS;
 use crate::ctx::Ctx;
 use crate::error::{Errno, Result};
@@ -31,28 +31,19 @@ fn new_context() -> *mut c_void {
     handle
 }
 
-/// Bytes of a C option value, or EFAULT when the pointer is NULL but a length was given.
-fn option_bytes<'a>(value: *const c_void, len: usize) -> Result<&'a [u8]> {
-    match (value.is_null(), len) {
-        (_, 0) => Ok(&[]),
-        (true, _) => Err(Errno::EFAULT),
-        // SAFETY: the caller passes len readable bytes at value.
-        (false, _) => Ok(unsafe { std::slice::from_raw_parts(value.cast(), len) }),
-    }
-}
-
 #[no_mangle]
 pub extern "C" fn zmq_ctx_new() -> *mut c_void {
     call(|| Ok(new_context()))
 }
 
-/// Terminates the context: the handle becomes invalid at once; the context itself goes away when
-/// nothing uses it any more.
+/// Terminates the context: blocking calls on its sockets return ETERM, and this call waits until
+/// every socket is closed. The handle is invalid from the start of the call.
 #[no_mangle]
 pub extern "C" fn zmq_ctx_term(context: *mut c_void) -> c_int {
     call(|| {
         let ctx = live_contexts().lock().remove(&(context as usize)).ok_or(Errno::EFAULT)?;
         ctx.shutdown();
+        ctx.wait_for_sockets();
         Ok(0)
     })
 }
@@ -89,7 +80,7 @@ pub extern "C" fn zmq_ctx_set_ext(
 ) -> c_int {
     call(|| {
         let ctx = ctx_from_handle(context)?;
-        ctx.set_option(option, option_bytes(value, len)?).map(|()| 0)
+        ctx.set_option(option, bytes_arg(value, len)?).map(|()| 0)
     })
 }
 

@@ -11,6 +11,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use crate::error::{Errno, Result};
 
 mod ctx;
+#[cfg(zmq_draft)]
+mod draft;
 mod msg;
 mod sockets;
 mod timers;
@@ -105,4 +107,14 @@ pub(crate) unsafe fn non_null<'a, T>(ptr: *const T) -> Result<&'a T> {
 pub(crate) unsafe fn non_null_mut<'a, T>(ptr: *mut T) -> Result<&'a mut T> {
     // SAFETY: guaranteed by the caller for non-NULL pointers; NULL is rejected by as_mut.
     unsafe { ptr.as_mut() }.ok_or(Errno::EFAULT)
+}
+
+/// Bytes of a C (pointer, length) argument; EFAULT when the pointer is NULL but a length was given.
+pub(crate) fn bytes_arg<'a>(value: *const std::ffi::c_void, len: usize) -> Result<&'a [u8]> {
+    match (value.is_null(), len) {
+        (_, 0) => Ok(&[]),
+        (true, _) => Err(Errno::EFAULT),
+        // SAFETY: the caller passes len readable bytes at value.
+        (false, _) => Ok(unsafe { std::slice::from_raw_parts(value.cast(), len) }),
+    }
 }

@@ -106,6 +106,12 @@ impl Drop for UserBuffer {
     }
 }
 
+/// A message over memory the caller keeps valid and unchanged and never asks back
+/// (`zmq_send_const`, `zmq_msg_init_data` without a free function): reported as shared.
+pub(crate) fn borrowed_msg(data: *mut c_void, len: usize) -> Msg {
+    Msg::from_borrowed(Bytes::from_owner(UserBuffer { data: data.cast(), len, free: None }))
+}
+
 #[no_mangle]
 pub extern "C" fn zmq_msg_init(msg: *mut zmq_msg_t) -> c_int {
     call(|| write_msg(msg, Msg::new()).map(|()| 0))
@@ -130,9 +136,14 @@ pub extern "C" fn zmq_msg_init_data(
         if data.is_null() && size != 0 {
             return Err(Errno::EFAULT);
         }
-        let buffer = UserBuffer { data: data.cast(), len: size, free: ffn.map(|free| (free, hint)) };
-        let bytes = Bytes::from_owner(buffer);
-        let body = if ffn.is_some() { Msg::from_bytes(bytes) } else { Msg::from_borrowed(bytes) };
+        let body = match ffn {
+            Some(free) => Msg::from_bytes(Bytes::from_owner(UserBuffer {
+                data: data.cast(),
+                len: size,
+                free: Some((free, hint)),
+            })),
+            None => borrowed_msg(data, size),
+        };
         write_msg(msg, body).map(|()| 0)
     })
 }

@@ -1,70 +1,113 @@
-//! The socket-level C API (sockets, send/receive, polling, proxies, monitoring) as exported
-//! symbols. The socket runtime has not landed yet (it is the core-runtime issue), so until then
-//! every one of these fails with ENOTSUP after the argument checks libzmq makes first; programs
-//! and the upstream test suite link against the complete symbol set meanwhile, and nothing here
-//! pretends to work.
+//! The socket-level C API: sockets, options, endpoints, send/receive and zmq_poll, over the core
+//! socket (`socket::base::Socket`). Proxies, monitors and the draft poller/thread-safe sockets have
+//! not landed yet and fail with ENOTSUP after libzmq's argument checks.
+//!
+//! A socket handle is the address of a `SocketShell`. Shells are never freed: a closed socket's
+//! shell is marked dead and reused for the next socket, so a stale handle reads a valid shell and
+//! gets ENOTSOCK instead of touching freed memory.
 
-// Parameters keep their C names for the generated header, though unused until sockets exist.
-#![allow(unused_variables)]
+use std::cell::UnsafeCell;
+use std::ffi::{c_char, c_int, c_long, c_short, c_void, CStr};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
 
-use std::ffi::{c_char, c_int, c_long, c_short, c_void};
+use parking_lot::Mutex;
 
-use super::call;
 use super::ctx::ctx_from_handle;
-use super::msg::{msg_mut, zmq_msg_t};
+use super::msg::{borrowed_msg, msg_mut, take_msg, write_msg, zmq_msg_t};
+use super::{bytes_arg, call};
+use crate::constants::ZMQ_SNDMORE;
 use crate::error::{Errno, Result};
+use crate::msg::Msg;
+use crate::poll::{self, Item, Target};
+use crate::socket::base::Socket;
 
-/// The C `struct iovec` (renamed to `struct iovec` in zmq.h by cbindgen.toml).
-#[repr(C)]
-#[allow(non_camel_case_types)]
-pub struct iovec {
-    pub iov_base: *mut c_void,
-    pub iov_len: usize,
+const LIVE: u32 = 0x2ead_f00d;
+const DEAD: u32 = 0xdead_50c7;
+
+struct SocketShell {
+    tag: AtomicU32,
+    socket: UnsafeCell<Option<Socket>>,
 }
 
-/// The C `zmq_pollitem_t` (declared by hand in zmq.h's prologue).
-#[repr(C)]
-#[allow(non_camel_case_types)]
-pub struct zmq_pollitem_t {
-    pub socket: *mut c_void,
-    pub fd: c_int,
-    pub events: c_short,
-    pub revents: c_short,
+// SAFETY: a socket is used by one application thread at a time (ZeroMQ's contract for non
+// thread-safe sockets); the shell itself is only read through its atomic tag by other threads.
+unsafe impl Sync for SocketShell {}
+
+/// Shells of closed sockets, ready for reuse.
+static FREE_SHELLS: Mutex<Vec<&'static SocketShell>> = Mutex::new(Vec::new());
+
+/// The socket behind a handle: ENOTSOCK for NULL, closed or foreign handles.
+fn socket_mut<'a>(handle: *mut c_void) -> Result<&'a mut Socket> {
+    let shell = shell(handle)?;
+    // SAFETY: the tag says the shell holds a live socket, and by ZeroMQ's contract only the
+    // calling thread uses it now, so this is the only reference.
+    unsafe { &mut *shell.socket.get() }.as_mut().ok_or(Errno::ENOTSOCK)
 }
 
-/// The answer of every socket operation until the socket runtime exists.
-fn not_yet<T>() -> Result<T> {
-    Err(Errno::ENOTSUP)
-}
-
-/// A socket handle: NULL is ENOTSOCK, as in libzmq. No socket can exist yet, so any other value
-/// is not a socket either.
-fn socket(handle: *mut c_void) -> Result<()> {
+fn shell<'a>(handle: *mut c_void) -> Result<&'a SocketShell> {
     if handle.is_null() {
         return Err(Errno::ENOTSOCK);
     }
-    not_yet()
+    // SAFETY: a non-NULL handle given to a socket call is, by the API contract, a value
+    // zmq_socket returned; shells are never freed, so it points to a live SocketShell.
+    let shell = unsafe { &*handle.cast::<SocketShell>() };
+    if shell.tag.load(Ordering::Acquire) == LIVE {
+        Ok(shell)
+    } else {
+        Err(Errno::ENOTSOCK)
+    }
+}
+
+/// A C string argument (endpoint, group): NULL or non-UTF-8 is EINVAL.
+fn str_arg<'a>(text: *const c_char) -> Result<&'a str> {
+    if text.is_null() {
+        return Err(Errno::EINVAL);
+    }
+    // SAFETY: a non-NULL string argument is NUL-terminated by the API's contract.
+    unsafe { CStr::from_ptr(text) }.to_str().map_err(|_| Errno::EINVAL)
+}
+
+/// A size as the int the C API returns.
+fn size_result(size: usize) -> c_int {
+    size.min(c_int::MAX as usize) as c_int
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_socket(context: *mut c_void, socket_type: c_int) -> *mut c_void {
     call(|| {
-        let ctx = ctx_from_handle(context)?;
-        if ctx.is_shut_down() {
-            return Err(Errno::ETERM);
-        }
-        not_yet()
+        let socket = Socket::new(ctx_from_handle(context)?, socket_type)?;
+        let shell: &'static SocketShell = FREE_SHELLS.lock().pop().unwrap_or_else(|| {
+            Box::leak(Box::new(SocketShell { tag: AtomicU32::new(DEAD), socket: UnsafeCell::new(None) }))
+        });
+        // SAFETY: the shell is dead (fresh or from the free list), so no other reference to its
+        // socket slot exists.
+        unsafe { *shell.socket.get() = Some(socket) };
+        shell.tag.store(LIVE, Ordering::Release);
+        Ok((shell as *const SocketShell).cast_mut().cast())
     })
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_close(s: *mut c_void) -> c_int {
-    call(|| socket(s).map(|()| 0))
+    call(|| {
+        let shell = shell(s)?;
+        shell.tag.store(DEAD, Ordering::Release);
+        // SAFETY: the caller owns the socket; after the tag change no new access can start.
+        let socket = unsafe { (*shell.socket.get()).take() };
+        drop(socket);
+        // SAFETY: handles are addresses of leaked, 'static shells.
+        FREE_SHELLS.lock().push(unsafe { &*(shell as *const SocketShell) });
+        Ok(0)
+    })
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_setsockopt(s: *mut c_void, option: c_int, value: *const c_void, len: usize) -> c_int {
-    call(|| socket(s).map(|()| 0))
+    call(|| {
+        let socket = socket_mut(s)?;
+        socket.set_option(option, bytes_arg(value, len)?).map(|()| 0)
+    })
 }
 
 #[no_mangle]
@@ -74,57 +117,124 @@ pub extern "C" fn zmq_getsockopt(
     value: *mut c_void,
     len: *mut usize,
 ) -> c_int {
-    call(|| socket(s).map(|()| 0))
-}
-
-#[no_mangle]
-pub extern "C" fn zmq_bind(s: *mut c_void, endpoint: *const c_char) -> c_int {
-    call(|| socket(s).map(|()| 0))
-}
-
-#[no_mangle]
-pub extern "C" fn zmq_connect(s: *mut c_void, endpoint: *const c_char) -> c_int {
-    call(|| socket(s).map(|()| 0))
-}
-
-#[no_mangle]
-pub extern "C" fn zmq_unbind(s: *mut c_void, endpoint: *const c_char) -> c_int {
-    call(|| socket(s).map(|()| 0))
-}
-
-#[no_mangle]
-pub extern "C" fn zmq_disconnect(s: *mut c_void, endpoint: *const c_char) -> c_int {
-    call(|| socket(s).map(|()| 0))
-}
-
-#[no_mangle]
-pub extern "C" fn zmq_send(s: *mut c_void, buf: *const c_void, len: usize, flags: c_int) -> c_int {
-    call(|| socket(s).map(|()| 0))
-}
-
-#[no_mangle]
-pub extern "C" fn zmq_send_const(s: *mut c_void, buf: *const c_void, len: usize, flags: c_int) -> c_int {
-    call(|| socket(s).map(|()| 0))
-}
-
-#[no_mangle]
-pub extern "C" fn zmq_recv(s: *mut c_void, buf: *mut c_void, len: usize, flags: c_int) -> c_int {
-    call(|| socket(s).map(|()| 0))
-}
-
-#[no_mangle]
-pub extern "C" fn zmq_msg_send(msg: *mut zmq_msg_t, s: *mut c_void, flags: c_int) -> c_int {
     call(|| {
-        socket(s)?;
-        msg_mut(msg).map(|_| 0)
+        let socket = socket_mut(s)?;
+        // SAFETY: len is NULL or points to the caller's buffer size.
+        let size = unsafe { len.as_mut() }.ok_or(Errno::EFAULT)?;
+        let out: &mut [u8] = match (value.is_null(), *size) {
+            (_, 0) => &mut [],
+            (true, _) => return Err(Errno::EFAULT),
+            // SAFETY: the caller passes a writable buffer of *len bytes at value.
+            (false, n) => unsafe { std::slice::from_raw_parts_mut(value.cast(), n) },
+        };
+        *size = socket.get_option(option, out)?;
+        Ok(0)
     })
 }
 
 #[no_mangle]
+pub extern "C" fn zmq_bind(s: *mut c_void, endpoint: *const c_char) -> c_int {
+    call(|| {
+        let socket = socket_mut(s)?;
+        socket.bind(str_arg(endpoint)?).map(|()| 0)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_connect(s: *mut c_void, endpoint: *const c_char) -> c_int {
+    call(|| {
+        let socket = socket_mut(s)?;
+        socket.connect(str_arg(endpoint)?).map(|()| 0)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_unbind(s: *mut c_void, endpoint: *const c_char) -> c_int {
+    call(|| {
+        let socket = socket_mut(s)?;
+        socket.unbind(str_arg(endpoint)?).map(|()| 0)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_disconnect(s: *mut c_void, endpoint: *const c_char) -> c_int {
+    call(|| {
+        let socket = socket_mut(s)?;
+        socket.disconnect(str_arg(endpoint)?).map(|()| 0)
+    })
+}
+
+/// Sends `msg`; on failure the error is returned and the message dropped.
+fn send_owned(socket: &mut Socket, msg: Msg, flags: c_int) -> Result<c_int> {
+    let size = size_result(msg.size());
+    socket.send(msg, flags).map_err(|(errno, _)| errno)?;
+    Ok(size)
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_send(s: *mut c_void, buf: *const c_void, len: usize, flags: c_int) -> c_int {
+    call(|| {
+        let socket = socket_mut(s)?;
+        send_owned(socket, Msg::from_slice(bytes_arg(buf, len)?)?, flags)
+    })
+}
+
+/// Sends memory that stays valid and unchanged for as long as the library may use it (the
+/// caller's promise), without copying it.
+#[no_mangle]
+pub extern "C" fn zmq_send_const(s: *mut c_void, buf: *const c_void, len: usize, flags: c_int) -> c_int {
+    call(|| {
+        let socket = socket_mut(s)?;
+        bytes_arg(buf, len)?;
+        send_owned(socket, borrowed_msg(buf.cast_mut(), len), flags)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_recv(s: *mut c_void, buf: *mut c_void, len: usize, flags: c_int) -> c_int {
+    call(|| {
+        let socket = socket_mut(s)?;
+        if buf.is_null() && len > 0 {
+            return Err(Errno::EFAULT);
+        }
+        let msg = socket.recv(flags)?;
+        let copied = msg.size().min(len);
+        if copied > 0 {
+            // SAFETY: the caller passes a writable buffer of len bytes at buf.
+            let out = unsafe { std::slice::from_raw_parts_mut(buf.cast::<u8>(), copied) };
+            out.copy_from_slice(&msg.data()[..copied]);
+        }
+        Ok(size_result(msg.size()))
+    })
+}
+
+/// Sends the message in `msg`; on success `msg` becomes empty, on failure it is left as it was.
+#[no_mangle]
+pub extern "C" fn zmq_msg_send(msg: *mut zmq_msg_t, s: *mut c_void, flags: c_int) -> c_int {
+    call(|| {
+        let socket = socket_mut(s)?;
+        let owned = take_msg(msg)?;
+        let size = size_result(owned.size());
+        match socket.send(owned, flags) {
+            Ok(()) => write_msg(msg, Msg::new()).map(|()| size),
+            Err((errno, returned)) => {
+                write_msg(msg, returned)?;
+                Err(errno)
+            }
+        }
+    })
+}
+
+/// Receives into `msg` (which must be initialised; its old content is released).
+#[no_mangle]
 pub extern "C" fn zmq_msg_recv(msg: *mut zmq_msg_t, s: *mut c_void, flags: c_int) -> c_int {
     call(|| {
-        socket(s)?;
-        msg_mut(msg).map(|_| 0)
+        let socket = socket_mut(s)?;
+        let slot = msg_mut(msg)?;
+        let received = socket.recv(flags)?;
+        let size = size_result(received.size());
+        *slot = received;
+        Ok(size)
     })
 }
 
@@ -140,28 +250,141 @@ pub extern "C" fn zmq_recvmsg(s: *mut c_void, msg: *mut zmq_msg_t, flags: c_int)
     zmq_msg_recv(msg, s, flags)
 }
 
-#[no_mangle]
-pub extern "C" fn zmq_sendiov(s: *mut c_void, iov: *mut iovec, count: usize, flags: c_int) -> c_int {
-    call(|| socket(s).map(|()| 0))
+/// The C `struct iovec` (renamed to `struct iovec` in zmq.h by cbindgen.toml).
+#[repr(C)]
+#[allow(non_camel_case_types)]
+pub struct iovec {
+    pub iov_base: *mut c_void,
+    pub iov_len: usize,
 }
 
+/// Sends `count` buffers as frames of one message. As in libzmq, the frames carry the caller's
+/// flags (so ZMQ_SNDMORE makes them one message) and the last never has ZMQ_SNDMORE; returns what
+/// the last send returned.
+#[no_mangle]
+pub extern "C" fn zmq_sendiov(s: *mut c_void, iov: *mut iovec, count: usize, flags: c_int) -> c_int {
+    call(|| {
+        let socket = socket_mut(s)?;
+        if iov.is_null() || count == 0 {
+            return Err(Errno::EINVAL);
+        }
+        // SAFETY: the caller passes count iovec entries at iov.
+        let buffers = unsafe { std::slice::from_raw_parts(iov, count) };
+        let mut result = 0;
+        for (i, buffer) in buffers.iter().enumerate() {
+            let frame_flags = if i == count - 1 { flags & !ZMQ_SNDMORE } else { flags };
+            let msg = Msg::from_slice(bytes_arg(buffer.iov_base, buffer.iov_len)?)?;
+            result = send_owned(socket, msg, frame_flags)?;
+        }
+        Ok(result)
+    })
+}
+
+/// Receives up to `*count` frames of one message into buffers it allocates with malloc (the
+/// caller frees them); `*count` becomes the number of frames, which is also returned.
 #[no_mangle]
 pub extern "C" fn zmq_recviov(s: *mut c_void, iov: *mut iovec, count: *mut usize, flags: c_int) -> c_int {
-    call(|| socket(s).map(|()| 0))
+    call(|| {
+        let socket = socket_mut(s)?;
+        // SAFETY: count is NULL or points to the caller's entry count.
+        let count = unsafe { count.as_mut() }.ok_or(Errno::EINVAL)?;
+        if iov.is_null() || *count == 0 {
+            return Err(Errno::EINVAL);
+        }
+        // SAFETY: the caller passes *count writable iovec entries at iov.
+        let buffers = unsafe { std::slice::from_raw_parts_mut(iov, *count) };
+        *count = 0;
+        for buffer in buffers.iter_mut() {
+            let msg = socket.recv(flags)?;
+            // SAFETY: malloc returns NULL or a buffer of the requested size (at least 1 byte, so
+            // an empty frame still gets a freeable pointer).
+            let memory = unsafe { libc::malloc(msg.size().max(1)) };
+            if memory.is_null() {
+                return Err(Errno::ENOMEM);
+            }
+            // SAFETY: memory holds msg.size() bytes and does not overlap the message.
+            unsafe { std::ptr::copy_nonoverlapping(msg.data().as_ptr(), memory.cast(), msg.size()) };
+            buffer.iov_base = memory;
+            buffer.iov_len = msg.size();
+            *count += 1;
+            if !msg.more() {
+                break;
+            }
+        }
+        Ok(*count as c_int)
+    })
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_socket_monitor(s: *mut c_void, endpoint: *const c_char, events: c_int) -> c_int {
-    call(|| socket(s).map(|()| 0))
+    let _ = (endpoint, events);
+    call(|| socket_mut(s).and(not_yet()))
+}
+
+/// The C `zmq_pollitem_t` (declared by hand in zmq.h's prologue).
+#[repr(C)]
+#[allow(non_camel_case_types)]
+pub struct zmq_pollitem_t {
+    pub socket: *mut c_void,
+    pub fd: c_int,
+    pub events: c_short,
+    pub revents: c_short,
+}
+
+/// A zmq_poll timeout in milliseconds: negative waits forever.
+fn poll_timeout(timeout: c_long) -> Option<Duration> {
+    (timeout >= 0).then(|| Duration::from_millis(timeout as u64))
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_poll(items: *mut zmq_pollitem_t, count: c_int, timeout: c_long) -> c_int {
-    call(not_yet)
+    call(|| {
+        if count < 0 || (items.is_null() && count > 0) {
+            return Err(Errno::EFAULT);
+        }
+        let entries: &mut [zmq_pollitem_t] = if count == 0 {
+            &mut []
+        } else {
+            // SAFETY: the caller passes count pollitems at items.
+            unsafe { std::slice::from_raw_parts_mut(items, count as usize) }
+        };
+        // Each socket is borrowed once even if listed several times.
+        let mut handles: Vec<*mut c_void> = Vec::new();
+        let mut targets = Vec::with_capacity(entries.len());
+        for entry in entries.iter() {
+            let target = if entry.socket.is_null() {
+                Target::Fd(entry.fd)
+            } else {
+                let index = handles.iter().position(|&h| h == entry.socket).unwrap_or_else(|| {
+                    handles.push(entry.socket);
+                    handles.len() - 1
+                });
+                Target::Socket(index)
+            };
+            targets.push(Item { target, events: entry.events, revents: 0 });
+        }
+        let mut sockets = handles.iter().map(|&h| socket_mut(h)).collect::<Result<Vec<_>>>()?;
+        let ready = poll::poll(&mut targets, &mut sockets, poll_timeout(timeout))?;
+        for (entry, item) in entries.iter_mut().zip(&targets) {
+            entry.revents = item.revents;
+        }
+        Ok(ready as c_int)
+    })
+}
+
+/// The answer of the parts of the API that have not landed yet.
+pub(super) fn not_yet<T>() -> Result<T> {
+    Err(Errno::ENOTSUP)
+}
+
+/// A socket handle for the calls that are not implemented yet: checked, then ENOTSUP.
+pub(super) fn socket(handle: *mut c_void) -> Result<()> {
+    socket_mut(handle).and(not_yet())
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_proxy(frontend: *mut c_void, backend: *mut c_void, capture: *mut c_void) -> c_int {
+    let _ = (backend, capture);
     call(|| socket(frontend).map(|()| 0))
 }
 
@@ -172,179 +395,13 @@ pub extern "C" fn zmq_proxy_steerable(
     capture: *mut c_void,
     control: *mut c_void,
 ) -> c_int {
+    let _ = (backend, capture, control);
     call(|| socket(frontend).map(|()| 0))
 }
 
 /// Legacy: a proxy between two sockets (the device type is ignored, as in libzmq).
 #[no_mangle]
 pub extern "C" fn zmq_device(device_type: c_int, frontend: *mut c_void, backend: *mut c_void) -> c_int {
+    let _ = device_type;
     zmq_proxy(frontend, backend, std::ptr::null_mut())
-}
-
-/// The C `zmq_poller_event_t` (draft; declared by hand in zmq.h's prologue).
-#[cfg(zmq_draft)]
-#[repr(C)]
-#[allow(non_camel_case_types)]
-pub struct zmq_poller_event_t {
-    pub socket: *mut c_void,
-    pub fd: c_int,
-    pub user_data: *mut c_void,
-    pub events: c_short,
-}
-
-/// A poller handle: none can exist yet.
-#[cfg(zmq_draft)]
-fn poller(handle: *mut c_void) -> Result<()> {
-    if handle.is_null() {
-        return Err(Errno::EFAULT);
-    }
-    not_yet()
-}
-
-#[cfg(zmq_draft)]
-#[no_mangle]
-pub extern "C" fn zmq_join(s: *mut c_void, group: *const c_char) -> c_int {
-    call(|| socket(s).map(|()| 0))
-}
-
-#[cfg(zmq_draft)]
-#[no_mangle]
-pub extern "C" fn zmq_leave(s: *mut c_void, group: *const c_char) -> c_int {
-    call(|| socket(s).map(|()| 0))
-}
-
-#[cfg(zmq_draft)]
-#[no_mangle]
-pub extern "C" fn zmq_connect_peer(s: *mut c_void, endpoint: *const c_char) -> u32 {
-    call(|| socket(s).map(|()| 0))
-}
-
-#[cfg(zmq_draft)]
-#[no_mangle]
-pub extern "C" fn zmq_socket_get_peer_state(
-    s: *mut c_void,
-    routing_id: *const c_void,
-    routing_id_size: usize,
-) -> c_int {
-    call(|| socket(s).map(|()| 0))
-}
-
-#[cfg(zmq_draft)]
-#[no_mangle]
-pub extern "C" fn zmq_socket_monitor_versioned(
-    s: *mut c_void,
-    endpoint: *const c_char,
-    events: u64,
-    event_version: c_int,
-    socket_type: c_int,
-) -> c_int {
-    call(|| socket(s).map(|()| 0))
-}
-
-#[cfg(zmq_draft)]
-#[no_mangle]
-pub extern "C" fn zmq_socket_monitor_pipes_stats(s: *mut c_void) -> c_int {
-    call(|| socket(s).map(|()| 0))
-}
-
-#[cfg(zmq_draft)]
-#[no_mangle]
-pub extern "C" fn zmq_ppoll(
-    items: *mut zmq_pollitem_t,
-    count: c_int,
-    timeout: c_long,
-    sigmask: *const libc::sigset_t,
-) -> c_int {
-    call(not_yet)
-}
-
-#[cfg(zmq_draft)]
-#[no_mangle]
-pub extern "C" fn zmq_poller_new() -> *mut c_void {
-    call(not_yet)
-}
-
-#[cfg(zmq_draft)]
-#[no_mangle]
-pub extern "C" fn zmq_poller_destroy(poller_p: *mut *mut c_void) -> c_int {
-    call(|| {
-        // SAFETY: poller_p is NULL or points to the caller's poller handle variable.
-        let handle = unsafe { poller_p.as_ref() }.copied().ok_or(Errno::EFAULT)?;
-        poller(handle).map(|()| 0)
-    })
-}
-
-#[cfg(zmq_draft)]
-#[no_mangle]
-pub extern "C" fn zmq_poller_size(p: *mut c_void) -> c_int {
-    call(|| poller(p).map(|()| 0))
-}
-
-#[cfg(zmq_draft)]
-#[no_mangle]
-pub extern "C" fn zmq_poller_add(
-    p: *mut c_void,
-    s: *mut c_void,
-    user_data: *mut c_void,
-    events: c_short,
-) -> c_int {
-    call(|| poller(p).map(|()| 0))
-}
-
-#[cfg(zmq_draft)]
-#[no_mangle]
-pub extern "C" fn zmq_poller_modify(p: *mut c_void, s: *mut c_void, events: c_short) -> c_int {
-    call(|| poller(p).map(|()| 0))
-}
-
-#[cfg(zmq_draft)]
-#[no_mangle]
-pub extern "C" fn zmq_poller_remove(p: *mut c_void, s: *mut c_void) -> c_int {
-    call(|| poller(p).map(|()| 0))
-}
-
-#[cfg(zmq_draft)]
-#[no_mangle]
-pub extern "C" fn zmq_poller_wait(p: *mut c_void, event: *mut zmq_poller_event_t, timeout: c_long) -> c_int {
-    call(|| poller(p).map(|()| 0))
-}
-
-#[cfg(zmq_draft)]
-#[no_mangle]
-pub extern "C" fn zmq_poller_wait_all(
-    p: *mut c_void,
-    events: *mut zmq_poller_event_t,
-    n_events: c_int,
-    timeout: c_long,
-) -> c_int {
-    call(|| poller(p).map(|()| 0))
-}
-
-#[cfg(zmq_draft)]
-#[no_mangle]
-pub extern "C" fn zmq_poller_fd(p: *mut c_void, fd: *mut c_int) -> c_int {
-    call(|| poller(p).map(|()| 0))
-}
-
-#[cfg(zmq_draft)]
-#[no_mangle]
-pub extern "C" fn zmq_poller_add_fd(
-    p: *mut c_void,
-    fd: c_int,
-    user_data: *mut c_void,
-    events: c_short,
-) -> c_int {
-    call(|| poller(p).map(|()| 0))
-}
-
-#[cfg(zmq_draft)]
-#[no_mangle]
-pub extern "C" fn zmq_poller_modify_fd(p: *mut c_void, fd: c_int, events: c_short) -> c_int {
-    call(|| poller(p).map(|()| 0))
-}
-
-#[cfg(zmq_draft)]
-#[no_mangle]
-pub extern "C" fn zmq_poller_remove_fd(p: *mut c_void, fd: c_int) -> c_int {
-    call(|| poller(p).map(|()| 0))
 }

@@ -1,0 +1,331 @@
+//! The generic socket: what every socket type shares. It owns the socket's pipes, options and
+//! mailbox; runs on the application thread that uses the socket; processes commands (pipe
+//! activation, new pipes, pipe termination, context stop) when its mailbox signals; implements
+//! blocking with timeouts on top of the mailbox's eventfd; and delegates routing decisions to the
+//! socket type (`Pattern`). Endpoints: inproc here; network transports attach pipes the same way.
+
+use std::ffi::c_int;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use crate::command::Command;
+use crate::constants::*;
+use crate::ctx::Ctx;
+use crate::error::{Errno, Result};
+use crate::mailbox::Mailbox;
+use crate::msg::Msg;
+use crate::pipe::{PipeEnd, PipeId};
+use crate::socket::options::Options;
+use crate::socket::pattern::{put_int, Pattern, SendError};
+use crate::socket::pipes::Pipes;
+use crate::socket::{dealer::Dealer, pair::Pair, pull::Pull, push::Push};
+use crate::transport::inproc::Peer;
+
+/// How a connect or bind endpoint is spelled: `transport://address`.
+fn split_endpoint(endpoint: &str) -> Result<(&str, &str)> {
+    endpoint.split_once("://").ok_or(Errno::EINVAL)
+}
+
+fn pattern_for(socket_type: c_int) -> Result<Box<dyn Pattern>> {
+    Ok(match socket_type {
+        ZMQ_PAIR => Box::<Pair>::default(),
+        ZMQ_PUSH => Box::<Push>::default(),
+        ZMQ_PULL => Box::<Pull>::default(),
+        ZMQ_DEALER => Box::<Dealer>::default(),
+        ZMQ_ROUTER | ZMQ_REQ | ZMQ_REP => return Err(Errno::ENOTSUP),
+        // Known types whose implementation has not landed yet.
+        ZMQ_PUB | ZMQ_SUB | ZMQ_XPUB | ZMQ_XSUB | ZMQ_STREAM => return Err(Errno::ENOTSUP),
+        _ => return Err(Errno::EINVAL),
+    })
+}
+
+pub struct Socket {
+    ctx: Arc<Ctx>,
+    id: u64,
+    mailbox: Arc<Mailbox>,
+    options: Options,
+    pattern: Box<dyn Pattern>,
+    pipes: Pipes,
+    /// Pipes this socket created by connecting, with the endpoint (for zmq_disconnect).
+    connected: Vec<(String, PipeId)>,
+    /// The last frame received had MORE set (ZMQ_RCVMORE).
+    rcvmore: bool,
+    /// The context is shutting down: everything but close fails with ETERM.
+    terminated: bool,
+}
+
+impl Socket {
+    pub fn new(ctx: Arc<Ctx>, socket_type: c_int) -> Result<Self> {
+        let pattern = pattern_for(socket_type)?;
+        let mailbox = Arc::new(Mailbox::new()?);
+        let id = ctx.register_socket(Arc::clone(&mailbox))?;
+        let mut options = Options::new(socket_type);
+        options.ipv6 = ctx.options().ipv6;
+        Ok(Self {
+            ctx,
+            id,
+            mailbox,
+            options,
+            pattern,
+            pipes: Pipes::default(),
+            connected: Vec::new(),
+            rcvmore: false,
+            terminated: false,
+        })
+    }
+
+    fn check_alive(&mut self) -> Result<()> {
+        self.process_commands();
+        if self.terminated {
+            Err(Errno::ETERM)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Applies every waiting command. Costs one atomic load when there is none.
+    fn process_commands(&mut self) {
+        if !self.mailbox.has_pending() {
+            return;
+        }
+        for command in self.mailbox.take_all() {
+            match command {
+                Command::ActivateRead(pipe) if self.pipes.contains(pipe) => self.pattern.read_activated(pipe),
+                Command::ActivateWrite(pipe) if self.pipes.contains(pipe) => {
+                    self.pattern.write_activated(pipe)
+                }
+                // Let the type drain what is left; a pipe with nothing left is dead now.
+                Command::PipeTerm(pipe) if self.pipes.contains(pipe) && self.pipes.check_read(pipe) => {
+                    self.pattern.read_activated(pipe)
+                }
+                Command::Attach { end } => self.attach(end),
+                Command::Stop => self.terminated = true,
+                // Commands for pipes already gone.
+                _ => {}
+            }
+        }
+        self.remove_dead_pipes();
+    }
+
+    fn attach(&mut self, end: PipeEnd) {
+        let id = end.id();
+        self.pipes.insert(end);
+        self.pattern.attach(id, &mut self.pipes);
+        self.remove_dead_pipes();
+    }
+
+    fn remove_dead_pipes(&mut self) {
+        for pipe in self.pipes.take_dead() {
+            if let Some(end) = self.pipes.remove(pipe) {
+                end.terminate(false);
+                self.pattern.terminated(pipe);
+                self.connected.retain(|(_, p)| *p != pipe);
+            }
+        }
+    }
+
+    /// This socket as an inproc peer.
+    fn as_peer(&self) -> Peer {
+        Peer {
+            mailbox: Arc::clone(&self.mailbox),
+            socket_id: self.id,
+            sndhwm: self.options.sndhwm,
+            rcvhwm: self.options.rcvhwm,
+            routing_id: (!self.options.routing_id.is_empty())
+                .then(|| Bytes::copy_from_slice(&self.options.routing_id)),
+        }
+    }
+
+    pub fn bind(&mut self, endpoint: &str) -> Result<()> {
+        self.check_alive()?;
+        let (transport, address) = split_endpoint(endpoint)?;
+        match transport {
+            "inproc" => {
+                if address.is_empty() {
+                    return Err(Errno::EINVAL);
+                }
+                let peer = self.as_peer();
+                let waiting = self.ctx.inproc().bind(address, peer)?;
+                for end in waiting {
+                    self.attach(end);
+                }
+                self.options.last_endpoint = endpoint.to_owned();
+                Ok(())
+            }
+            "tcp" | "ipc" | "pgm" | "epgm" | "tipc" | "vmci" | "udp" | "ws" | "wss" | "norm" => {
+                Err(Errno(libc::EPROTONOSUPPORT))
+            }
+            _ => Err(Errno(libc::EPROTONOSUPPORT)),
+        }
+    }
+
+    pub fn connect(&mut self, endpoint: &str) -> Result<()> {
+        self.check_alive()?;
+        let (transport, address) = split_endpoint(endpoint)?;
+        match transport {
+            "inproc" => {
+                if address.is_empty() {
+                    return Err(Errno::EINVAL);
+                }
+                let peer = self.as_peer();
+                let end = self.ctx.inproc().connect(address, peer);
+                self.connected.push((endpoint.to_owned(), end.id()));
+                self.attach(end);
+                self.options.last_endpoint = endpoint.to_owned();
+                Ok(())
+            }
+            _ => Err(Errno(libc::EPROTONOSUPPORT)),
+        }
+    }
+
+    pub fn unbind(&mut self, endpoint: &str) -> Result<()> {
+        self.check_alive()?;
+        let (transport, address) = split_endpoint(endpoint)?;
+        match transport {
+            "inproc" => self.ctx.inproc().unbind(address, self.id),
+            _ => Err(Errno(libc::ENOENT)),
+        }
+    }
+
+    pub fn disconnect(&mut self, endpoint: &str) -> Result<()> {
+        self.check_alive()?;
+        split_endpoint(endpoint)?;
+        let pipes: Vec<PipeId> =
+            self.connected.iter().filter(|(e, _)| e == endpoint).map(|(_, pipe)| *pipe).collect();
+        if pipes.is_empty() {
+            return Err(Errno(libc::ENOENT));
+        }
+        for pipe in pipes {
+            self.pipes.mark_dead(pipe);
+        }
+        self.remove_dead_pipes();
+        Ok(())
+    }
+
+    /// When a blocking call must give up: `None` waits forever.
+    fn deadline(timeout_ms: c_int) -> Option<Instant> {
+        (timeout_ms >= 0).then(|| Instant::now() + Duration::from_millis(timeout_ms as u64))
+    }
+
+    /// Waits for commands until `deadline`; EAGAIN when it passes, ETERM when the context stops.
+    fn wait(&mut self, deadline: Option<Instant>) -> Result<()> {
+        let timeout = match deadline {
+            None => None,
+            Some(deadline) => {
+                let now = Instant::now();
+                if now >= deadline {
+                    return Err(Errno::EAGAIN);
+                }
+                Some(deadline - now)
+            }
+        };
+        self.mailbox.wait(timeout)?;
+        self.check_alive()
+    }
+
+    /// Sends one frame. On failure the message comes back to the caller.
+    pub fn send(&mut self, mut msg: Msg, flags: c_int) -> std::result::Result<(), SendError> {
+        if let Err(errno) = self.check_alive() {
+            return Err((errno, msg));
+        }
+        msg.set_more(flags & ZMQ_SNDMORE != 0);
+        let nonblocking = flags & ZMQ_DONTWAIT != 0 || self.options.sndtimeo == 0;
+        let deadline = Self::deadline(self.options.sndtimeo);
+        loop {
+            let result = self.pattern.send(msg, &mut self.pipes);
+            self.remove_dead_pipes();
+            match result {
+                Ok(()) => return Ok(()),
+                Err((Errno::EAGAIN, returned)) if !nonblocking => msg = returned,
+                Err(failure) => return Err(failure),
+            }
+            if let Err(errno) = self.wait(deadline) {
+                return Err((errno, msg));
+            }
+        }
+    }
+
+    /// Receives one frame.
+    pub fn recv(&mut self, flags: c_int) -> Result<Msg> {
+        self.check_alive()?;
+        let nonblocking = flags & ZMQ_DONTWAIT != 0 || self.options.rcvtimeo == 0;
+        let deadline = Self::deadline(self.options.rcvtimeo);
+        loop {
+            let result = self.pattern.recv(&mut self.pipes);
+            self.remove_dead_pipes();
+            match result {
+                Ok(msg) => {
+                    self.rcvmore = msg.more();
+                    return Ok(msg);
+                }
+                Err(Errno::EAGAIN) if !nonblocking => {}
+                Err(errno) => return Err(errno),
+            }
+            self.wait(deadline)?;
+        }
+    }
+
+    /// ZMQ_EVENTS: processes waiting commands, then reports what can be done without blocking.
+    pub fn events(&mut self) -> Result<c_int> {
+        self.check_alive()?;
+        let mut events = 0;
+        if self.pattern.has_in(&mut self.pipes) {
+            events |= ZMQ_POLLIN;
+        }
+        if self.pattern.has_out(&mut self.pipes) {
+            events |= ZMQ_POLLOUT;
+        }
+        self.remove_dead_pipes();
+        Ok(events)
+    }
+
+    /// The fd that signals possible state changes (ZMQ_FD).
+    pub fn fd(&self) -> c_int {
+        self.mailbox.fd()
+    }
+
+    pub fn set_option(&mut self, option: c_int, value: &[u8]) -> Result<()> {
+        self.check_alive()?;
+        if self.pattern.set_option(option, value)? || self.options.set(option, value)? {
+            Ok(())
+        } else {
+            Err(Errno::EINVAL)
+        }
+    }
+
+    /// Writes an option into `out` and returns how many bytes it took.
+    pub fn get_option(&mut self, option: c_int, out: &mut [u8]) -> Result<usize> {
+        self.check_alive()?;
+        let state = match option {
+            ZMQ_RCVMORE => Some(self.rcvmore as c_int),
+            ZMQ_FD => Some(self.fd()),
+            ZMQ_EVENTS => Some(self.events()?),
+            _ => None,
+        };
+        if let Some(value) = state {
+            return put_int(out, value).map(|written| written.unwrap_or(0));
+        }
+        if let Some(written) = self.pattern.get_option(option, out)? {
+            return Ok(written);
+        }
+        self.options.get(option, out)?.ok_or(Errno::EINVAL)
+    }
+}
+
+/// Closing (zmq_close) is dropping: every pipe ends (peers may still read what was sent, unless
+/// ZMQ_LINGER is 0), the socket's inproc names are released and it leaves the context.
+impl Drop for Socket {
+    fn drop(&mut self) {
+        self.process_commands();
+        let linger = self.options.linger != 0;
+        for pipe in self.pipes.ids() {
+            if let Some(end) = self.pipes.remove(pipe) {
+                end.terminate(linger);
+            }
+        }
+        self.ctx.inproc().unbind_all(self.id);
+        self.ctx.unregister_socket(self.id);
+    }
+}

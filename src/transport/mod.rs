@@ -1,0 +1,3 @@
+//! Transports: how pipes reach a peer. inproc hands pipe ends between sockets of one context.
+
+pub mod inproc;
