@@ -784,6 +784,18 @@ mod tests {
     }
 
     #[test]
+    fn duplicate_connect_routing_id_is_ignored_like_an_announced_one() {
+        let mut h = router();
+        let mut first = h.connect(Some(b"X"));
+        h.socket.set_next_routing_id(b"X".to_vec());
+        let mut second = h.connect(None);
+        second.send(&[b"ignored"]);
+        assert!(!h.has_in());
+        h.send(&[b"X", b"hi"]).unwrap();
+        assert_eq!(first.recv(), Some(parts(&[b"hi"])));
+    }
+
+    #[test]
     fn has_in_prefetches_and_keeps_the_message() {
         let mut h = router();
         assert!(!h.has_in());
