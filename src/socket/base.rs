@@ -20,7 +20,7 @@ use crate::pipe::{PipeEnd, PipeId};
 use crate::socket::options::Options;
 use crate::socket::pattern::{put_int, Pattern, SendError};
 use crate::socket::pipes::Pipes;
-use crate::socket::{dealer::Dealer, pair::Pair, pull::Pull, push::Push};
+use crate::socket::{dealer::Dealer, pair::Pair, pull::Pull, push::Push, rep::Rep, req::Req, router::Router};
 use crate::transport::inproc::Peer;
 
 /// How a connect or bind endpoint is spelled: `transport://address`.
@@ -34,7 +34,9 @@ fn pattern_for(socket_type: c_int) -> Result<Box<dyn Pattern>> {
         ZMQ_PUSH => Box::<Push>::default(),
         ZMQ_PULL => Box::<Pull>::default(),
         ZMQ_DEALER => Box::<Dealer>::default(),
-        ZMQ_ROUTER | ZMQ_REQ | ZMQ_REP => return Err(Errno::ENOTSUP),
+        ZMQ_ROUTER => Box::<Router>::default(),
+        ZMQ_REQ => Box::<Req>::default(),
+        ZMQ_REP => Box::<Rep>::default(),
         // Known types whose implementation has not landed yet.
         ZMQ_PUB | ZMQ_SUB | ZMQ_XPUB | ZMQ_XSUB | ZMQ_STREAM => return Err(Errno::ENOTSUP),
         _ => return Err(Errno::EINVAL),
@@ -100,7 +102,7 @@ impl Socket {
                 Command::PipeTerm(pipe) if self.pipes.contains(pipe) && self.pipes.check_read(pipe) => {
                     self.pattern.read_activated(pipe)
                 }
-                Command::Attach { end } => self.attach(end),
+                Command::Attach { end } => self.attach(end, false),
                 Command::Stop => self.terminated = true,
                 // Commands for pipes already gone.
                 _ => {}
@@ -109,10 +111,14 @@ impl Socket {
         self.remove_dead_pipes();
     }
 
-    fn attach(&mut self, end: PipeEnd) {
+    fn attach(&mut self, end: PipeEnd, connected: bool) {
         let id = end.id();
         self.pipes.insert(end);
-        self.pattern.attach(id, &mut self.pipes);
+        if connected {
+            self.pattern.attach_connected(id, &mut self.pipes);
+        } else {
+            self.pattern.attach(id, &mut self.pipes);
+        }
         self.remove_dead_pipes();
     }
 
@@ -149,7 +155,7 @@ impl Socket {
                 let peer = self.as_peer();
                 let waiting = self.ctx.inproc().bind(address, peer)?;
                 for end in waiting {
-                    self.attach(end);
+                    self.attach(end, false);
                 }
                 self.options.last_endpoint = endpoint.to_owned();
                 Ok(())
@@ -172,7 +178,7 @@ impl Socket {
                 let peer = self.as_peer();
                 let end = self.ctx.inproc().connect(address, peer);
                 self.connected.push((endpoint.to_owned(), end.id()));
-                self.attach(end);
+                self.attach(end, true);
                 self.options.last_endpoint = endpoint.to_owned();
                 Ok(())
             }

@@ -59,6 +59,10 @@ impl Pattern for Rep {
         self.router.attach(pipe, pipes);
     }
 
+    fn attach_connected(&mut self, pipe: PipeId, pipes: &mut Pipes) {
+        self.router.attach_connected(pipe, pipes);
+    }
+
     fn terminated(&mut self, pipe: PipeId) {
         // A reply to a peer that left goes nowhere: ROUTER drops it (or, with
         // ZMQ_ROUTER_MANDATORY, refuses it with EHOSTUNREACH).

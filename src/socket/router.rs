@@ -10,7 +10,8 @@ use std::ffi::c_int;
 use bytes::Bytes;
 
 use crate::constants::{
-    ZMQ_POLLOUT, ZMQ_PROBE_ROUTER, ZMQ_ROUTER_HANDOVER, ZMQ_ROUTER_MANDATORY, ZMQ_ROUTER_RAW,
+    ZMQ_CONNECT_ROUTING_ID, ZMQ_POLLOUT, ZMQ_PROBE_ROUTER, ZMQ_ROUTER_HANDOVER, ZMQ_ROUTER_MANDATORY,
+    ZMQ_ROUTER_RAW,
 };
 use crate::error::{Errno, Result};
 use crate::msg::Msg;
@@ -32,6 +33,8 @@ pub struct Router {
     next_generated_id: u32,
     /// The id the next attached pipe takes (ZMQ_CONNECT_ROUTING_ID, given by the base).
     next_routing_id: Option<Bytes>,
+    /// ZMQ_CONNECT_ROUTING_ID: the id for the pipe of the next zmq_connect.
+    connect_routing_id: Option<Bytes>,
 
     /// Frames already taken from the fair queue and not yet given to the caller: the id frame
     /// and the first frame of a message (`has_in` has to read a message to know one is there).
@@ -64,6 +67,7 @@ impl Default for Router {
             ignored: HashSet::new(),
             next_generated_id: random_u32(),
             next_routing_id: None,
+            connect_routing_id: None,
             pending: VecDeque::new(),
             current_in: None,
             more_in: false,
@@ -337,7 +341,22 @@ impl Pattern for Router {
         !self.mandatory || self.pipes_by_id.values().any(|&pipe| pipes.check_write(pipe))
     }
 
+    fn attach_connected(&mut self, pipe: PipeId, pipes: &mut Pipes) {
+        if let Some(id) = self.connect_routing_id.take() {
+            self.next_routing_id = Some(id);
+        }
+        self.attach(pipe, pipes);
+    }
+
     fn set_option(&mut self, option: c_int, value: &[u8]) -> Result<bool> {
+        if option == ZMQ_CONNECT_ROUTING_ID {
+            // Set-only and never empty, as in libzmq.
+            if value.is_empty() {
+                return Err(Errno::EINVAL);
+            }
+            self.connect_routing_id = Some(Bytes::copy_from_slice(value));
+            return Ok(true);
+        }
         let flag = match option {
             ZMQ_ROUTER_MANDATORY => &mut self.mandatory,
             ZMQ_ROUTER_HANDOVER => &mut self.handover,
