@@ -21,7 +21,7 @@ use crate::socket::options::Options;
 use crate::socket::pattern::{put_int, Pattern, SendError};
 use crate::socket::pipes::Pipes;
 use crate::socket::{dealer::Dealer, pair::Pair, pull::Pull, push::Push, rep::Rep, req::Req, router::Router};
-use crate::transport::inproc::Peer;
+use crate::transport::inproc::{combined_hwm, Peer};
 
 /// How a connect or bind endpoint is spelled: `transport://address`.
 fn split_endpoint(endpoint: &str) -> Result<(&str, &str)> {
@@ -294,10 +294,24 @@ impl Socket {
 
     pub fn set_option(&mut self, option: c_int, value: &[u8]) -> Result<()> {
         self.check_alive()?;
-        if self.pattern.set_option(option, value)? || self.options.set(option, value)? {
-            Ok(())
-        } else {
-            Err(Errno::EINVAL)
+        if !(self.pattern.set_option(option, value)? || self.options.set(option, value)?) {
+            return Err(Errno::EINVAL);
+        }
+        if option == ZMQ_SNDHWM || option == ZMQ_RCVHWM {
+            self.update_pipe_hwms();
+        }
+        Ok(())
+    }
+
+    /// Applies changed SNDHWM/RCVHWM to the pipes already attached, as libzmq does.
+    fn update_pipe_hwms(&mut self) {
+        for end in self.pipes.ends() {
+            if let Some((peer_sndhwm, peer_rcvhwm)) = end.peer_hwms() {
+                end.set_hwms(
+                    combined_hwm(self.options.sndhwm, peer_rcvhwm),
+                    combined_hwm(peer_sndhwm, self.options.rcvhwm),
+                );
+            }
         }
     }
 
