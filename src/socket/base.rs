@@ -64,7 +64,12 @@ impl Socket {
         let mailbox = Arc::new(Mailbox::new()?);
         let id = ctx.register_socket(Arc::clone(&mailbox))?;
         let mut options = Options::new(socket_type);
-        options.ipv6 = ctx.options().ipv6;
+        let ctx_options = ctx.options();
+        options.ipv6 = ctx_options.ipv6;
+        if !ctx_options.blocky {
+            // A non-blocky context makes zmq_ctx_term never wait: sockets default to linger 0.
+            options.linger = 0;
+        }
         Ok(Self {
             ctx,
             id,
