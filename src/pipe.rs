@@ -115,6 +115,9 @@ pub struct PipeEnd {
     msgs_read: u64,
     /// In the middle of writing a multipart message.
     writing_more: bool,
+    /// The peer socket's (SNDHWM, RCVHWM) for pipes whose limits add both sides' (inproc), so
+    /// the limits can be recomputed when this side's options change.
+    peer_hwms: Option<(i32, i32)>,
 }
 
 impl std::fmt::Debug for PipeEnd {
@@ -137,6 +140,7 @@ impl PipeEnd {
             frames_read: 0,
             msgs_read: 0,
             writing_more: false,
+            peer_hwms: None,
         };
         (end(&a_to_b, &b_to_a), end(&b_to_a, &a_to_b))
     }
@@ -159,6 +163,15 @@ impl PipeEnd {
     /// The routing id the peer's socket announced, if any.
     pub fn peer_routing_id(&self) -> Option<&Bytes> {
         self.inbound.writer_routing_id.get()
+    }
+
+    /// Records the peer socket's (SNDHWM, RCVHWM), see `peer_hwms`.
+    pub fn set_peer_hwms(&mut self, sndhwm: i32, rcvhwm: i32) {
+        self.peer_hwms = Some((sndhwm, rcvhwm));
+    }
+
+    pub fn peer_hwms(&self) -> Option<(i32, i32)> {
+        self.peer_hwms
     }
 
     /// Sets the high-water marks of both directions (0: unlimited).

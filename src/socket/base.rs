@@ -20,8 +20,8 @@ use crate::pipe::{PipeEnd, PipeId};
 use crate::socket::options::Options;
 use crate::socket::pattern::{put_int, Pattern, SendError};
 use crate::socket::pipes::Pipes;
-use crate::socket::{dealer::Dealer, pair::Pair, pull::Pull, push::Push};
-use crate::transport::inproc::Peer;
+use crate::socket::{dealer::Dealer, pair::Pair, pull::Pull, push::Push, rep::Rep, req::Req, router::Router};
+use crate::transport::inproc::{combined_hwm, Peer};
 
 /// How a connect or bind endpoint is spelled: `transport://address`.
 fn split_endpoint(endpoint: &str) -> Result<(&str, &str)> {
@@ -34,7 +34,9 @@ fn pattern_for(socket_type: c_int) -> Result<Box<dyn Pattern>> {
         ZMQ_PUSH => Box::<Push>::default(),
         ZMQ_PULL => Box::<Pull>::default(),
         ZMQ_DEALER => Box::<Dealer>::default(),
-        ZMQ_ROUTER | ZMQ_REQ | ZMQ_REP => return Err(Errno::ENOTSUP),
+        ZMQ_ROUTER => Box::<Router>::default(),
+        ZMQ_REQ => Box::<Req>::default(),
+        ZMQ_REP => Box::<Rep>::default(),
         // Known types whose implementation has not landed yet.
         ZMQ_PUB | ZMQ_SUB | ZMQ_XPUB | ZMQ_XSUB | ZMQ_STREAM => return Err(Errno::ENOTSUP),
         _ => return Err(Errno::EINVAL),
@@ -62,7 +64,12 @@ impl Socket {
         let mailbox = Arc::new(Mailbox::new()?);
         let id = ctx.register_socket(Arc::clone(&mailbox))?;
         let mut options = Options::new(socket_type);
-        options.ipv6 = ctx.options().ipv6;
+        let ctx_options = ctx.options();
+        options.ipv6 = ctx_options.ipv6;
+        if !ctx_options.blocky {
+            // A non-blocky context makes zmq_ctx_term never wait: sockets default to linger 0.
+            options.linger = 0;
+        }
         Ok(Self {
             ctx,
             id,
@@ -100,7 +107,7 @@ impl Socket {
                 Command::PipeTerm(pipe) if self.pipes.contains(pipe) && self.pipes.check_read(pipe) => {
                     self.pattern.read_activated(pipe)
                 }
-                Command::Attach { end } => self.attach(end),
+                Command::Attach { end } => self.attach(end, false),
                 Command::Stop => self.terminated = true,
                 // Commands for pipes already gone.
                 _ => {}
@@ -109,10 +116,14 @@ impl Socket {
         self.remove_dead_pipes();
     }
 
-    fn attach(&mut self, end: PipeEnd) {
+    fn attach(&mut self, end: PipeEnd, connected: bool) {
         let id = end.id();
         self.pipes.insert(end);
-        self.pattern.attach(id, &mut self.pipes);
+        if connected {
+            self.pattern.attach_connected(id, &mut self.pipes);
+        } else {
+            self.pattern.attach(id, &mut self.pipes);
+        }
         self.remove_dead_pipes();
     }
 
@@ -149,7 +160,7 @@ impl Socket {
                 let peer = self.as_peer();
                 let waiting = self.ctx.inproc().bind(address, peer)?;
                 for end in waiting {
-                    self.attach(end);
+                    self.attach(end, false);
                 }
                 self.options.last_endpoint = endpoint.to_owned();
                 Ok(())
@@ -172,7 +183,7 @@ impl Socket {
                 let peer = self.as_peer();
                 let end = self.ctx.inproc().connect(address, peer);
                 self.connected.push((endpoint.to_owned(), end.id()));
-                self.attach(end);
+                self.attach(end, true);
                 self.options.last_endpoint = endpoint.to_owned();
                 Ok(())
             }
@@ -288,10 +299,24 @@ impl Socket {
 
     pub fn set_option(&mut self, option: c_int, value: &[u8]) -> Result<()> {
         self.check_alive()?;
-        if self.pattern.set_option(option, value)? || self.options.set(option, value)? {
-            Ok(())
-        } else {
-            Err(Errno::EINVAL)
+        if !(self.pattern.set_option(option, value)? || self.options.set(option, value)?) {
+            return Err(Errno::EINVAL);
+        }
+        if option == ZMQ_SNDHWM || option == ZMQ_RCVHWM {
+            self.update_pipe_hwms();
+        }
+        Ok(())
+    }
+
+    /// Applies changed SNDHWM/RCVHWM to the pipes already attached, as libzmq does.
+    fn update_pipe_hwms(&mut self) {
+        for end in self.pipes.ends() {
+            if let Some((peer_sndhwm, peer_rcvhwm)) = end.peer_hwms() {
+                end.set_hwms(
+                    combined_hwm(self.options.sndhwm, peer_rcvhwm),
+                    combined_hwm(peer_sndhwm, self.options.rcvhwm),
+                );
+            }
         }
     }
 

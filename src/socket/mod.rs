@@ -11,3 +11,6 @@ pub mod pattern;
 pub mod pipes;
 pub mod pull;
 pub mod push;
+pub mod rep;
+pub mod req;
+pub mod router;

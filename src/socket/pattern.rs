@@ -16,6 +16,11 @@ pub type SendError = (Errno, Msg);
 pub trait Pattern: Send {
     /// A new pipe joined the socket.
     fn attach(&mut self, pipe: PipeId, pipes: &mut Pipes);
+    /// A pipe created by this socket's own `zmq_connect` joined. Types that give such pipes the
+    /// ZMQ_CONNECT_ROUTING_ID override this.
+    fn attach_connected(&mut self, pipe: PipeId, pipes: &mut Pipes) {
+        self.attach(pipe, pipes);
+    }
     /// A pipe is gone (closed by the peer, drained, or removed by the socket).
     fn terminated(&mut self, pipe: PipeId);
     /// A pipe that had nothing to read has data again.

@@ -33,6 +33,10 @@ impl Pipes {
         self.ends.keys().copied().collect()
     }
 
+    pub fn ends(&self) -> impl Iterator<Item = &PipeEnd> {
+        self.ends.values()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }

@@ -59,7 +59,8 @@ impl InprocRegistry {
         let waiting = self.pending.remove(name).unwrap_or_default();
         let ends = waiting
             .into_iter()
-            .map(|Pending { end, connecter }| {
+            .map(|Pending { mut end, connecter }| {
+                end.set_peer_hwms(connecter.sndhwm, connecter.rcvhwm);
                 end.set_hwms(
                     combined_hwm(binder.sndhwm, connecter.rcvhwm),
                     combined_hwm(connecter.sndhwm, binder.rcvhwm),
@@ -78,10 +79,12 @@ impl InprocRegistry {
     pub fn connect(&mut self, name: &str, connecter: Peer) -> PipeEnd {
         match self.bound.get(name) {
             Some(binder) => {
-                let (mine, theirs) = PipeEnd::pair(
+                let (mut mine, mut theirs) = PipeEnd::pair(
                     combined_hwm(connecter.sndhwm, binder.rcvhwm),
                     combined_hwm(binder.sndhwm, connecter.rcvhwm),
                 );
+                mine.set_peer_hwms(binder.sndhwm, binder.rcvhwm);
+                theirs.set_peer_hwms(connecter.sndhwm, connecter.rcvhwm);
                 mine.attach(&connecter.mailbox, connecter.routing_id.clone());
                 theirs.attach(&binder.mailbox, binder.routing_id.clone());
                 binder.mailbox.send(crate::command::Command::Attach { end: theirs });
