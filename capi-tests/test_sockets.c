@@ -812,16 +812,24 @@ static void malformed_endpoint_einval (void)
     const char *bad[] = {"", "inproc", "no-scheme-here", "://name", "inproc:/one-slash",
                          "inproc://"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        char m[96];
-        snprintf (m, sizeof m, "endpoint \"%s\"", bad[i]);
+        char m[160];
         errno = 0;
         int rc = zmq_bind (a, bad[i]);
-        if (rc != -1 || errno != EINVAL)
+        int en = errno;
+        if (rc != -1 || en != EINVAL) {
+            snprintf (m, sizeof m, "zmq_bind (\"%s\") fails with EINVAL: got rc %d, errno %d (%s)",
+                      bad[i], rc, en, strerror (en));
             check_report (__FILE__, __LINE__, m);
+        }
         errno = 0;
         rc = zmq_connect (a, bad[i]);
-        if (rc != -1 || errno != EINVAL)
+        en = errno;
+        if (rc != -1 || en != EINVAL) {
+            snprintf (m, sizeof m,
+                      "zmq_connect (\"%s\") fails with EINVAL: got rc %d, errno %d (%s)", bad[i],
+                      rc, en, strerror (en));
             check_report (__FILE__, __LINE__, m);
+        }
     }
     CHECK_ERR (zmq_unbind (a, "garbage"), EINVAL);
     CHECK_OK (zmq_close (a));
