@@ -12,6 +12,10 @@ fn main() {
     // The draft API is always built; cbindgen maps this cfg to `#ifdef ZMQ_BUILD_DRAFT_API`.
     println!("cargo::rustc-check-cfg=cfg(zmq_draft)");
     println!("cargo::rustc-cfg=zmq_draft");
+    // zmq_ppoll's prototype needs sigset_t, which strict ISO C modes do not declare; the header
+    // shows it only where <signal.h> provides the type (see header/prologue.h).
+    println!("cargo::rustc-check-cfg=cfg(zmq_sigset)");
+    println!("cargo::rustc-cfg=zmq_sigset");
 
     // Programs linked against Debian's libzmq ask the loader for libzmq.so.5.
     println!("cargo::rustc-cdylib-link-arg=-Wl,-soname,libzmq.so.5");

@@ -15,6 +15,11 @@
 #include <stdint.h>
 #if defined ZMQ_BUILD_DRAFT_API && !defined _WIN32
 #include <signal.h>
+/* sigset_t (for zmq_ppoll) exists unless the compiler runs in strict ISO C mode without POSIX. */
+#if !defined __STRICT_ANSI__ || defined _POSIX_C_SOURCE || defined _XOPEN_SOURCE                 \
+  || defined _GNU_SOURCE || defined _DEFAULT_SOURCE
+#define ZMQ_SIGSET_T_AVAILABLE 1
+#endif
 #endif
 
 /* Symbol visibility: everything declared here is exported by libzmq.so.5. */

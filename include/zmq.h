@@ -24,6 +24,11 @@
 #include <stdint.h>
 #if defined ZMQ_BUILD_DRAFT_API && !defined _WIN32
 #include <signal.h>
+/* sigset_t (for zmq_ppoll) exists unless the compiler runs in strict ISO C mode without POSIX. */
+#if !defined __STRICT_ANSI__ || defined _POSIX_C_SOURCE || defined _XOPEN_SOURCE                 \
+  || defined _GNU_SOURCE || defined _DEFAULT_SOURCE
+#define ZMQ_SIGSET_T_AVAILABLE 1
+#endif
 #endif
 
 /* Symbol visibility: everything declared here is exported by libzmq.so.5. */
@@ -911,7 +916,7 @@ ZMQ_EXPORT int zmq_socket_monitor_versioned(void *s, const char *endpoint, uint6
 ZMQ_EXPORT int zmq_socket_monitor_pipes_stats(void *s);
 #endif
 
-#if defined(ZMQ_BUILD_DRAFT_API)
+#if (defined(ZMQ_BUILD_DRAFT_API) && defined(ZMQ_SIGSET_T_AVAILABLE))
 ZMQ_EXPORT int zmq_ppoll(zmq_pollitem_t *items, int count, long timeout, const sigset_t *sigmask);
 #endif
 

@@ -69,6 +69,7 @@ pub extern "C" fn zmq_socket_monitor_pipes_stats(s: *mut c_void) -> c_int {
     call(|| socket(s).map(|()| 0))
 }
 
+#[cfg(zmq_sigset)]
 #[no_mangle]
 pub extern "C" fn zmq_ppoll(
     items: *mut zmq_pollitem_t,

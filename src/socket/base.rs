@@ -25,7 +25,15 @@ use crate::transport::inproc::{combined_hwm, Peer};
 
 /// How a connect or bind endpoint is spelled: `transport://address`.
 fn split_endpoint(endpoint: &str) -> Result<(&str, &str)> {
-    endpoint.split_once("://").ok_or(Errno::EINVAL)
+    match endpoint.split_once("://") {
+        Some((transport, address)) if !transport.is_empty() => Ok((transport, address)),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+/// Transports libzmq knows but this library does not provide.
+fn unsupported_transport() -> Errno {
+    Errno(libc::EPROTONOSUPPORT)
 }
 
 fn pattern_for(socket_type: c_int) -> Result<Box<dyn Pattern>> {
@@ -165,10 +173,7 @@ impl Socket {
                 self.options.last_endpoint = endpoint.to_owned();
                 Ok(())
             }
-            "tcp" | "ipc" | "pgm" | "epgm" | "tipc" | "vmci" | "udp" | "ws" | "wss" | "norm" => {
-                Err(Errno(libc::EPROTONOSUPPORT))
-            }
-            _ => Err(Errno(libc::EPROTONOSUPPORT)),
+            _ => Err(unsupported_transport()),
         }
     }
 
@@ -187,7 +192,7 @@ impl Socket {
                 self.options.last_endpoint = endpoint.to_owned();
                 Ok(())
             }
-            _ => Err(Errno(libc::EPROTONOSUPPORT)),
+            _ => Err(unsupported_transport()),
         }
     }
 
@@ -196,17 +201,21 @@ impl Socket {
         let (transport, address) = split_endpoint(endpoint)?;
         match transport {
             "inproc" => self.ctx.inproc().unbind(address, self.id),
-            _ => Err(Errno(libc::ENOENT)),
+            _ => Err(unsupported_transport()),
         }
     }
 
     pub fn disconnect(&mut self, endpoint: &str) -> Result<()> {
         self.check_alive()?;
-        split_endpoint(endpoint)?;
+        let (transport, address) = split_endpoint(endpoint)?;
         let pipes: Vec<PipeId> =
             self.connected.iter().filter(|(e, _)| e == endpoint).map(|(_, pipe)| *pipe).collect();
         if pipes.is_empty() {
-            return Err(Errno(libc::ENOENT));
+            // For inproc, libzmq treats disconnecting a name this socket bound as unbinding it.
+            return match transport {
+                "inproc" => self.ctx.inproc().unbind(address, self.id),
+                _ => Err(Errno(libc::ENOENT)),
+            };
         }
         for pipe in pipes {
             self.pipes.mark_dead(pipe);
