@@ -111,6 +111,12 @@ pub struct Connection {
     sending_more: bool,
 }
 
+// The engine moves connections to its I/O thread.
+const _: () = {
+    const fn assert_send<T: Send>() {}
+    assert_send::<Connection>();
+};
+
 /// Output already written is dropped from the buffer's front only when it is at least this big
 /// and at least half the buffer, so compaction stays amortised linear.
 const COMPACT_THRESHOLD: usize = 64 * 1024;

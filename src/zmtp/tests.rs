@@ -480,3 +480,13 @@ fn output_buffer_compacts_under_partial_writes() {
     assert_eq!(a.output().len(), 1000 * (1009 - 900));
     assert!(a.out.capacity() < 1 << 20, "written output is not kept forever");
 }
+
+#[test]
+fn as_server_does_not_change_the_wire() {
+    let mut client = Connection::new(config(ZMQ_REP));
+    let mut server = Connection::new(Config { socket_type: ZMQ_REP, as_server: true, ..Config::default() });
+    for conn in [&mut client, &mut server] {
+        conn.receive(&peer_greeting(3, 1, "NULL")).unwrap();
+    }
+    assert_eq!(client.output(), server.output());
+}
