@@ -18,6 +18,7 @@ pub mod socket;
 pub mod sys;
 pub mod transport;
 pub mod util;
+pub mod zmtp;
 
 #[cfg(test)]
 mod header_tests {
