@@ -10,6 +10,7 @@ pub mod constants;
 pub mod ctx;
 pub mod curve_keys;
 pub mod error;
+pub mod io;
 pub mod mailbox;
 pub mod msg;
 pub mod pipe;
