@@ -61,3 +61,50 @@ impl Pattern for Pub {
         self.xpub.get_option(option, out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::constants::ZMQ_XPUB_NODROP;
+    use crate::error::Errno;
+    use crate::socket::router::harness::{parts, Harness};
+
+    fn publisher() -> Harness<Pub> {
+        Harness::new()
+    }
+
+    #[test]
+    fn subscriptions_are_applied() {
+        let mut h = publisher();
+        let mut a = h.connect(None);
+        let mut b = h.connect(None);
+        a.send(&[b"\x01A"]);
+        b.send(&[b"\x01B"]);
+        h.send(&[b"A1"]).unwrap();
+        assert_eq!(a.recv(), Some(parts(&[b"A1"])));
+        assert_eq!(b.recv(), None);
+    }
+
+    #[test]
+    fn pub_cannot_receive_even_subscriptions() {
+        let mut h = publisher();
+        let mut peer = h.connect(None);
+        peer.send(&[b"\x01A"]);
+        peer.send(&[b"plain"]);
+        assert!(!h.has_in());
+        assert_eq!(h.recv_frame().map(|_| ()), Err(Errno::ENOTSUP));
+    }
+
+    #[test]
+    fn pub_is_always_writable() {
+        let mut h = publisher();
+        assert!(h.has_out());
+        h.send(&[b"nobody listens"]).unwrap();
+    }
+
+    #[test]
+    fn pub_takes_xpub_options() {
+        let mut h = publisher();
+        h.option(ZMQ_XPUB_NODROP, 1);
+    }
+}

@@ -78,3 +78,107 @@ impl Pattern for Sub {
         self.xsub.get_option(option, out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Errno;
+    use crate::socket::router::harness::{frame, parts, Harness};
+
+    fn sub() -> Harness<Sub> {
+        Harness::new()
+    }
+
+    fn subscribe(h: &mut Harness<Sub>, option: c_int, topic: &[u8]) {
+        assert_eq!(h.socket.set_option_with_pipes(option, topic, &mut h.pipes), Ok(true));
+    }
+
+    #[test]
+    fn subscribe_option_reaches_publishers_at_once() {
+        let mut h = sub();
+        let mut publisher = h.connect(None);
+        subscribe(&mut h, ZMQ_SUBSCRIBE, b"A");
+        assert_eq!(publisher.recv(), Some(parts(&[b"\x01A"])));
+        subscribe(&mut h, ZMQ_UNSUBSCRIBE, b"A");
+        assert_eq!(publisher.recv(), Some(parts(&[b"\x00A"])));
+    }
+
+    #[test]
+    fn only_matching_messages_are_received() {
+        let mut h = sub();
+        let mut publisher = h.connect(None);
+        subscribe(&mut h, ZMQ_SUBSCRIBE, b"A");
+        publisher.send(&[b"B1"]);
+        publisher.send(&[b"A1"]);
+        assert_eq!(h.recv(), Ok(parts(&[b"A1"])));
+        assert_eq!(h.recv(), Err(Errno::EAGAIN));
+    }
+
+    #[test]
+    fn nothing_is_received_before_subscribing() {
+        let mut h = sub();
+        let mut publisher = h.connect(None);
+        publisher.send(&[b"A1"]);
+        assert!(!h.has_in());
+        assert_eq!(h.recv(), Err(Errno::EAGAIN));
+    }
+
+    #[test]
+    fn unmatched_multipart_message_is_skipped_whole() {
+        let mut h = sub();
+        let mut publisher = h.connect(None);
+        subscribe(&mut h, ZMQ_SUBSCRIBE, b"A");
+        publisher.send(&[b"B", b"A-looking second frame"]);
+        publisher.send(&[b"A", b"tail"]);
+        assert_eq!(h.recv(), Ok(parts(&[b"A", b"tail"])));
+    }
+
+    #[test]
+    fn has_in_keeps_the_message_it_found_for_recv() {
+        let mut h = sub();
+        let mut publisher = h.connect(None);
+        subscribe(&mut h, ZMQ_SUBSCRIBE, b"");
+        publisher.send(&[b"x", b"y"]);
+        assert!(h.has_in());
+        assert!(h.has_in());
+        assert_eq!(h.recv(), Ok(parts(&[b"x", b"y"])));
+        assert!(!h.has_in());
+    }
+
+    #[test]
+    fn invert_matching_receives_what_no_topic_matches() {
+        let mut h = sub();
+        assert_eq!(h.socket.set_option(ZMQ_INVERT_MATCHING, &1i32.to_ne_bytes()), Ok(false));
+        let mut publisher = h.connect(None);
+        subscribe(&mut h, ZMQ_SUBSCRIBE, b"A");
+        publisher.send(&[b"A1"]);
+        publisher.send(&[b"B1"]);
+        assert_eq!(h.recv(), Ok(parts(&[b"B1"])));
+        assert_eq!(h.recv(), Err(Errno::EAGAIN));
+    }
+
+    #[test]
+    fn sub_cannot_send() {
+        let mut h = sub();
+        h.connect(None);
+        assert!(matches!(h.socket.send(frame(b"\x01A", false), &mut h.pipes), Err((Errno::ENOTSUP, _))));
+        assert!(!h.has_out());
+    }
+
+    #[test]
+    fn xsub_only_options_are_not_sub_options() {
+        let mut h = sub();
+        let one = 1i32.to_ne_bytes();
+        #[cfg(zmq_draft)]
+        for option in [
+            crate::constants::draft::ZMQ_ONLY_FIRST_SUBSCRIBE,
+            crate::constants::draft::ZMQ_XSUB_VERBOSE_UNSUBSCRIBE,
+        ] {
+            assert_eq!(h.socket.set_option_with_pipes(option, &one, &mut h.pipes), Ok(false));
+        }
+        assert_eq!(
+            h.socket.set_option_with_pipes(crate::constants::ZMQ_XPUB_VERBOSE, &one, &mut h.pipes),
+            Ok(false)
+        );
+    }
+}

@@ -93,10 +93,17 @@ impl Xpub {
 
     /// Reads everything the activated pipes hold and applies it.
     fn drain(&mut self, pipes: &mut Pipes) {
-        while let Some(pipe) = self.to_read.pop() {
-            // A pipe found closed here is marked dead; the base removes it after this call.
+        // In activation order, so notices from different pipes come in the order they arrived.
+        while !self.to_read.is_empty() {
+            let pipe = self.to_read.remove(0);
             while let Some(msg) = pipes.read(pipe) {
                 self.process(pipe, msg);
+            }
+            if pipes.is_peer_gone(pipe) {
+                // Read to its end: the base removes it after this call and tells us then, but
+                // its unsubscriptions must be receivable now (a blocked recv would otherwise
+                // sleep on them). Handling a departure twice is harmless.
+                self.terminated(pipe);
             }
         }
     }
@@ -311,5 +318,303 @@ impl Pattern for Xpub {
             ),
             _ => Ok(None),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::socket::router::harness::{frame, parts, Harness, Peer};
+
+    fn xpub() -> Harness<Xpub> {
+        Harness::new()
+    }
+
+    /// A subscriber that has subscribed to `topics`.
+    fn subscriber(h: &mut Harness<Xpub>, topics: &[&[u8]]) -> Peer {
+        let mut peer = h.connect(None);
+        for topic in topics {
+            peer.send(&[&[&[SUBSCRIBE], *topic].concat()]);
+        }
+        peer
+    }
+
+    fn notices(h: &mut Harness<Xpub>) -> Vec<Vec<u8>> {
+        std::iter::from_fn(|| h.recv().ok()).map(|mut message| message.remove(0)).collect()
+    }
+
+    #[test]
+    fn message_goes_only_to_subscribers_whose_topic_prefixes_it() {
+        let mut h = xpub();
+        let mut a = subscriber(&mut h, &[b"A"]);
+        let mut b = subscriber(&mut h, &[b"B"]);
+        let mut all = subscriber(&mut h, &[b""]);
+        h.send(&[b"Apple"]).unwrap();
+        assert_eq!(a.recv(), Some(parts(&[b"Apple"])));
+        assert_eq!(b.recv(), None);
+        assert_eq!(all.recv(), Some(parts(&[b"Apple"])));
+    }
+
+    #[test]
+    fn subscriber_with_two_matching_topics_gets_the_message_once() {
+        let mut h = xpub();
+        let mut peer = subscriber(&mut h, &[b"A", b"AB"]);
+        h.send(&[b"ABC"]).unwrap();
+        assert_eq!(peer.recv(), Some(parts(&[b"ABC"])));
+        assert_eq!(peer.recv(), None);
+    }
+
+    #[test]
+    fn send_without_subscribers_succeeds() {
+        let mut h = xpub();
+        let mut peer = h.connect(None);
+        h.send(&[b"nobody"]).unwrap();
+        assert_eq!(peer.recv(), None);
+    }
+
+    #[test]
+    fn only_a_topics_first_subscribe_reaches_the_user() {
+        let mut h = xpub();
+        subscriber(&mut h, &[b"A", b"A"]);
+        subscriber(&mut h, &[b"A"]);
+        assert_eq!(notices(&mut h), [b"\x01A"]);
+    }
+
+    #[test]
+    fn verbose_passes_every_subscribe() {
+        let mut h = xpub();
+        h.option(ZMQ_XPUB_VERBOSE, 1);
+        subscriber(&mut h, &[b"A", b"A"]);
+        subscriber(&mut h, &[b"A"]);
+        assert_eq!(notices(&mut h), [b"\x01A"; 3]);
+    }
+
+    #[test]
+    fn only_a_topics_last_unsubscribe_reaches_the_user() {
+        let mut h = xpub();
+        let mut a = subscriber(&mut h, &[b"T"]);
+        let mut b = subscriber(&mut h, &[b"T"]);
+        notices(&mut h);
+        a.send(&[b"\x00T"]);
+        assert!(notices(&mut h).is_empty());
+        b.send(&[b"\x00T"]);
+        assert_eq!(notices(&mut h), [b"\x00T"]);
+    }
+
+    #[test]
+    fn verboser_passes_every_unsubscribe() {
+        let mut h = xpub();
+        h.option(ZMQ_XPUB_VERBOSER, 1);
+        let mut a = subscriber(&mut h, &[b"T"]);
+        subscriber(&mut h, &[b"T"]);
+        notices(&mut h);
+        a.send(&[b"\x00T"]);
+        assert_eq!(notices(&mut h), [b"\x00T"]);
+    }
+
+    #[test]
+    fn unsubscribed_subscriber_gets_nothing_more() {
+        let mut h = xpub();
+        let mut peer = subscriber(&mut h, &[b"T"]);
+        peer.send(&[b"\x00T"]);
+        h.send(&[b"T1"]).unwrap();
+        assert_eq!(peer.recv(), None);
+    }
+
+    #[test]
+    fn departing_subscriber_reports_the_topics_nobody_wants_any_more() {
+        let mut h = xpub();
+        let a = subscriber(&mut h, &[b"shared", b"mine"]);
+        subscriber(&mut h, &[b"shared"]);
+        notices(&mut h);
+        h.disconnect(a, true);
+        assert_eq!(notices(&mut h), [b"\x00mine"]);
+    }
+
+    #[test]
+    fn departing_subscriber_reports_all_its_topics_when_verboser() {
+        let mut h = xpub();
+        h.option(ZMQ_XPUB_VERBOSER, 1);
+        let a = subscriber(&mut h, &[b"shared", b"mine"]);
+        subscriber(&mut h, &[b"shared"]);
+        notices(&mut h);
+        h.disconnect(a, true);
+        assert_eq!(notices(&mut h), [&b"\x00mine"[..], b"\x00shared"]);
+    }
+
+    #[test]
+    fn subscriber_leaving_before_being_read_reports_its_subscribe_then_its_unsubscribe() {
+        let mut h = xpub();
+        let peer = subscriber(&mut h, &[b"A"]);
+        h.disconnect(peer, true);
+        // One pass: the departure is seen while reading, not at some later command.
+        assert_eq!(h.recv(), Ok(parts(&[b"\x01A"])));
+        assert_eq!(h.socket.recv(&mut h.pipes).map(|msg| msg.data().to_vec()), Ok(b"\x00A".to_vec()));
+    }
+
+    #[test]
+    fn full_subscriber_misses_the_message_others_get_it() {
+        let mut h = xpub();
+        let mut full = h.connect_with_hwm(None, 1);
+        full.send(&[b"\x01"]);
+        let mut other = subscriber(&mut h, &[b""]);
+        h.send(&[b"one"]).unwrap();
+        h.send(&[b"two"]).unwrap();
+        assert_eq!(full.recv(), Some(parts(&[b"one"])));
+        assert_eq!(full.recv(), None);
+        assert_eq!(other.recv(), Some(parts(&[b"one"])));
+        assert_eq!(other.recv(), Some(parts(&[b"two"])));
+    }
+
+    #[test]
+    fn nodrop_send_fails_with_eagain_while_a_matching_subscriber_is_full() {
+        let mut h = xpub();
+        h.option(ZMQ_XPUB_NODROP, 1);
+        let mut full = h.connect_with_hwm(None, 1);
+        full.send(&[b"\x01"]);
+        h.send(&[b"one"]).unwrap();
+        assert_eq!(h.send(&[b"two"]), Err(Errno::EAGAIN));
+        assert!(h.has_out(), "libzmq reports XPUB writable even then");
+        assert_eq!(full.recv(), Some(parts(&[b"one"])));
+        h.send(&[b"two"]).unwrap();
+        assert_eq!(full.recv(), Some(parts(&[b"two"])));
+    }
+
+    #[test]
+    fn multipart_message_keeps_the_subscribers_of_its_first_frame() {
+        let mut h = xpub();
+        let mut early = subscriber(&mut h, &[b"A"]);
+        let mut late = h.connect(None);
+        h.dispatch();
+        h.socket.send(frame(b"A-first", true), &mut h.pipes).unwrap();
+        late.send(&[b"\x01A"]);
+        h.send(&[b"rest"]).unwrap();
+        assert_eq!(early.recv(), Some(parts(&[b"A-first", b"rest"])));
+        assert_eq!(late.recv(), None);
+    }
+
+    #[test]
+    fn plain_message_from_a_subscriber_reaches_the_user_whole() {
+        let mut h = xpub();
+        let mut peer = h.connect(None);
+        peer.send(&[b"hello", b"world"]);
+        assert_eq!(h.recv(), Ok(parts(&[b"hello", b"world"])));
+    }
+
+    #[test]
+    fn welcome_message_goes_to_each_new_subscriber() {
+        let mut h = xpub();
+        h.socket.set_option(ZMQ_XPUB_WELCOME_MSG, b"hi").unwrap();
+        let mut a = h.connect(None);
+        let mut b = h.connect(None);
+        assert_eq!(a.recv(), Some(parts(&[b"hi"])));
+        assert_eq!(b.recv(), Some(parts(&[b"hi"])));
+    }
+
+    #[test]
+    fn invert_matching_sends_to_the_subscribers_that_do_not_match() {
+        let mut h = xpub();
+        assert_eq!(h.socket.set_option(ZMQ_INVERT_MATCHING, &1i32.to_ne_bytes()), Ok(false));
+        let mut a = subscriber(&mut h, &[b"A"]);
+        let mut b = subscriber(&mut h, &[b"B"]);
+        h.send(&[b"Apple"]).unwrap();
+        assert_eq!(a.recv(), None);
+        assert_eq!(b.recv(), Some(parts(&[b"Apple"])));
+    }
+
+    #[test]
+    fn manual_mode_passes_every_subscription_and_applies_none() {
+        let mut h = xpub();
+        h.option(ZMQ_XPUB_MANUAL, 1);
+        let mut peer = subscriber(&mut h, &[b"A", b"A"]);
+        assert_eq!(notices(&mut h), [b"\x01A"; 2]);
+        h.send(&[b"A"]).unwrap();
+        assert_eq!(peer.recv(), None);
+    }
+
+    #[test]
+    fn manual_subscribe_applies_to_the_pipe_of_the_last_notice_received() {
+        let mut h = xpub();
+        h.option(ZMQ_XPUB_MANUAL, 1);
+        let mut a = subscriber(&mut h, &[b"A"]);
+        let mut b = subscriber(&mut h, &[b"B"]);
+        assert_eq!(h.recv(), Ok(parts(&[b"\x01A"])));
+        assert_eq!(h.socket.set_option(ZMQ_SUBSCRIBE, b"X"), Ok(true));
+        assert_eq!(h.recv(), Ok(parts(&[b"\x01B"])));
+        assert_eq!(h.socket.set_option(ZMQ_SUBSCRIBE, b"Y"), Ok(true));
+        h.send(&[b"X1"]).unwrap();
+        h.send(&[b"Y1"]).unwrap();
+        assert_eq!(a.recv(), Some(parts(&[b"X1"])));
+        assert_eq!(a.recv(), None);
+        assert_eq!(b.recv(), Some(parts(&[b"Y1"])));
+        assert_eq!(h.socket.set_option(ZMQ_UNSUBSCRIBE, b"Y"), Ok(true));
+        h.send(&[b"Y2"]).unwrap();
+        assert_eq!(b.recv(), None);
+    }
+
+    #[test]
+    fn manual_departing_subscriber_reports_every_topic_it_asked_for() {
+        let mut h = xpub();
+        h.option(ZMQ_XPUB_MANUAL, 1);
+        let a = subscriber(&mut h, &[b"A"]);
+        subscriber(&mut h, &[b"A"]);
+        notices(&mut h);
+        h.disconnect(a, true);
+        assert_eq!(notices(&mut h), [b"\x00A"]);
+    }
+
+    #[test]
+    fn subscribe_option_is_not_an_xpub_option_outside_manual_mode() {
+        let mut h = xpub();
+        assert_eq!(h.socket.set_option(ZMQ_SUBSCRIBE, b"A"), Ok(false));
+    }
+
+    #[test]
+    fn negative_or_wrongly_sized_flag_is_einval() {
+        let mut h = xpub();
+        assert_eq!(h.socket.set_option(ZMQ_XPUB_VERBOSE, &(-1i32).to_ne_bytes()), Err(Errno::EINVAL));
+        assert_eq!(h.socket.set_option(ZMQ_XPUB_NODROP, &[1u8]), Err(Errno::EINVAL));
+    }
+
+    #[cfg(zmq_draft)]
+    #[test]
+    fn topics_count_counts_distinct_topics() {
+        let mut h = xpub();
+        subscriber(&mut h, &[b"A", b"B"]);
+        subscriber(&mut h, &[b"A"]);
+        h.has_in();
+        let mut out = [0u8; 4];
+        assert_eq!(h.socket.get_option(ZMQ_TOPICS_COUNT, &mut out), Ok(Some(4)));
+        assert_eq!(c_int::from_ne_bytes(out), 2);
+    }
+
+    #[cfg(zmq_draft)]
+    #[test]
+    fn manual_last_value_sends_the_next_message_only_to_the_last_subscriber() {
+        let mut h = xpub();
+        h.option(ZMQ_XPUB_MANUAL_LAST_VALUE, 1);
+        let mut a = subscriber(&mut h, &[b"A"]);
+        let mut b = subscriber(&mut h, &[b"A"]);
+        h.recv().unwrap();
+        h.socket.set_option(ZMQ_SUBSCRIBE, b"A").unwrap();
+        h.recv().unwrap();
+        h.socket.set_option(ZMQ_SUBSCRIBE, b"A").unwrap();
+        h.send(&[b"A-last"]).unwrap();
+        h.send(&[b"A-all"]).unwrap();
+        assert_eq!(a.recv(), Some(parts(&[b"A-all"])));
+        assert_eq!(b.recv(), Some(parts(&[b"A-last"])));
+        assert_eq!(b.recv(), Some(parts(&[b"A-all"])));
+    }
+
+    #[cfg(zmq_draft)]
+    #[test]
+    fn only_first_subscribe_reads_frames_after_plain_data_as_data() {
+        let mut h = xpub();
+        h.option(ZMQ_ONLY_FIRST_SUBSCRIBE, 1);
+        let mut peer = h.connect(None);
+        peer.send(&[b"data", b"\x01B"]);
+        assert_eq!(h.recv(), Ok(parts(&[b"data", b"\x01B"])));
+        h.send(&[b"B"]).unwrap();
+        assert_eq!(peer.recv(), None);
     }
 }

@@ -221,3 +221,125 @@ impl Xsub {
         c_int::try_from(self.subscriptions.topic_count()).unwrap_or(c_int::MAX)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::socket::router::harness::{parts, Harness};
+
+    fn xsub() -> Harness<Xsub> {
+        Harness::new()
+    }
+
+    #[test]
+    fn subscription_goes_to_every_publisher() {
+        let mut h = xsub();
+        let mut a = h.connect(None);
+        let mut b = h.connect(None);
+        h.send(&[b"\x01A"]).unwrap();
+        assert_eq!(a.recv(), Some(parts(&[b"\x01A"])));
+        assert_eq!(b.recv(), Some(parts(&[b"\x01A"])));
+    }
+
+    #[test]
+    fn repeated_subscribe_is_forwarded_each_time() {
+        let mut h = xsub();
+        let mut publisher = h.connect(None);
+        h.send(&[b"\x01A"]).unwrap();
+        h.send(&[b"\x01A"]).unwrap();
+        assert_eq!(publisher.recv(), Some(parts(&[b"\x01A"])));
+        assert_eq!(publisher.recv(), Some(parts(&[b"\x01A"])));
+    }
+
+    #[test]
+    fn only_a_topics_last_unsubscribe_is_forwarded() {
+        let mut h = xsub();
+        let mut publisher = h.connect(None);
+        h.send(&[b"\x01A"]).unwrap();
+        h.send(&[b"\x01A"]).unwrap();
+        publisher.recv();
+        publisher.recv();
+        h.send(&[b"\x00A"]).unwrap();
+        assert_eq!(publisher.recv(), None);
+        h.send(&[b"\x00A"]).unwrap();
+        assert_eq!(publisher.recv(), Some(parts(&[b"\x00A"])));
+        h.send(&[b"\x00A"]).unwrap();
+        assert_eq!(publisher.recv(), None, "not subscribed any more");
+    }
+
+    #[cfg(zmq_draft)]
+    #[test]
+    fn verbose_unsubscribe_forwards_every_unsubscribe() {
+        let mut h = xsub();
+        h.option(ZMQ_XSUB_VERBOSE_UNSUBSCRIBE, 1);
+        let mut publisher = h.connect(None);
+        h.send(&[b"\x01A"]).unwrap();
+        h.send(&[b"\x01A"]).unwrap();
+        h.send(&[b"\x00A"]).unwrap();
+        h.send(&[b"\x00A"]).unwrap();
+        let received: Vec<_> = std::iter::from_fn(|| publisher.recv()).collect();
+        assert_eq!(received.len(), 4);
+    }
+
+    #[test]
+    fn new_publisher_learns_each_current_topic_once() {
+        let mut h = xsub();
+        h.send(&[b"\x01B"]).unwrap();
+        h.send(&[b"\x01A"]).unwrap();
+        h.send(&[b"\x01A"]).unwrap();
+        h.send(&[b"\x01C"]).unwrap();
+        h.send(&[b"\x00C"]).unwrap();
+        let mut publisher = h.connect(None);
+        let received: Vec<_> = std::iter::from_fn(|| publisher.recv()).collect();
+        assert_eq!(received, [parts(&[b"\x01A"]), parts(&[b"\x01B"])]);
+    }
+
+    #[test]
+    fn plain_message_goes_upstream_as_is() {
+        let mut h = xsub();
+        let mut publisher = h.connect(None);
+        h.send(&[b"hello", b"\x01not-a-subscription-here"]).unwrap();
+        assert_eq!(publisher.recv(), Some(parts(&[b"hello", b"\x01not-a-subscription-here"])));
+    }
+
+    #[test]
+    fn xsub_receives_everything_unfiltered() {
+        let mut h = xsub();
+        let mut publisher = h.connect(None);
+        h.send(&[b"\x01A"]).unwrap();
+        publisher.send(&[b"B"]);
+        assert_eq!(h.recv(), Ok(parts(&[b"B"])));
+    }
+
+    #[test]
+    fn messages_are_fair_queued_from_publishers() {
+        let mut h = xsub();
+        let mut a = h.connect(None);
+        let mut b = h.connect(None);
+        a.send(&[b"a1"]);
+        a.send(&[b"a2"]);
+        b.send(&[b"b1"]);
+        let received: Vec<_> = std::iter::from_fn(|| h.recv().ok()).collect();
+        assert_eq!(received.len(), 3);
+        assert_ne!(received[1], parts(&[b"a2"]), "b's message comes between a's");
+    }
+
+    #[test]
+    fn sending_with_no_publisher_succeeds() {
+        let mut h = xsub();
+        h.send(&[b"\x01A"]).unwrap();
+        assert!(h.has_out());
+    }
+
+    #[cfg(zmq_draft)]
+    #[test]
+    fn topics_count_counts_distinct_topics() {
+        let mut h = xsub();
+        h.send(&[b"\x01A"]).unwrap();
+        h.send(&[b"\x01A"]).unwrap();
+        h.send(&[b"\x01B"]).unwrap();
+        let mut out = [0u8; 4];
+        h.socket.get_option(ZMQ_TOPICS_COUNT, &mut out).unwrap();
+        assert_eq!(c_int::from_ne_bytes(out), 2);
+    }
+}
