@@ -169,12 +169,21 @@ impl Xpub {
         // ZMQ_XPUB_MANUAL_LAST_VALUE: only the pipe that subscribed last gets this message.
         let only = if self.manual && self.send_last_pipe { self.last_pipe.take() } else { None };
         self.subscriptions.for_each_match(data, |pipe| {
-            if only.is_none_or(|only| only == pipe) && !matching.contains(&pipe) {
+            if only.is_none_or(|only| only == pipe) {
                 matching.push(pipe);
             }
         });
+        // A pipe with several matching topics is named once per topic; it gets one copy.
+        matching.sort_unstable();
+        matching.dedup();
         if self.invert_matching {
-            matching = self.dist.pipes().iter().copied().filter(|pipe| !matching.contains(pipe)).collect();
+            matching = self
+                .dist
+                .pipes()
+                .iter()
+                .copied()
+                .filter(|pipe| matching.binary_search(pipe).is_err())
+                .collect();
         }
         matching
     }
