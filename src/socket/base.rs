@@ -24,6 +24,7 @@ use crate::socket::options::Options;
 use crate::socket::pattern::{put_int, Pattern, SendError};
 use crate::socket::pipes::Pipes;
 use crate::socket::{dealer::Dealer, pair::Pair, pull::Pull, push::Push, rep::Rep, req::Req, router::Router};
+use crate::socket::{publisher::Pub, subscriber::Sub, xpub::Xpub, xsub::Xsub};
 use crate::transport::inproc::{combined_hwm, Peer};
 use crate::transport::ipc::{self, IpcAddress};
 use crate::transport::tcp;
@@ -60,8 +61,12 @@ fn pattern_for(socket_type: c_int) -> Result<Box<dyn Pattern>> {
         ZMQ_ROUTER => Box::<Router>::default(),
         ZMQ_REQ => Box::<Req>::default(),
         ZMQ_REP => Box::<Rep>::default(),
+        ZMQ_PUB => Box::<Pub>::default(),
+        ZMQ_SUB => Box::<Sub>::default(),
+        ZMQ_XPUB => Box::<Xpub>::default(),
+        ZMQ_XSUB => Box::<Xsub>::default(),
         // Known types whose implementation has not landed yet.
-        ZMQ_PUB | ZMQ_SUB | ZMQ_XPUB | ZMQ_XSUB | ZMQ_STREAM => return Err(Errno::ENOTSUP),
+        ZMQ_STREAM => return Err(Errno::ENOTSUP),
         _ => return Err(Errno::EINVAL),
     })
 }
@@ -431,7 +436,9 @@ impl Socket {
 
     pub fn set_option(&mut self, option: c_int, value: &[u8]) -> Result<()> {
         self.check_alive()?;
-        if !(self.pattern.set_option(option, value)? || self.options.set(option, value)?) {
+        let known = self.pattern.set_option_with_pipes(option, value, &mut self.pipes);
+        self.remove_dead_pipes();
+        if !(known? || self.options.set(option, value)?) {
             return Err(Errno::EINVAL);
         }
         if option == ZMQ_SNDHWM || option == ZMQ_RCVHWM {

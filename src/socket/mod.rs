@@ -3,14 +3,21 @@
 
 pub mod base;
 pub mod dealer;
+pub mod dist;
 pub mod fq;
 pub mod lb;
+pub mod mtrie;
 pub mod options;
 pub mod pair;
 pub mod pattern;
 pub mod pipes;
+pub mod publisher;
 pub mod pull;
 pub mod push;
 pub mod rep;
 pub mod req;
 pub mod router;
+pub mod subscriber;
+pub mod trie;
+pub mod xpub;
+pub mod xsub;

@@ -37,6 +37,13 @@ pub trait Pattern: Send {
     fn set_option(&mut self, _option: c_int, _value: &[u8]) -> Result<bool> {
         Ok(false)
     }
+    /// [`Pattern::set_option`] for options that act on the pipes at once: SUB's ZMQ_SUBSCRIBE
+    /// sends the subscription to every publisher before setsockopt returns (a later send by the
+    /// publisher must already be filtered by it). The base calls this one; by default it is
+    /// `set_option`.
+    fn set_option_with_pipes(&mut self, option: c_int, value: &[u8], _pipes: &mut Pipes) -> Result<bool> {
+        self.set_option(option, value)
+    }
     /// A type-specific option into `out`: `Ok(None)` when the type does not know it.
     fn get_option(&self, _option: c_int, _out: &mut [u8]) -> Result<Option<usize>> {
         Ok(None)
