@@ -3,9 +3,26 @@
 //!
 //! [`Mailbox`]: crate::mailbox::Mailbox
 
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Command::ActivateRead(pipe) => write!(f, "ActivateRead({pipe})"),
+            Command::ActivateWrite(pipe) => write!(f, "ActivateWrite({pipe})"),
+            Command::PipeTerm(pipe) => write!(f, "PipeTerm({pipe})"),
+            Command::Attach { end } => write!(f, "Attach({})", end.id()),
+            Command::Stop => write!(f, "Stop"),
+            Command::Listen(listener) => write!(f, "Listen({})", listener.endpoint),
+            Command::Connect(_) => write!(f, "Connect"),
+            Command::Unlisten { socket_id, endpoint } => write!(f, "Unlisten({socket_id}, {endpoint:?})"),
+            Command::StopIo => write!(f, "StopIo"),
+        }
+    }
+}
+
+use crate::io::session::Session;
+use crate::io::thread::Listener;
 use crate::pipe::{PipeEnd, PipeId};
 
-#[derive(Debug)]
 pub enum Command {
     /// The pipe end has data again after its reader found it empty.
     ActivateRead(PipeId),
@@ -17,4 +34,13 @@ pub enum Command {
     Attach { end: PipeEnd },
     /// The context is shutting down: blocking calls return ETERM from now on.
     Stop,
+    /// For an I/O thread: accept connections on a bound endpoint.
+    Listen(Listener),
+    /// For an I/O thread: run a connecting session.
+    Connect(Box<Session>),
+    /// For an I/O thread: close a socket's listeners (one endpoint, or all when `None`) and the
+    /// connections they accepted.
+    Unlisten { socket_id: u64, endpoint: Option<String> },
+    /// For an I/O thread: finish lingering sessions and exit.
+    StopIo,
 }

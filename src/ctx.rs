@@ -17,6 +17,7 @@ use parking_lot::{Condvar, Mutex};
 use crate::command::Command;
 use crate::constants::*;
 use crate::error::{Errno, Result};
+use crate::io::thread::IoThread;
 use crate::mailbox::Mailbox;
 use crate::transport::inproc::InprocRegistry;
 
@@ -159,6 +160,14 @@ pub struct Ctx {
     sockets: Mutex<Sockets>,
     all_closed: Condvar,
     inproc: Mutex<InprocRegistry>,
+    /// Started on first use (the first tcp/ipc bind or connect), stopped by `zmq_ctx_term`.
+    io_threads: Mutex<IoThreads>,
+}
+
+#[derive(Default)]
+struct IoThreads {
+    threads: Vec<Arc<IoThread>>,
+    next: usize,
 }
 
 impl Ctx {
@@ -221,6 +230,35 @@ impl Ctx {
         if sockets.live.is_empty() {
             self.all_closed.notify_all();
         }
+    }
+
+    /// An I/O thread for a new listener or connection (round robin); EMTHREAD when the context
+    /// has ZMQ_IO_THREADS 0.
+    pub fn io_thread(&self) -> Result<Arc<IoThread>> {
+        let mut io = self.io_threads.lock();
+        if io.threads.is_empty() {
+            let options = self.options();
+            let prefix = String::from_utf8_lossy(&options.thread_name_prefix).into_owned();
+            for index in 0..options.io_threads.max(0) {
+                let name = if prefix.is_empty() {
+                    format!("ZMQbg/IO/{index}")
+                } else {
+                    format!("{prefix}/ZMQbg/IO/{index}")
+                };
+                io.threads.push(Arc::new(IoThread::start(name)?));
+            }
+        }
+        if io.threads.is_empty() {
+            return Err(Errno::EMTHREAD);
+        }
+        io.next = (io.next + 1) % io.threads.len();
+        Ok(Arc::clone(&io.threads[io.next]))
+    }
+
+    /// Stops the I/O threads once every socket is closed, waiting for lingering sessions.
+    pub fn stop_io_threads(&self) {
+        let threads = std::mem::take(&mut self.io_threads.lock().threads);
+        drop(threads);
     }
 
     /// The inproc endpoint registry.

@@ -10,6 +10,7 @@ pub mod constants;
 pub mod ctx;
 pub mod curve_keys;
 pub mod error;
+pub mod io;
 pub mod mailbox;
 pub mod msg;
 pub mod pipe;
@@ -18,6 +19,7 @@ pub mod socket;
 pub mod sys;
 pub mod transport;
 pub mod util;
+pub mod zmtp;
 
 #[cfg(test)]
 mod header_tests {

@@ -44,6 +44,7 @@ pub extern "C" fn zmq_ctx_term(context: *mut c_void) -> c_int {
         let ctx = live_contexts().lock().remove(&(context as usize)).ok_or(Errno::EFAULT)?;
         ctx.shutdown();
         ctx.wait_for_sockets();
+        ctx.stop_io_threads();
         Ok(0)
     })
 }

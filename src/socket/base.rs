@@ -14,6 +14,9 @@ use crate::command::Command;
 use crate::constants::*;
 use crate::ctx::Ctx;
 use crate::error::{Errno, Result};
+use crate::io::session::{Destination, Session, SessionConfig};
+use crate::io::stream::StreamListener;
+use crate::io::thread::{IoThread, Listener};
 use crate::mailbox::Mailbox;
 use crate::msg::Msg;
 use crate::pipe::{PipeEnd, PipeId};
@@ -22,6 +25,18 @@ use crate::socket::pattern::{put_int, Pattern, SendError};
 use crate::socket::pipes::Pipes;
 use crate::socket::{dealer::Dealer, pair::Pair, pull::Pull, push::Push, rep::Rep, req::Req, router::Router};
 use crate::transport::inproc::{combined_hwm, Peer};
+use crate::transport::ipc::{self, IpcAddress};
+use crate::transport::tcp;
+
+/// An OS error as the errno libzmq would report.
+fn os_errno(error: std::io::Error) -> Errno {
+    Errno(error.raw_os_error().unwrap_or(libc::EINVAL))
+}
+
+/// A network pipe's limit: this side's HWM alone (0: none).
+fn own_limit(hwm: c_int) -> u64 {
+    hwm.max(0) as u64
+}
 
 /// How a connect or bind endpoint is spelled: `transport://address`.
 fn split_endpoint(endpoint: &str) -> Result<(&str, &str)> {
@@ -60,6 +75,10 @@ pub struct Socket {
     pipes: Pipes,
     /// Pipes this socket created by connecting, with the endpoint (for zmq_disconnect).
     connected: Vec<(String, PipeId)>,
+    /// Network endpoints this socket bound: (as given, as resolved), and the I/O thread serving it.
+    bound: Vec<(String, String, Arc<IoThread>)>,
+    /// ipc socket files this socket created, removed again on unbind and close.
+    ipc_files: Vec<(String, IpcAddress)>,
     /// The last frame received had MORE set (ZMQ_RCVMORE).
     rcvmore: bool,
     /// The context is shutting down: everything but close fails with ETERM.
@@ -86,6 +105,8 @@ impl Socket {
             pattern,
             pipes: Pipes::default(),
             connected: Vec::new(),
+            bound: Vec::new(),
+            ipc_files: Vec::new(),
             rcvmore: false,
             terminated: false,
         })
@@ -173,8 +194,66 @@ impl Socket {
                 self.options.last_endpoint = endpoint.to_owned();
                 Ok(())
             }
+            "tcp" => {
+                let address = tcp::resolve_bind(address, self.options.ipv6)?;
+                let listener = std::net::TcpListener::bind(address).map_err(os_errno)?;
+                listener.set_nonblocking(true).map_err(os_errno)?;
+                let resolved = tcp::endpoint_text(listener.local_addr().map_err(os_errno)?);
+                self.listen(
+                    endpoint,
+                    resolved,
+                    StreamListener::Tcp(mio::net::TcpListener::from_std(listener)),
+                )
+            }
+            "ipc" => {
+                let (listener, address) = ipc::bind(address)?;
+                listener.set_nonblocking(true).map_err(os_errno)?;
+                let resolved = address.endpoint_text();
+                self.ipc_files.push((resolved.clone(), address));
+                self.listen(
+                    endpoint,
+                    resolved,
+                    StreamListener::Unix(mio::net::UnixListener::from_std(listener)),
+                )
+            }
             _ => Err(unsupported_transport()),
         }
+    }
+
+    /// Hands a bound listener to an I/O thread.
+    fn listen(&mut self, given: &str, resolved: String, listener: StreamListener) -> Result<()> {
+        let io = self.ctx.io_thread()?;
+        io.send(Command::Listen(Listener {
+            listener,
+            socket_id: self.id,
+            endpoint: resolved.clone(),
+            config: self.session_config(),
+        }));
+        self.bound.push((given.to_owned(), resolved.clone(), io));
+        self.options.last_endpoint = resolved;
+        Ok(())
+    }
+
+    /// What sessions of this socket need to know, as the options are now.
+    fn session_config(&self) -> Arc<SessionConfig> {
+        let options = &self.options;
+        Arc::new(SessionConfig {
+            socket_mailbox: Arc::clone(&self.mailbox),
+            socket_type: options.socket_type,
+            routing_id: options.routing_id.clone(),
+            sndhwm: options.sndhwm,
+            rcvhwm: options.rcvhwm,
+            maxmsgsize: options.maxmsgsize,
+            linger: options.linger,
+            reconnect_ivl: options.reconnect_ivl,
+            reconnect_ivl_max: options.reconnect_ivl_max,
+            immediate: options.immediate,
+            metadata: options
+                .metadata
+                .iter()
+                .map(|(key, value)| (String::from_utf8_lossy(key).into_owned(), value.clone()))
+                .collect(),
+        })
     }
 
     pub fn connect(&mut self, endpoint: &str) -> Result<()> {
@@ -192,6 +271,31 @@ impl Socket {
                 self.options.last_endpoint = endpoint.to_owned();
                 Ok(())
             }
+            "tcp" | "ipc" => {
+                let destination = if transport == "tcp" {
+                    Destination::Tcp(tcp::resolve_connect(address, self.options.ipv6)?.0)
+                } else {
+                    Destination::Ipc(IpcAddress::parse(address)?.socket_addr()?)
+                };
+                let io = self.ctx.io_thread()?;
+                let session_end = if self.options.immediate {
+                    None
+                } else {
+                    let (socket_end, session_end) =
+                        PipeEnd::pair(own_limit(self.options.sndhwm), own_limit(self.options.rcvhwm));
+                    socket_end.attach(&self.mailbox, None);
+                    self.connected.push((endpoint.to_owned(), socket_end.id()));
+                    self.attach(socket_end, true);
+                    Some(session_end)
+                };
+                io.send(Command::Connect(Box::new(Session::connecter(
+                    self.session_config(),
+                    destination,
+                    session_end,
+                ))));
+                self.options.last_endpoint = endpoint.to_owned();
+                Ok(())
+            }
             _ => Err(unsupported_transport()),
         }
     }
@@ -201,6 +305,25 @@ impl Socket {
         let (transport, address) = split_endpoint(endpoint)?;
         match transport {
             "inproc" => self.ctx.inproc().unbind(address, self.id),
+            "tcp" | "ipc" => {
+                let index = self
+                    .bound
+                    .iter()
+                    .position(|(given, resolved, _)| {
+                        resolved == endpoint || (given == endpoint && !given.contains('*'))
+                    })
+                    .ok_or(Errno(libc::ENOENT))?;
+                let (_, resolved, io) = self.bound.remove(index);
+                io.send(Command::Unlisten { socket_id: self.id, endpoint: Some(resolved.clone()) });
+                self.ipc_files.retain(|(text, address)| {
+                    let keep = *text != resolved;
+                    if !keep {
+                        address.remove_file();
+                    }
+                    keep
+                });
+                Ok(())
+            }
             _ => Err(unsupported_transport()),
         }
     }
@@ -320,11 +443,13 @@ impl Socket {
     /// Applies changed SNDHWM/RCVHWM to the pipes already attached, as libzmq does.
     fn update_pipe_hwms(&mut self) {
         for end in self.pipes.ends() {
-            if let Some((peer_sndhwm, peer_rcvhwm)) = end.peer_hwms() {
-                end.set_hwms(
+            match end.peer_hwms() {
+                Some((peer_sndhwm, peer_rcvhwm)) => end.set_hwms(
                     combined_hwm(self.options.sndhwm, peer_rcvhwm),
                     combined_hwm(peer_sndhwm, self.options.rcvhwm),
-                );
+                ),
+                // Network pipes (and inproc connects still waiting for their bind): own limits.
+                None => end.set_hwms(own_limit(self.options.sndhwm), own_limit(self.options.rcvhwm)),
             }
         }
     }
@@ -360,6 +485,16 @@ impl Drop for Socket {
             }
         }
         self.ctx.inproc().unbind_all(self.id);
+        let mut notified: Vec<*const IoThread> = Vec::new();
+        for (_, _, io) in self.bound.drain(..) {
+            if !notified.contains(&Arc::as_ptr(&io)) {
+                notified.push(Arc::as_ptr(&io));
+                io.send(Command::Unlisten { socket_id: self.id, endpoint: None });
+            }
+        }
+        for (_, address) in self.ipc_files.drain(..) {
+            address.remove_file();
+        }
         self.ctx.unregister_socket(self.id);
     }
 }

@@ -1,0 +1,6 @@
+//! The I/O side: I/O threads (mio pollers) running listeners and sessions, and the stream
+//! abstraction shared by the stream transports.
+
+pub mod session;
+pub mod stream;
+pub mod thread;

@@ -1,0 +1,480 @@
+//! A session: one connection's life in an I/O thread. It joins the socket's pipe to a stream
+//! through the ZMTP state machine (`zmtp::Connection`): messages the socket queued go out in
+//! batches, messages that arrive go into the pipe whole (all frames of a multipart message at
+//! once), and the pipe's high-water mark stops reading from the network until the socket makes
+//! room. A connecting session also owns the reconnect cycle; an accepted one ends with its
+//! connection. Runs only on its I/O thread; it talks to the socket only through the pipe and
+//! commands.
+
+use std::ffi::c_int;
+use std::io::{self, Read, Write};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mio::event::Source;
+use mio::{Interest, Registry, Token};
+
+use crate::command::Command;
+use crate::io::stream::Stream;
+use crate::mailbox::Mailbox;
+use crate::msg::{Metadata, Msg};
+use crate::pipe::{PipeEnd, PipeId, Readiness};
+use crate::zmtp;
+
+/// Most bytes read from a connection in one go, and the most queued for writing before the
+/// session stops taking messages from the pipe (libzmq's in/out batch sizes, rounded up).
+const READ_BUFFER: usize = 64 * 1024;
+const WRITE_BATCH: usize = 64 * 1024;
+
+/// What a session needs from its socket's options, fixed when the bind or connect was made.
+pub struct SessionConfig {
+    pub socket_mailbox: Arc<Mailbox>,
+    pub socket_type: c_int,
+    pub routing_id: Vec<u8>,
+    pub sndhwm: c_int,
+    pub rcvhwm: c_int,
+    pub maxmsgsize: i64,
+    pub linger: c_int,
+    pub reconnect_ivl: c_int,
+    pub reconnect_ivl_max: c_int,
+    pub immediate: bool,
+    pub metadata: Vec<(String, Vec<u8>)>,
+}
+
+impl SessionConfig {
+    fn zmtp_config(&self) -> zmtp::Config {
+        zmtp::Config {
+            socket_type: self.socket_type,
+            routing_id: self.routing_id.clone(),
+            as_server: false,
+            maxmsgsize: self.maxmsgsize,
+            metadata: self.metadata.clone(),
+        }
+    }
+
+    fn limit(hwm: c_int) -> u64 {
+        hwm.max(0) as u64
+    }
+}
+
+/// Where a connecting session dials.
+pub enum Destination {
+    Tcp(SocketAddr),
+    Ipc(std::os::unix::net::SocketAddr),
+}
+
+impl Destination {
+    fn dial(&self) -> io::Result<Stream> {
+        match self {
+            Destination::Tcp(address) => {
+                let stream = mio::net::TcpStream::connect(*address)?;
+                let _ = stream.set_nodelay(true);
+                Ok(Stream::Tcp(stream))
+            }
+            Destination::Ipc(address) => Ok(Stream::Unix(mio::net::UnixStream::connect_addr(address)?)),
+        }
+    }
+}
+
+enum Role {
+    /// Made by zmq_connect: reconnects when the connection drops.
+    Connecter { destination: Destination, interval: Duration },
+    /// Made by a listener: ends with its connection.
+    Accepted,
+}
+
+struct Connection {
+    stream: Stream,
+    zmtp: zmtp::Connection,
+    /// A non-blocking connect is in progress.
+    connecting: bool,
+    /// The stream had nothing more to read last time (mio is edge-triggered: read until then).
+    read_drained: bool,
+}
+
+pub struct Session {
+    config: Arc<SessionConfig>,
+    role: Role,
+    /// The listener (by token) that accepted this session, so unbinding can close it.
+    pub listener: Option<Token>,
+    pipe: Option<PipeEnd>,
+    connection: Option<Connection>,
+    /// Frames of an incoming multipart message, written to the pipe when the last one arrives.
+    incoming: Vec<Msg>,
+    /// A complete incoming message waiting for room in the pipe.
+    blocked: bool,
+    metadata: Option<Arc<Metadata>>,
+    reconnect_at: Option<Instant>,
+    /// The socket closed its end: send what is left, then finish.
+    closing: bool,
+    linger_deadline: Option<Instant>,
+    done: bool,
+}
+
+impl Session {
+    /// A session for zmq_connect. `pipe` is the session's end (None with ZMQ_IMMEDIATE: the pipe
+    /// is made once the handshake succeeds).
+    pub fn connecter(config: Arc<SessionConfig>, destination: Destination, pipe: Option<PipeEnd>) -> Self {
+        let interval = Duration::from_millis(config.reconnect_ivl.max(0) as u64);
+        Self::new(config, Role::Connecter { destination, interval }, pipe, None)
+    }
+
+    /// A session for a connection a listener accepted.
+    pub fn accepted(config: Arc<SessionConfig>, stream: Stream, listener: Token) -> Self {
+        let mut session = Self::new(config, Role::Accepted, None, Some(listener));
+        session.connection = Some(session.new_connection(stream, false));
+        session
+    }
+
+    fn new(config: Arc<SessionConfig>, role: Role, pipe: Option<PipeEnd>, listener: Option<Token>) -> Self {
+        Self {
+            config,
+            role,
+            listener,
+            pipe,
+            connection: None,
+            incoming: Vec::new(),
+            blocked: false,
+            metadata: None,
+            reconnect_at: None,
+            closing: false,
+            linger_deadline: None,
+            done: false,
+        }
+    }
+
+    fn new_connection(&self, stream: Stream, connecting: bool) -> Connection {
+        Connection {
+            stream,
+            zmtp: zmtp::Connection::new(self.config.zmtp_config()),
+            connecting,
+            read_drained: false,
+        }
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    pub fn pipe_id(&self) -> Option<PipeId> {
+        self.pipe.as_ref().map(PipeEnd::id)
+    }
+
+    /// When `on_timer` wants to run next.
+    pub fn next_timer(&self) -> Option<Instant> {
+        match (self.reconnect_at, self.linger_deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Starts the session: a connecter dials, an accepted session registers its stream.
+    pub fn start(&mut self, registry: &Registry, token: Token, io_mailbox: &Arc<Mailbox>) {
+        if let Some(pipe) = &self.pipe {
+            pipe.attach(io_mailbox, None);
+        }
+        match &self.role {
+            Role::Connecter { .. } => self.dial(registry, token),
+            Role::Accepted => {
+                if let Some(connection) = &mut self.connection {
+                    if connection
+                        .stream
+                        .register(registry, token, Interest::READABLE | Interest::WRITABLE)
+                        .is_err()
+                    {
+                        self.done = true;
+                        return;
+                    }
+                }
+                self.flush(registry, token, io_mailbox);
+            }
+        }
+    }
+
+    fn dial(&mut self, registry: &Registry, token: Token) {
+        let Role::Connecter { destination, .. } = &self.role else { return };
+        match destination.dial() {
+            Ok(mut stream) => {
+                if stream.register(registry, token, Interest::READABLE | Interest::WRITABLE).is_ok() {
+                    self.connection = Some(self.new_connection(stream, true));
+                    return;
+                }
+                self.schedule_reconnect();
+            }
+            Err(_) => self.schedule_reconnect(),
+        }
+    }
+
+    fn schedule_reconnect(&mut self) {
+        let Role::Connecter { interval, .. } = &mut self.role else {
+            self.finish();
+            return;
+        };
+        if self.config.reconnect_ivl < 0 || self.closing {
+            self.finish();
+            return;
+        }
+        self.reconnect_at = Some(Instant::now() + *interval);
+        // Exponential back-off up to ZMQ_RECONNECT_IVL_MAX, when that is set above the interval.
+        let max = Duration::from_millis(self.config.reconnect_ivl_max.max(0) as u64);
+        if max > *interval {
+            *interval = (*interval * 2).min(max);
+        }
+    }
+
+    /// The stream is readable and/or writable.
+    pub fn on_ready(&mut self, registry: &Registry, token: Token, io_mailbox: &Arc<Mailbox>) {
+        let Some(connection) = &mut self.connection else { return };
+        if connection.connecting {
+            match connection.stream.connect_finished() {
+                Ok(true) => connection.connecting = false,
+                Ok(false) => return,
+                Err(_) => return self.disconnected(registry),
+            }
+        }
+        connection.read_drained = false;
+        self.flush(registry, token, io_mailbox);
+    }
+
+    /// Pipe commands from the socket.
+    pub fn on_command(
+        &mut self,
+        command: Command,
+        registry: &Registry,
+        token: Token,
+        io_mailbox: &Arc<Mailbox>,
+    ) {
+        match command {
+            Command::ActivateRead(_) | Command::ActivateWrite(_) => {}
+            Command::PipeTerm(_) => {
+                self.closing = true;
+                if self.config.linger > 0 {
+                    self.linger_deadline =
+                        Some(Instant::now() + Duration::from_millis(self.config.linger as u64));
+                }
+            }
+            _ => return,
+        }
+        self.flush(registry, token, io_mailbox);
+    }
+
+    pub fn on_timer(&mut self, registry: &Registry, token: Token, io_mailbox: &Arc<Mailbox>) {
+        let now = Instant::now();
+        if self.linger_deadline.is_some_and(|deadline| deadline <= now) {
+            return self.finish();
+        }
+        if self.reconnect_at.is_some_and(|at| at <= now) {
+            self.reconnect_at = None;
+            self.dial(registry, token);
+            self.flush(registry, token, io_mailbox);
+        }
+    }
+
+    /// Moves everything that can move: incoming bytes to the pipe, pipe messages to the wire.
+    fn flush(&mut self, registry: &Registry, token: Token, io_mailbox: &Arc<Mailbox>) {
+        if self.done {
+            return;
+        }
+        if self.connection.as_ref().is_some_and(|c| !c.connecting) {
+            if let Err(()) = self.pump_in(io_mailbox) {
+                return self.disconnected(registry);
+            }
+            if let Err(()) = self.pump_out() {
+                return self.disconnected(registry);
+            }
+        }
+        let _ = token;
+        self.check_closing();
+    }
+
+    /// Reads from the stream into the state machine and delivers what it decoded.
+    fn pump_in(&mut self, io_mailbox: &Arc<Mailbox>) -> Result<(), ()> {
+        let mut buffer = [0u8; READ_BUFFER];
+        loop {
+            self.deliver_events(io_mailbox)?;
+            if self.blocked {
+                return Ok(());
+            }
+            let Some(connection) = &mut self.connection else { return Ok(()) };
+            if connection.read_drained {
+                return Ok(());
+            }
+            match connection.stream.read(&mut buffer) {
+                Ok(0) => return Err(()),
+                Ok(n) => connection.zmtp.receive(&buffer[..n]).map_err(|_| ())?,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    connection.read_drained = true;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return Err(()),
+            }
+        }
+    }
+
+    /// Hands decoded events on: the handshake result, and messages into the pipe.
+    fn deliver_events(&mut self, io_mailbox: &Arc<Mailbox>) -> Result<(), ()> {
+        if self.blocked && !self.write_incoming() {
+            return Ok(());
+        }
+        loop {
+            let Some(connection) = &mut self.connection else { return Ok(()) };
+            let Some(event) = connection.zmtp.poll_event() else { return Ok(()) };
+            match event {
+                zmtp::Event::Ready { peer_routing_id, properties, .. } => {
+                    let peer_address = connection.stream.peer_address();
+                    let fd = connection.stream.raw_fd();
+                    self.handshake_done(io_mailbox, peer_routing_id, properties, peer_address, fd);
+                }
+                zmtp::Event::Message(mut msg) => {
+                    if let Some(metadata) = &self.metadata {
+                        msg.set_metadata(Arc::clone(metadata));
+                    }
+                    let last = !msg.more();
+                    self.incoming.push(msg);
+                    if last && !self.write_incoming() {
+                        self.blocked = true;
+                        return Ok(());
+                    }
+                }
+                zmtp::Event::PeerError(_) => return Err(()),
+                zmtp::Event::Ping { .. } | zmtp::Event::Pong => {}
+            }
+        }
+    }
+
+    /// Writes the complete incoming message to the pipe if it has room.
+    fn write_incoming(&mut self) -> bool {
+        let Some(pipe) = &mut self.pipe else {
+            // No pipe (the socket went away): nobody wants the message.
+            self.incoming.clear();
+            self.blocked = false;
+            return true;
+        };
+        if !pipe.check_write() {
+            return false;
+        }
+        for frame in self.incoming.drain(..) {
+            pipe.write(frame);
+        }
+        pipe.flush();
+        self.blocked = false;
+        true
+    }
+
+    fn handshake_done(
+        &mut self,
+        io_mailbox: &Arc<Mailbox>,
+        peer_routing_id: Option<Vec<u8>>,
+        properties: Vec<(String, Vec<u8>)>,
+        peer_address: String,
+        fd: i32,
+    ) {
+        let mut entries: Vec<(String, Box<std::ffi::CStr>)> = properties
+            .into_iter()
+            .filter_map(|(name, value)| Some((name, std::ffi::CString::new(value).ok()?.into_boxed_c_str())))
+            .collect();
+        if let Ok(address) = std::ffi::CString::new(peer_address) {
+            entries.push(("Peer-Address".to_owned(), address.into_boxed_c_str()));
+        }
+        self.metadata = Some(Arc::new(Metadata::new(fd, entries)));
+        if self.pipe.is_none() {
+            // Accepted (or ZMQ_IMMEDIATE) connections join the socket only now.
+            let (mut socket_end, session_end) = PipeEnd::pair(
+                SessionConfig::limit(self.config.sndhwm),
+                SessionConfig::limit(self.config.rcvhwm),
+            );
+            socket_end.set_peer_hwms(0, 0);
+            socket_end.attach(&self.config.socket_mailbox, None);
+            session_end.attach(io_mailbox, peer_routing_id.map(bytes::Bytes::from));
+            self.pipe = Some(session_end);
+            self.config.socket_mailbox.send(Command::Attach { end: socket_end });
+        }
+    }
+
+    /// Encodes queued messages and writes them out until the stream or the pipe runs dry.
+    fn pump_out(&mut self) -> Result<(), ()> {
+        loop {
+            let Some(connection) = &mut self.connection else { return Ok(()) };
+            if connection.zmtp.is_ready() && connection.zmtp.output().len() < WRITE_BATCH {
+                if let Some(pipe) = &mut self.pipe {
+                    while connection.zmtp.output().len() < WRITE_BATCH {
+                        match pipe.read() {
+                            crate::pipe::Read::Msg(msg) => connection.zmtp.send(&msg),
+                            _ => break,
+                        }
+                    }
+                }
+            }
+            let output = connection.zmtp.output();
+            if output.is_empty() {
+                return Ok(());
+            }
+            match connection.stream.write(output) {
+                Ok(0) => return Err(()),
+                Ok(n) => connection.zmtp.consume_output(n),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return Err(()),
+            }
+        }
+    }
+
+    /// After the socket closed its end: finish once everything it sent is on the wire.
+    fn check_closing(&mut self) {
+        if !self.closing || self.done {
+            return;
+        }
+        let pipe_drained = match &mut self.pipe {
+            Some(pipe) => pipe.check_read() == Readiness::Closed,
+            None => true,
+        };
+        let output_empty =
+            self.connection.as_ref().is_none_or(|c| c.zmtp.output().is_empty() || !c.zmtp.is_ready());
+        if self.config.linger == 0 || (pipe_drained && output_empty) {
+            self.finish();
+        }
+    }
+
+    /// The connection ended (error, EOF, protocol error).
+    fn disconnected(&mut self, registry: &Registry) {
+        if let Some(mut connection) = self.connection.take() {
+            let _ = mio::event::Source::deregister(&mut connection.stream, registry);
+            connection.stream.shutdown();
+        }
+        self.incoming.clear();
+        self.blocked = false;
+        match self.role {
+            Role::Connecter { .. } if !self.closing => {
+                if self.config.immediate {
+                    // With ZMQ_IMMEDIATE the pipe exists only while connected.
+                    if let Some(pipe) = self.pipe.take() {
+                        pipe.terminate(false);
+                    }
+                }
+                self.schedule_reconnect();
+            }
+            _ => self.finish(),
+        }
+    }
+
+    /// Ends the session: the pipe is closed towards the socket, the stream is dropped.
+    pub fn finish(&mut self) {
+        if let Some(pipe) = self.pipe.take() {
+            pipe.terminate(false);
+        }
+        if let Some(connection) = self.connection.take() {
+            connection.stream.shutdown();
+        }
+        self.reconnect_at = None;
+        self.linger_deadline = None;
+        self.done = true;
+    }
+
+    /// Deregisters the stream before the session is dropped.
+    pub fn deregister(&mut self, registry: &Registry) {
+        if let Some(connection) = &mut self.connection {
+            let _ = mio::event::Source::deregister(&mut connection.stream, registry);
+        }
+    }
+}

@@ -1,0 +1,250 @@
+//! An I/O thread: one mio poller running listeners and sessions. Sockets reach it only through
+//! its mailbox (whose eventfd the poller watches): new listeners and connects, unbinds, and the
+//! pipe commands of its sessions. On `StopIo` it stops accepting, lets lingering sessions finish
+//! sending (or time out), and exits.
+
+use std::collections::HashMap;
+use std::io;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use mio::event::Source;
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Registry, Token};
+
+use crate::command::Command;
+use crate::error::{Errno, Result};
+use crate::io::session::{Session, SessionConfig};
+use crate::io::stream::StreamListener;
+use crate::mailbox::Mailbox;
+use crate::pipe::PipeId;
+
+const MAILBOX: Token = Token(0);
+
+/// A bound endpoint, handed to the I/O thread by the socket that bound it.
+pub struct Listener {
+    pub listener: StreamListener,
+    pub socket_id: u64,
+    /// The endpoint as ZMQ_LAST_ENDPOINT reports it (what zmq_unbind names).
+    pub endpoint: String,
+    pub config: Arc<SessionConfig>,
+}
+
+/// The handle sockets and the context keep.
+pub struct IoThread {
+    mailbox: Arc<Mailbox>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl IoThread {
+    pub fn start(name: String) -> Result<Self> {
+        let mailbox = Arc::new(Mailbox::new()?);
+        let poll = Poll::new().map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EMFILE)))?;
+        let thread_mailbox = Arc::clone(&mailbox);
+        let thread = std::thread::Builder::new()
+            .name(name)
+            .spawn(move || IoLoop::new(poll, thread_mailbox).run())
+            .map_err(|_| Errno::EMTHREAD)?;
+        Ok(Self { mailbox, thread: Some(thread) })
+    }
+
+    pub fn mailbox(&self) -> &Arc<Mailbox> {
+        &self.mailbox
+    }
+
+    pub fn send(&self, command: Command) {
+        self.mailbox.send(command);
+    }
+}
+
+impl Drop for IoThread {
+    /// Stops the thread and waits for its lingering sessions.
+    fn drop(&mut self) {
+        self.mailbox.send(Command::StopIo);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+struct IoLoop {
+    poll: Poll,
+    mailbox: Arc<Mailbox>,
+    next_token: usize,
+    listeners: HashMap<Token, Listener>,
+    sessions: HashMap<Token, Session>,
+    pipe_owners: HashMap<PipeId, Token>,
+    stopping: bool,
+}
+
+impl IoLoop {
+    fn new(poll: Poll, mailbox: Arc<Mailbox>) -> Self {
+        Self {
+            poll,
+            mailbox,
+            next_token: 1,
+            listeners: HashMap::new(),
+            sessions: HashMap::new(),
+            pipe_owners: HashMap::new(),
+            stopping: false,
+        }
+    }
+
+    fn token(&mut self) -> Token {
+        self.next_token += 1;
+        Token(self.next_token)
+    }
+
+    fn run(mut self) {
+        let fd = self.mailbox.fd();
+        if self.poll.registry().register(&mut SourceFd(&fd), MAILBOX, Interest::READABLE).is_err() {
+            return;
+        }
+        let mut events = Events::with_capacity(256);
+        loop {
+            self.process_commands();
+            if self.stopping && self.sessions.is_empty() {
+                return;
+            }
+            let timeout = self
+                .sessions
+                .values()
+                .filter_map(Session::next_timer)
+                .min()
+                .map(|at| at.saturating_duration_since(Instant::now()));
+            match self.poll.poll(&mut events, timeout) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => return,
+            }
+            for event in events.iter() {
+                match event.token() {
+                    MAILBOX => {}
+                    token if self.listeners.contains_key(&token) => self.accept(token),
+                    token => {
+                        if let Some(session) = self.sessions.get_mut(&token) {
+                            session.on_ready(self.poll.registry(), token, &self.mailbox);
+                        }
+                        self.reap(token);
+                    }
+                }
+            }
+            self.run_timers();
+        }
+    }
+
+    fn process_commands(&mut self) {
+        for command in self.mailbox.take_all() {
+            match command {
+                Command::Listen(listener) => self.listen(listener),
+                Command::Connect(session) => self.add_session(*session),
+                Command::Unlisten { socket_id, endpoint } => self.unlisten(socket_id, endpoint.as_deref()),
+                Command::StopIo => {
+                    self.stopping = true;
+                    let tokens: Vec<Token> = self.listeners.keys().copied().collect();
+                    for token in tokens {
+                        self.close_listener(token);
+                    }
+                }
+                Command::ActivateRead(pipe) | Command::ActivateWrite(pipe) | Command::PipeTerm(pipe) => {
+                    if let Some(&token) = self.pipe_owners.get(&pipe) {
+                        if let Some(session) = self.sessions.get_mut(&token) {
+                            session.on_command(command, self.poll.registry(), token, &self.mailbox);
+                        }
+                        self.reap(token);
+                    }
+                }
+                Command::Attach { .. } | Command::Stop => {}
+            }
+        }
+    }
+
+    fn listen(&mut self, mut listener: Listener) {
+        let token = self.token();
+        if listener.listener.register(self.poll.registry(), token, Interest::READABLE).is_ok() {
+            self.listeners.insert(token, listener);
+            self.accept(token);
+        }
+    }
+
+    fn accept(&mut self, token: Token) {
+        loop {
+            let Some(listener) = self.listeners.get(&token) else { return };
+            match listener.listener.accept() {
+                Ok(Some(stream)) => {
+                    let session = Session::accepted(Arc::clone(&listener.config), stream, token);
+                    self.add_session(session);
+                }
+                Ok(None) => return,
+                // Too many open files and the like: try again on the next readiness event.
+                Err(_) => return,
+            }
+        }
+    }
+
+    fn add_session(&mut self, mut session: Session) {
+        let token = self.token();
+        session.start(self.poll.registry(), token, &self.mailbox);
+        self.sessions.insert(token, session);
+        self.reap(token);
+    }
+
+    /// Keeps the pipe-to-session map current and drops finished sessions.
+    fn reap(&mut self, token: Token) {
+        let Some(session) = self.sessions.get_mut(&token) else { return };
+        if let Some(pipe) = session.pipe_id() {
+            self.pipe_owners.insert(pipe, token);
+        }
+        if session.is_done() {
+            session.deregister(self.poll.registry());
+            self.sessions.remove(&token);
+            self.pipe_owners.retain(|_, owner| *owner != token);
+        }
+    }
+
+    fn run_timers(&mut self) {
+        let now = Instant::now();
+        let due: Vec<Token> = self
+            .sessions
+            .iter()
+            .filter(|(_, session)| session.next_timer().is_some_and(|at| at <= now))
+            .map(|(token, _)| *token)
+            .collect();
+        for token in due {
+            if let Some(session) = self.sessions.get_mut(&token) {
+                session.on_timer(self.poll.registry(), token, &self.mailbox);
+            }
+            self.reap(token);
+        }
+    }
+
+    /// zmq_unbind (one endpoint) or zmq_close (all): closes the listener and the connections it
+    /// accepted.
+    fn unlisten(&mut self, socket_id: u64, endpoint: Option<&str>) {
+        let tokens: Vec<Token> = self
+            .listeners
+            .iter()
+            .filter(|(_, l)| l.socket_id == socket_id && endpoint.is_none_or(|e| e == l.endpoint))
+            .map(|(token, _)| *token)
+            .collect();
+        for token in tokens {
+            self.close_listener(token);
+            let accepted: Vec<Token> =
+                self.sessions.iter().filter(|(_, s)| s.listener == Some(token)).map(|(t, _)| *t).collect();
+            for session in accepted {
+                if let Some(session) = self.sessions.get_mut(&session) {
+                    session.finish();
+                }
+                self.reap(session);
+            }
+        }
+    }
+
+    fn close_listener(&mut self, token: Token) {
+        if let Some(mut listener) = self.listeners.remove(&token) {
+            let registry: &Registry = self.poll.registry();
+            let _ = mio::event::Source::deregister(&mut listener.listener, registry);
+        }
+    }
+}

@@ -1,0 +1,362 @@
+//! ZMTP 3.x (RFC 23 / RFC 37) as a sans-I/O state machine: bytes in, events and bytes out.
+//!
+//! [`Connection`] owns one peer's protocol state: the greeting exchange, the mechanism
+//! handshake, framing, heartbeat replies and the 3.0/3.1 subscription translation. It never
+//! touches a socket, a thread or a clock; the engine that drives it reads and writes the bytes,
+//! runs the timers (handshake, heartbeat) and decides what a failure means for the socket.
+//!
+//! Only ZMTP 3.x with the NULL mechanism is spoken. Peers announcing ZMTP 1.0/2.0 are refused
+//! with a [`ProtocolError`] where libzmq would fall back; ZAP is not consulted (see
+//! `mechanism::null` for the extension point).
+
+use std::collections::VecDeque;
+use std::ffi::c_int;
+
+use crate::msg::Msg;
+
+pub mod command;
+pub mod decoder;
+pub mod encoder;
+mod error;
+pub mod greeting;
+pub mod mechanism;
+pub mod metadata;
+pub mod socket_type;
+
+#[cfg(test)]
+mod tests;
+
+pub use error::ProtocolError;
+pub use greeting::Version;
+
+use decoder::Decoder;
+use greeting::{GreetingExchange, Progress};
+use mechanism::{null::NullMechanism, Mechanism, Status};
+
+/// What the connection needs to know about our socket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Our ZMQ_* socket type.
+    pub socket_type: c_int,
+    /// Our ZMQ_ROUTING_ID: sent as READY's Identity by REQ, DEALER and ROUTER (even when empty,
+    /// as libzmq does), and its length goes into the greeting's padding.
+    pub routing_id: Vec<u8>,
+    /// Our role for mechanisms that have one (PLAIN/CURVE). The greeting's as-server byte is
+    /// always written as 0, which is what libzmq 4.3 puts on the wire whatever the mechanism.
+    pub as_server: bool,
+    /// ZMQ_MAXMSGSIZE: -1 means unlimited; a frame announcing more is a protocol error.
+    pub maxmsgsize: i64,
+    /// ZMQ_METADATA properties ("X-..."), added to READY after Socket-Type and Identity.
+    pub metadata: Vec<(String, Vec<u8>)>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            socket_type: 0,
+            routing_id: Vec::new(),
+            as_server: false,
+            maxmsgsize: -1,
+            metadata: Vec::new(),
+        }
+    }
+}
+
+/// Something the engine must act on, in the order it happened on the wire.
+#[derive(Debug)]
+pub enum Event {
+    /// Handshake complete. The peer's properties from READY (all of them, Socket-Type and
+    /// Identity included); `peer_socket_type` is -1 if READY had no Socket-Type.
+    Ready {
+        peer_socket_type: c_int,
+        peer_routing_id: Option<Vec<u8>>,
+        properties: Vec<(String, Vec<u8>)>,
+    },
+    /// One frame of a message (MORE flag in the Msg), or a SUBSCRIBE/CANCEL command turned into
+    /// a message whose first byte is 1/0.
+    Message(Msg),
+    /// The peer sent ERROR during the handshake; `receive` also returned
+    /// [`ProtocolError::PeerError`], and the connection is finished.
+    PeerError(String),
+    /// The peer sent PING. The PONG is already queued; the event is for the engine's TTL timer
+    /// (a non-zero TTL means: close if nothing arrives within that many deciseconds).
+    Ping {
+        ttl_deciseconds: u16,
+        context: Vec<u8>,
+    },
+    Pong,
+}
+
+#[derive(Debug)]
+enum Phase {
+    Greeting(GreetingExchange),
+    Handshake,
+    Ready,
+    Failed(ProtocolError),
+}
+
+/// One ZMTP connection's protocol state. See the module doc for what it does and does not do.
+#[derive(Debug)]
+pub struct Connection {
+    phase: Phase,
+    socket_type: c_int,
+    version: Option<Version>,
+    mechanism: Box<dyn Mechanism>,
+    decoder: Decoder,
+    /// Bytes for the peer; `out[out_pos..]` is still unwritten.
+    out: Vec<u8>,
+    out_pos: usize,
+    events: VecDeque<Event>,
+    /// Whether the last frame we sent had MORE (so the next one continues a message).
+    sending_more: bool,
+}
+
+// The engine moves connections to its I/O thread.
+const _: () = {
+    const fn assert_send<T: Send>() {}
+    assert_send::<Connection>();
+};
+
+/// Output already written is dropped from the buffer's front only when it is at least this big
+/// and at least half the buffer, so compaction stays amortised linear.
+const COMPACT_THRESHOLD: usize = 64 * 1024;
+
+impl Connection {
+    /// A connection for a freshly opened stream; our greeting's first part is queued at once.
+    ///
+    /// Panics if `config.socket_type` is no socket type (a caller bug, not peer input).
+    pub fn new(config: Config) -> Self {
+        assert!(
+            socket_type::name(config.socket_type).is_some(),
+            "invalid socket type {}",
+            config.socket_type
+        );
+        let mechanism: Box<dyn Mechanism> =
+            Box::new(NullMechanism::new(config.socket_type, config.routing_id.clone(), config.metadata));
+        let exchange = GreetingExchange::new(greeting::mechanism_field(mechanism.name()));
+        Self {
+            phase: Phase::Greeting(exchange),
+            socket_type: config.socket_type,
+            version: None,
+            mechanism,
+            decoder: Decoder::new(config.maxmsgsize),
+            out: greeting::signature(config.routing_id.len()).to_vec(),
+            out_pos: 0,
+            events: VecDeque::new(),
+            sending_more: false,
+        }
+    }
+
+    /// Feeds bytes read from the peer. All of `data` is consumed; output and events are queued.
+    /// After an error the connection is dead: later calls return the same error and ignore the
+    /// bytes, and events queued before the failure can still be polled.
+    pub fn receive(&mut self, data: &[u8]) -> Result<(), ProtocolError> {
+        let result = self.receive_inner(data);
+        if let Err(error) = &result {
+            if let ProtocolError::PeerError { reason } = error {
+                if !matches!(self.phase, Phase::Failed(_)) {
+                    self.events.push_back(Event::PeerError(reason.clone()));
+                }
+            }
+            self.phase = Phase::Failed(error.clone());
+        }
+        result
+    }
+
+    fn receive_inner(&mut self, mut data: &[u8]) -> Result<(), ProtocolError> {
+        while !data.is_empty() {
+            match &mut self.phase {
+                Phase::Failed(error) => return Err(error.clone()),
+                Phase::Greeting(exchange) => {
+                    let (n, progress) = exchange.receive(data, &mut self.out)?;
+                    data = &data[n..];
+                    if let Progress::Complete { version, mechanism } = progress {
+                        self.greeting_complete(version, mechanism)?;
+                    }
+                }
+                Phase::Handshake | Phase::Ready => {
+                    let (n, frame) = self.decoder.decode(data)?;
+                    data = &data[n..];
+                    if let Some(frame) = frame {
+                        self.process_frame(frame)?;
+                    }
+                }
+            }
+        }
+        if let Phase::Failed(error) = &self.phase {
+            return Err(error.clone());
+        }
+        Ok(())
+    }
+
+    fn greeting_complete(
+        &mut self,
+        version: Version,
+        mechanism: [u8; greeting::MECHANISM_SIZE],
+    ) -> Result<(), ProtocolError> {
+        if mechanism != greeting::mechanism_field(self.mechanism.name()) {
+            let end = mechanism.iter().position(|&b| b == 0).unwrap_or(mechanism.len());
+            return Err(ProtocolError::MechanismMismatch { peer_mechanism: mechanism[..end].to_vec() });
+        }
+        self.version = Some(version);
+        self.phase = Phase::Handshake;
+        self.flush_handshake_commands();
+        Ok(())
+    }
+
+    fn flush_handshake_commands(&mut self) {
+        while let Some(body) = self.mechanism.next_handshake_command() {
+            self.push_output(|out| encoder::encode_parts(false, true, &[&body], out));
+        }
+    }
+
+    fn process_frame(&mut self, frame: Msg) -> Result<(), ProtocolError> {
+        if matches!(self.phase, Phase::Handshake) {
+            if !frame.is_command() {
+                return Err(ProtocolError::MessageDuringHandshake);
+            }
+            self.mechanism.process_handshake_command(frame.data())?;
+            self.flush_handshake_commands();
+            if self.mechanism.status() == Status::Ready {
+                self.phase = Phase::Ready;
+                let peer = self.mechanism.take_peer_info();
+                self.events.push_back(Event::Ready {
+                    peer_socket_type: peer.socket_type,
+                    peer_routing_id: peer.routing_id,
+                    properties: peer.properties,
+                });
+            }
+            return Ok(());
+        }
+        if !frame.is_command() {
+            self.events.push_back(Event::Message(frame));
+            return Ok(());
+        }
+        let cmd = command::parse(frame.data()).map_err(|_| ProtocolError::MalformedCommand)?;
+        match cmd.name {
+            command::PING => {
+                let (ttl, context) = command::parse_ping(cmd.data).ok_or(ProtocolError::MalformedCommand)?;
+                self.push_output(|out| command::write_frame(command::PONG, &[context], out));
+                self.events.push_back(Event::Ping { ttl_deciseconds: ttl, context: context.to_vec() });
+            }
+            command::PONG => self.events.push_back(Event::Pong),
+            command::SUBSCRIBE | command::CANCEL => {
+                let mut msg = Msg::with_size(1 + cmd.data.len())
+                    .map_err(|_| ProtocolError::OutOfMemory { size: frame.size() as u64 })?;
+                let body = msg.data_mut();
+                body[0] = u8::from(cmd.name == command::SUBSCRIBE);
+                body[1..].copy_from_slice(cmd.data);
+                self.events.push_back(Event::Message(msg));
+            }
+            // libzmq drops any other command once the handshake is done (READY, ERROR and
+            // unknown names alike).
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Next event, oldest first.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Handshake done: messages may be sent.
+    pub fn is_ready(&self) -> bool {
+        matches!(self.phase, Phase::Ready)
+    }
+
+    /// The error that killed the connection, if any.
+    pub fn failure(&self) -> Option<&ProtocolError> {
+        match &self.phase {
+            Phase::Failed(error) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// The protocol agreed with the peer, once its greeting is in.
+    pub fn version(&self) -> Option<Version> {
+        self.version
+    }
+
+    /// Queues one frame. From a SUB/XSUB socket, a single-frame message starting with 1 or 0 is
+    /// a subscription: to a ZMTP 3.1 peer it becomes a SUBSCRIBE/CANCEL command (the rest of the
+    /// body is the topic); a 3.0 peer gets it as the message it is.
+    ///
+    /// Panics unless [`is_ready`](Self::is_ready): nothing may precede the handshake.
+    pub fn send(&mut self, msg: &Msg) {
+        assert!(self.is_ready(), "ZMTP send before the handshake completed");
+        if let Some((name, topic)) = self.subscription_command(msg) {
+            self.push_output(|out| command::write_frame(name, &[topic], out));
+        } else {
+            self.push_output(|out| encoder::encode(msg, out));
+        }
+        self.sending_more = msg.more();
+    }
+
+    /// Like [`send`](Self::send), but for a frame that can go out verbatim only the header is
+    /// queued and `true` is returned: the caller must then write all of `output()` followed by
+    /// `msg.data()` (e.g. with one `writev`) before queuing anything else. Returns `false` when
+    /// the whole frame was queued as by `send`. Meant for large bodies, to avoid copying them.
+    pub fn send_header_only(&mut self, msg: &Msg) -> bool {
+        assert!(self.is_ready(), "ZMTP send before the handshake completed");
+        if self.subscription_command(msg).is_some() {
+            self.send(msg);
+            return false;
+        }
+        let mut head = [0; encoder::MAX_HEADER_SIZE];
+        let n = encoder::frame_header(msg, &mut head);
+        self.push_output(|out| out.extend_from_slice(&head[..n]));
+        self.sending_more = msg.more();
+        true
+    }
+
+    /// Name and topic when `msg` must travel as a SUBSCRIBE/CANCEL command.
+    fn subscription_command<'m>(&self, msg: &'m Msg) -> Option<(&'static [u8], &'m [u8])> {
+        if self.version != Some(Version::V3_1)
+            || !socket_type::is_subscriber(self.socket_type)
+            || self.sending_more
+            || msg.more()
+            || msg.is_command()
+        {
+            return None;
+        }
+        match msg.data().split_first() {
+            Some((1, topic)) => Some((command::SUBSCRIBE, topic)),
+            Some((0, topic)) => Some((command::CANCEL, topic)),
+            _ => None,
+        }
+    }
+
+    /// Queues a PING (heartbeat). `context` is cut to 16 bytes. libzmq's own PINGs carry no
+    /// context. Panics unless ready.
+    pub fn send_ping(&mut self, ttl_deciseconds: u16, context: &[u8]) {
+        assert!(self.is_ready(), "ZMTP PING before the handshake completed");
+        let context = &context[..context.len().min(command::MAX_PING_CONTEXT)];
+        self.push_output(|out| {
+            command::write_frame(command::PING, &[&ttl_deciseconds.to_be_bytes(), context], out)
+        });
+    }
+
+    /// Bytes waiting to be written to the peer.
+    pub fn output(&self) -> &[u8] {
+        &self.out[self.out_pos..]
+    }
+
+    /// Marks the first `n` bytes of [`output`](Self::output) as written.
+    pub fn consume_output(&mut self, n: usize) {
+        assert!(n <= self.out.len() - self.out_pos, "consumed more output than there is");
+        self.out_pos += n;
+        if self.out_pos == self.out.len() {
+            self.out.clear();
+            self.out_pos = 0;
+        }
+    }
+
+    fn push_output(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
+        if self.out_pos >= COMPACT_THRESHOLD && self.out_pos * 2 >= self.out.len() {
+            self.out.drain(..self.out_pos);
+            self.out_pos = 0;
+        }
+        write(&mut self.out);
+    }
+}
