@@ -1,0 +1,356 @@
+/*
+ * peer.c: one side of the libzmq interoperability suite (interop/run.sh).
+ *
+ * The program is compiled once against zmq.h and linked dynamically with -lzmq (no rpath), so
+ * the same binary runs on whichever libzmq.so.5 the dynamic linker finds: libzmq-rs with
+ * LD_LIBRARY_PATH=$PREFIX/lib, Debian's libzmq without it. It prints the version of the library
+ * it really loaded, so the runner can check which one each side used.
+ *
+ * Usage: peer TYPE bind|connect ENDPOINT ROLE N [GOFILE]
+ *   TYPE  PAIR REQ REP DEALER ROUTER PUSH PULL
+ *   ROLE  echo N       receive N multipart messages and send each back unchanged (a ROUTER
+ *                      keeps the routing-id frame, so the reply goes back to its sender)
+ *         client N     send N test messages, receive each echo and verify it byte for byte
+ *                      (a DEALER adds an empty delimiter frame, so REP and ROUTER both accept it)
+ *         source N     send N test messages (PUSH)
+ *         sink N       receive N test messages, verify each and that no extra message follows
+ *         pair N       send N test messages and receive N from the other side at the same time
+ *                      (both PAIR sockets run this role)
+ *         client-restart N GOFILE
+ *                      as client for N messages, print "phase1 done", wait for GOFILE to exist
+ *                      (the runner kills the server meanwhile), send N more messages without
+ *                      waiting, print "phase2 queued", then receive and verify their N echoes
+ *
+ * Test message i has 1 + i % 4 parts; part j has size SIZES[(i + j) % NSIZES] and contents that
+ * are a function of (i, j, offset), so every receiver can check it without any shared state.
+ *
+ * stdout (line buffered, for the runner): "version X.Y.Z", "pid P", "endpoint E" (bind side,
+ * the resolved ZMQ_LAST_ENDPOINT), progress markers, "ok". stderr: diagnostics.
+ * Every blocking call is bounded (ZMQ_RCVTIMEO/ZMQ_SNDTIMEO 10 s, ZMQ_LINGER 5 s); any failure
+ * or timeout prints "peer: FAIL ..." with errno and exits 1.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#define TIMEOUT_MS 10000
+#define LINGER_MS 5000
+#define MAX_PARTS 16
+
+static const size_t SIZES[] = {0, 1, 33, 34, 255, 256, 8191, 65536, 1048576};
+#define NSIZES (sizeof SIZES / sizeof SIZES[0])
+
+static const char *g_tag = "peer"; /* "TYPE role", prefixed to diagnostics */
+
+static void fail(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "peer: FAIL [%s] ", g_tag);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    exit(1);
+}
+
+/* Fail with the current zmq errno after call `what`. */
+static void fail_zmq(const char *what)
+{
+    int e = zmq_errno();
+    if (e == EAGAIN)
+        fail("%s: timed out after %d ms (errno %d EAGAIN)", what, TIMEOUT_MS, e);
+    fail("%s: %s (errno %d)", what, zmq_strerror(e), e);
+}
+
+/* ---- test messages ---------------------------------------------------------------------- */
+
+static int parts_of(int i) { return 1 + i % 4; }
+static size_t size_of(int i, int j) { return SIZES[(size_t)(i + j) % NSIZES]; }
+static unsigned char byte_of(int i, int j, size_t k)
+{
+    return (unsigned char)((uint32_t)i * 131u + (uint32_t)j * 31u + (uint32_t)k * 7u +
+                           (uint32_t)(k >> 8) * 3u + (uint32_t)(k >> 16));
+}
+
+/* Send message i; a DEALER first sends an empty delimiter frame. */
+static void send_test_message(void *s, int i, int delimiter)
+{
+    char what[96];
+    if (delimiter && zmq_send(s, "", 0, ZMQ_SNDMORE) != 0) {
+        snprintf(what, sizeof what, "send delimiter of message %d", i);
+        fail_zmq(what);
+    }
+    int nparts = parts_of(i);
+    for (int j = 0; j < nparts; j++) {
+        size_t size = size_of(i, j);
+        zmq_msg_t m;
+        if (zmq_msg_init_size(&m, size) != 0)
+            fail_zmq("zmq_msg_init_size");
+        unsigned char *p = zmq_msg_data(&m);
+        for (size_t k = 0; k < size; k++)
+            p[k] = byte_of(i, j, k);
+        if (zmq_msg_send(&m, s, j + 1 < nparts ? ZMQ_SNDMORE : 0) < 0) {
+            snprintf(what, sizeof what, "send message %d part %d (%zu bytes)", i, j, size);
+            fail_zmq(what);
+        }
+    }
+}
+
+/* A received multipart message. */
+typedef struct {
+    int n;
+    zmq_msg_t part[MAX_PARTS];
+} multipart_t;
+
+static void recv_multipart(void *s, multipart_t *mp, const char *what)
+{
+    char buf[128];
+    mp->n = 0;
+    for (;;) {
+        if (mp->n == MAX_PARTS)
+            fail("%s: more than %d parts", what, MAX_PARTS);
+        zmq_msg_t *m = &mp->part[mp->n];
+        zmq_msg_init(m);
+        if (zmq_msg_recv(m, s, 0) < 0) {
+            snprintf(buf, sizeof buf, "%s (part %d)", what, mp->n);
+            fail_zmq(buf);
+        }
+        mp->n++;
+        if (!zmq_msg_more(m))
+            return;
+    }
+}
+
+static void close_multipart(multipart_t *mp)
+{
+    for (int j = 0; j < mp->n; j++)
+        zmq_msg_close(&mp->part[j]);
+    mp->n = 0;
+}
+
+/* Check that mp is test message i (after an empty delimiter if `delimiter`). */
+static void verify_test_message(multipart_t *mp, int i, int delimiter)
+{
+    int first = 0;
+    if (delimiter) {
+        if (mp->n < 1 || zmq_msg_size(&mp->part[0]) != 0)
+            fail("message %d: expected an empty delimiter frame first", i);
+        first = 1;
+    }
+    int nparts = parts_of(i);
+    if (mp->n - first != nparts)
+        fail("message %d: %d parts received, %d expected", i, mp->n - first, nparts);
+    for (int j = 0; j < nparts; j++) {
+        zmq_msg_t *m = &mp->part[first + j];
+        size_t size = size_of(i, j);
+        if (zmq_msg_size(m) != size)
+            fail("message %d part %d: %zu bytes received, %zu expected", i, j, zmq_msg_size(m),
+                 size);
+        const unsigned char *p = zmq_msg_data(m);
+        for (size_t k = 0; k < size; k++)
+            if (p[k] != byte_of(i, j, k))
+                fail("message %d part %d: byte %zu is 0x%02x, expected 0x%02x", i, j, k, p[k],
+                     byte_of(i, j, k));
+    }
+}
+
+static void recv_and_verify(void *s, int i, int delimiter, const char *kind)
+{
+    char what[64];
+    multipart_t mp;
+    snprintf(what, sizeof what, "receive %s %d", kind, i);
+    recv_multipart(s, &mp, what);
+    verify_test_message(&mp, i, delimiter);
+    close_multipart(&mp);
+}
+
+/* ---- roles ------------------------------------------------------------------------------ */
+
+static void role_echo(void *s, int n)
+{
+    for (int i = 0; i < n; i++) {
+        char what[64];
+        multipart_t mp;
+        snprintf(what, sizeof what, "receive request %d", i);
+        recv_multipart(s, &mp, what);
+        for (int j = 0; j < mp.n; j++)
+            if (zmq_msg_send(&mp.part[j], s, j + 1 < mp.n ? ZMQ_SNDMORE : 0) < 0) {
+                snprintf(what, sizeof what, "send reply %d part %d", i, j);
+                fail_zmq(what);
+            }
+        close_multipart(&mp); /* sent parts are already empty; closing them is harmless */
+    }
+}
+
+/* Requests [from, from + n): REQ goes in lock step, the others keep a window of 8 in flight. */
+static void client_range(void *s, int type, int from, int n)
+{
+    int delimiter = type == ZMQ_DEALER;
+    int window = type == ZMQ_REQ ? 1 : 8;
+    for (int i = from; i < from + n; i += window) {
+        int end = i + window < from + n ? i + window : from + n;
+        for (int k = i; k < end; k++)
+            send_test_message(s, k, delimiter);
+        for (int k = i; k < end; k++)
+            recv_and_verify(s, k, delimiter, "reply");
+    }
+}
+
+static void role_source(void *s, int n)
+{
+    for (int i = 0; i < n; i++)
+        send_test_message(s, i, 0);
+}
+
+static void role_sink(void *s, int n)
+{
+    for (int i = 0; i < n; i++)
+        recv_and_verify(s, i, 0, "message");
+    zmq_pollitem_t item = {s, 0, ZMQ_POLLIN, 0};
+    int rc = zmq_poll(&item, 1, 300);
+    if (rc < 0)
+        fail_zmq("zmq_poll for extra messages");
+    if (rc > 0)
+        fail("an extra message arrived after the %d expected", n);
+}
+
+/* Both PAIR sides send n messages and receive n, interleaved, driven by zmq_poll. */
+static void role_pair(void *s, int n)
+{
+    int sent = 0, received = 0;
+    while (sent < n || received < n) {
+        zmq_pollitem_t item = {s, 0, (short)(ZMQ_POLLIN | (sent < n ? ZMQ_POLLOUT : 0)), 0};
+        int rc = zmq_poll(&item, 1, TIMEOUT_MS);
+        if (rc < 0)
+            fail_zmq("zmq_poll");
+        if (rc == 0)
+            fail("no progress for %d ms (sent %d/%d, received %d/%d)", TIMEOUT_MS, sent, n,
+                 received, n);
+        if (item.revents & ZMQ_POLLIN)
+            recv_and_verify(s, received++, 0, "message");
+        if ((item.revents & ZMQ_POLLOUT) && sent < n)
+            send_test_message(s, sent++, 0);
+    }
+}
+
+static void role_client_restart(void *s, int type, int n, const char *gofile)
+{
+    client_range(s, type, 0, n);
+    printf("phase1 done\n");
+    struct stat st;
+    int waited_ms = 0;
+    while (stat(gofile, &st) != 0) {
+        if (waited_ms >= 2 * TIMEOUT_MS)
+            fail("%s did not appear within %d ms", gofile, 2 * TIMEOUT_MS);
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+        waited_ms += 50;
+    }
+    /* The server is down now: these are queued on our side until it is back. */
+    int delimiter = type == ZMQ_DEALER;
+    for (int i = n; i < 2 * n; i++)
+        send_test_message(s, i, delimiter);
+    printf("phase2 queued\n");
+    for (int i = n; i < 2 * n; i++)
+        recv_and_verify(s, i, delimiter, "reply after restart");
+}
+
+/* ---- main ------------------------------------------------------------------------------- */
+
+static int socket_type(const char *name)
+{
+    static const struct {
+        const char *name;
+        int type;
+    } types[] = {{"PAIR", ZMQ_PAIR},     {"REQ", ZMQ_REQ},   {"REP", ZMQ_REP},
+                 {"DEALER", ZMQ_DEALER}, {"ROUTER", ZMQ_ROUTER}, {"PUSH", ZMQ_PUSH},
+                 {"PULL", ZMQ_PULL}};
+    for (size_t k = 0; k < sizeof types / sizeof types[0]; k++)
+        if (strcmp(types[k].name, name) == 0)
+            return types[k].type;
+    fail("unknown socket type %s", name);
+    return -1;
+}
+
+static void set_int(void *s, int option, int value, const char *name)
+{
+    if (zmq_setsockopt(s, option, &value, sizeof value) != 0)
+        fail_zmq(name);
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc < 6) {
+        fprintf(stderr, "usage: %s TYPE bind|connect ENDPOINT echo|client|source|sink|pair|"
+                        "client-restart N [GOFILE]\n", argv[0]);
+        return 2;
+    }
+    const char *type_name = argv[1], *mode = argv[2], *endpoint = argv[3], *role = argv[4];
+    int n = atoi(argv[5]);
+    static char tag[64];
+    snprintf(tag, sizeof tag, "%s %s", type_name, role);
+    g_tag = tag;
+
+    int major, minor, patch;
+    zmq_version(&major, &minor, &patch);
+    printf("version %d.%d.%d\n", major, minor, patch);
+    printf("pid %ld\n", (long)getpid());
+
+    int type = socket_type(type_name);
+    void *ctx = zmq_ctx_new();
+    if (!ctx)
+        fail_zmq("zmq_ctx_new");
+    void *s = zmq_socket(ctx, type);
+    if (!s)
+        fail_zmq("zmq_socket");
+    set_int(s, ZMQ_RCVTIMEO, TIMEOUT_MS, "setsockopt ZMQ_RCVTIMEO");
+    set_int(s, ZMQ_SNDTIMEO, TIMEOUT_MS, "setsockopt ZMQ_SNDTIMEO");
+    set_int(s, ZMQ_LINGER, LINGER_MS, "setsockopt ZMQ_LINGER");
+
+    if (strcmp(mode, "bind") == 0) {
+        if (zmq_bind(s, endpoint) != 0)
+            fail_zmq("zmq_bind");
+        char last[256];
+        size_t len = sizeof last;
+        if (zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, last, &len) != 0)
+            fail_zmq("getsockopt ZMQ_LAST_ENDPOINT");
+        printf("endpoint %s\n", last);
+    } else if (strcmp(mode, "connect") == 0) {
+        if (zmq_connect(s, endpoint) != 0)
+            fail_zmq("zmq_connect");
+    } else {
+        fail("mode must be bind or connect, not %s", mode);
+    }
+
+    if (strcmp(role, "echo") == 0)
+        role_echo(s, n);
+    else if (strcmp(role, "client") == 0)
+        client_range(s, type, 0, n);
+    else if (strcmp(role, "source") == 0)
+        role_source(s, n);
+    else if (strcmp(role, "sink") == 0)
+        role_sink(s, n);
+    else if (strcmp(role, "pair") == 0)
+        role_pair(s, n);
+    else if (strcmp(role, "client-restart") == 0 && argc >= 7)
+        role_client_restart(s, type, n, argv[6]);
+    else
+        fail("unknown role %s (or missing argument)", role);
+
+    if (zmq_close(s) != 0)
+        fail_zmq("zmq_close");
+    if (zmq_ctx_term(ctx) != 0)
+        fail_zmq("zmq_ctx_term");
+    printf("ok\n");
+    return 0;
+}
