@@ -447,9 +447,10 @@ impl Session {
         match self.role {
             Role::Connecter { .. } if !self.closing => {
                 if self.config.immediate {
-                    // With ZMQ_IMMEDIATE the pipe exists only while connected.
+                    // With ZMQ_IMMEDIATE the pipe exists only while connected; what arrived
+                    // through it stays readable for the socket.
                     if let Some(pipe) = self.pipe.take() {
-                        pipe.terminate(false);
+                        pipe.terminate(true);
                     }
                 }
                 self.schedule_reconnect();
@@ -458,10 +459,11 @@ impl Session {
         }
     }
 
-    /// Ends the session: the pipe is closed towards the socket, the stream is dropped.
+    /// Ends the session: the pipe is closed towards the socket (which still reads every message
+    /// that arrived before), the stream is dropped.
     pub fn finish(&mut self) {
         if let Some(pipe) = self.pipe.take() {
-            pipe.terminate(false);
+            pipe.terminate(true);
         }
         if let Some(connection) = self.connection.take() {
             connection.stream.shutdown();
