@@ -216,7 +216,8 @@ impl Options {
             rcvbuf: -1,
             tos: 0,
             priority: 0,
-            linger: -1,
+            // SUB and XSUB never wait for unsent subscriptions when closing (libzmq's choice).
+            linger: if socket_type == ZMQ_SUB || socket_type == ZMQ_XSUB { 0 } else { -1 },
             connect_timeout: 0,
             tcp_maxrt: 0,
             reconnect_stop: 0,

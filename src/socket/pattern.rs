@@ -65,9 +65,15 @@ pub fn int_value(value: &[u8]) -> Result<c_int> {
     Ok(c_int::from_ne_bytes(value.try_into().map_err(|_| Errno::EINVAL)?))
 }
 
-/// Writes an int option value into the caller's buffer; EINVAL when it is too small.
+/// Writes an int option value into the caller's buffer, zeroing any bytes beyond it (libzmq's
+/// rule for socket-state options); EINVAL when the buffer is too small.
 pub fn put_int(out: &mut [u8], value: c_int) -> Result<Option<usize>> {
     let size = std::mem::size_of::<c_int>();
-    out.get_mut(..size).ok_or(Errno::EINVAL)?.copy_from_slice(&value.to_ne_bytes());
+    if out.len() < size {
+        return Err(Errno::EINVAL);
+    }
+    let (head, rest) = out.split_at_mut(size);
+    head.copy_from_slice(&value.to_ne_bytes());
+    rest.fill(0);
     Ok(Some(size))
 }
