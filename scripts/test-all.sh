@@ -2,7 +2,8 @@
 # `make test`: every test suite of the project, against the staged install in PREFIX.
 #   1. Rust unit tests (cargo test)
 #   2. our C API tests (capi-tests/run.sh)
-#   3. libzmq's upstream test suite (conformance/run.sh): the tests in
+#   3. interop with Debian's real libzmq over tcp and ipc, both directions (interop/run.sh)
+#   4. libzmq's upstream test suite (conformance/run.sh): the tests in
 #      conformance/expected-pass.txt must pass; the others are reported, not counted, until the
 #      issue that implements them lands.
 # Ends with one line `N passed, M failed` over the gating tests; exits non-zero if M > 0.
@@ -39,6 +40,12 @@ bash capi-tests/run.sh "$prefix" > "$logdir/capi.log" 2>&1
 grep -E '^(FAIL|n/a)' "$logdir/capi.log" || true
 tail -n 1 "$logdir/capi.log"
 count "$logdir/capi.log"
+
+echo "== interop with Debian's libzmq"
+bash interop/run.sh "$prefix" > "$logdir/interop.log" 2>&1
+grep -E '^FAIL' "$logdir/interop.log" || true
+tail -n 1 "$logdir/interop.log"
+count "$logdir/interop.log"
 
 echo "== libzmq upstream suite (conformance)"
 bash conformance/run.sh "$prefix" > "$logdir/conformance.log" 2>&1
