@@ -259,6 +259,15 @@ impl Session {
         self.flush(registry, token, io_mailbox);
     }
 
+    /// Ends the session from the I/O side (zmq_unbind of its listener): the socket stops using
+    /// the pipe, what is already encoded is still sent within ZMQ_LINGER, then it finishes.
+    pub fn close(&mut self, registry: &Registry, token: Token, io_mailbox: &Arc<Mailbox>) {
+        if let Some(pipe) = self.pipe.take() {
+            pipe.terminate(true);
+        }
+        self.on_command(Command::PipeTerm(0), registry, token, io_mailbox);
+    }
+
     pub fn on_timer(&mut self, registry: &Registry, token: Token, io_mailbox: &Arc<Mailbox>) {
         let now = Instant::now();
         if self.linger_deadline.is_some_and(|deadline| deadline <= now) {

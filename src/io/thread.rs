@@ -219,8 +219,9 @@ impl IoLoop {
         }
     }
 
-    /// zmq_unbind (one endpoint) or zmq_close (all): closes the listener and the connections it
-    /// accepted.
+    /// zmq_unbind (one endpoint) or zmq_close (all): closes the listeners. An unbind also ends
+    /// the connections the listener accepted (after sending what they hold, within ZMQ_LINGER);
+    /// on close, the sockets' pipes ending does that for every connection anyway.
     fn unlisten(&mut self, socket_id: u64, endpoint: Option<&str>) {
         let tokens: Vec<Token> = self
             .listeners
@@ -230,13 +231,16 @@ impl IoLoop {
             .collect();
         for token in tokens {
             self.close_listener(token);
+            if endpoint.is_none() {
+                continue;
+            }
             let accepted: Vec<Token> =
                 self.sessions.iter().filter(|(_, s)| s.listener == Some(token)).map(|(t, _)| *t).collect();
-            for session in accepted {
-                if let Some(session) = self.sessions.get_mut(&session) {
-                    session.finish();
+            for session_token in accepted {
+                if let Some(session) = self.sessions.get_mut(&session_token) {
+                    session.close(self.poll.registry(), session_token, &self.mailbox);
                 }
-                self.reap(session);
+                self.reap(session_token);
             }
         }
     }
