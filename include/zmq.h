@@ -1094,8 +1094,17 @@ ZMQ_EXPORT int zmq_socket_monitor(void *s, const char *endpoint, int events);
 
 ZMQ_EXPORT int zmq_poll(zmq_pollitem_t *items, int count, long timeout);
 
+/*
+ Runs the built-in proxy on this thread until the context is terminated (then -1 with ETERM):
+ whole messages go from frontend to backend and back, and every frame is also sent to
+ `capture` unless it is NULL.
+ */
 ZMQ_EXPORT int zmq_proxy(void *frontend, void *backend, void *capture);
 
+/*
+ zmq_proxy with an optional `control` socket obeying PAUSE, RESUME, TERMINATE (then 0 is
+ returned) and STATISTICS (answered with eight 64-bit counters).
+ */
 ZMQ_EXPORT int zmq_proxy_steerable(void *frontend, void *backend, void *capture, void *control);
 
 /*

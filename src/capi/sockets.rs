@@ -1,6 +1,6 @@
-//! The socket-level C API: sockets, options, endpoints, send/receive and zmq_poll, over the core
-//! socket (`socket::base::Socket`). Proxies, monitors and the draft poller/thread-safe sockets have
-//! not landed yet and fail with ENOTSUP after libzmq's argument checks.
+//! The socket-level C API: sockets, options, endpoints, send/receive and zmq_poll, and the proxies,
+//! over the core socket (`socket::base::Socket`). Monitors and the draft poller/thread-safe sockets
+//! have not landed yet and fail with ENOTSUP after libzmq's argument checks.
 //!
 //! A socket handle is the address of a `SocketShell`. Shells are never freed: a closed socket's
 //! shell is marked dead and reused for the next socket, so a stale handle reads a valid shell and
@@ -20,6 +20,7 @@ use crate::constants::ZMQ_SNDMORE;
 use crate::error::{Errno, Result};
 use crate::msg::Msg;
 use crate::poll::{self, Item, Target};
+use crate::proxy;
 use crate::socket::base::Socket;
 
 const LIVE: u32 = 0x2ead_f00d;
@@ -382,12 +383,16 @@ pub(super) fn socket(handle: *mut c_void) -> Result<()> {
     socket_mut(handle).and(not_yet())
 }
 
+/// Runs the built-in proxy on this thread until the context is terminated (then -1 with ETERM):
+/// whole messages go from frontend to backend and back, and every frame is also sent to
+/// `capture` unless it is NULL.
 #[no_mangle]
 pub extern "C" fn zmq_proxy(frontend: *mut c_void, backend: *mut c_void, capture: *mut c_void) -> c_int {
-    let _ = (backend, capture);
-    call(|| socket(frontend).map(|()| 0))
+    zmq_proxy_steerable(frontend, backend, capture, std::ptr::null_mut())
 }
 
+/// zmq_proxy with an optional `control` socket obeying PAUSE, RESUME, TERMINATE (then 0 is
+/// returned) and STATISTICS (answered with eight 64-bit counters).
 #[no_mangle]
 pub extern "C" fn zmq_proxy_steerable(
     frontend: *mut c_void,
@@ -395,8 +400,28 @@ pub extern "C" fn zmq_proxy_steerable(
     capture: *mut c_void,
     control: *mut c_void,
 ) -> c_int {
-    let _ = (backend, capture, control);
-    call(|| socket(frontend).map(|()| 0))
+    call(|| {
+        if frontend.is_null() || backend.is_null() {
+            return Err(Errno::EFAULT);
+        }
+        // One role may be played by a socket that also plays another (frontend == backend): each
+        // distinct socket is borrowed once and roles refer to it by index.
+        let mut handles: Vec<*mut c_void> = Vec::with_capacity(4);
+        let mut index_of = |handle: *mut c_void| {
+            handles.iter().position(|&h| h == handle).unwrap_or_else(|| {
+                handles.push(handle);
+                handles.len() - 1
+            })
+        };
+        let roles = proxy::Roles {
+            frontend: index_of(frontend),
+            backend: index_of(backend),
+            capture: (!capture.is_null()).then(|| index_of(capture)),
+            control: (!control.is_null()).then(|| index_of(control)),
+        };
+        let mut sockets = handles.iter().map(|&h| socket_mut(h)).collect::<Result<Vec<_>>>()?;
+        proxy::run(&mut sockets, roles).map(|()| 0)
+    })
 }
 
 /// Legacy: a proxy between two sockets (the device type is ignored, as in libzmq).
