@@ -15,7 +15,7 @@
 //! what is left and then sees the pipe closed. Unflushed frames of a half-sent message are never
 //! counted, so they are dropped with the channel: multipart messages are all-or-nothing.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
@@ -55,6 +55,9 @@ struct Channel {
     discard: AtomicBool,
     /// The reader has gone: writing more is pointless.
     reader_gone: AtomicBool,
+    /// The writer's ZMQ_LINGER when it closed: how long a session may still spend sending what
+    /// the channel holds (inproc readers always get everything).
+    writer_linger: AtomicI32,
     reader: OnceLock<Owner>,
     writer: OnceLock<Owner>,
     /// Routing id the writer's socket announced (ZMQ_ROUTING_ID), for ROUTER-like readers.
@@ -72,6 +75,7 @@ impl Channel {
             writer_done: AtomicBool::new(false),
             discard: AtomicBool::new(false),
             reader_gone: AtomicBool::new(false),
+            writer_linger: AtomicI32::new(-1),
             reader: OnceLock::new(),
             writer: OnceLock::new(),
             writer_routing_id: OnceLock::new(),
@@ -93,6 +97,16 @@ pub enum Read {
     Empty,
     /// The writer is done and everything it sent has been read (or discarded).
     Closed,
+}
+
+/// How many reads the writer is told about at once, for a high-water mark (0: none).
+fn low_water_mark(hwm: u64) -> u64 {
+    const MAX_DELTA: u64 = 1024;
+    match hwm {
+        0 => MAX_DELTA,
+        hwm if hwm > 2 * MAX_DELTA => hwm - MAX_DELTA,
+        hwm => hwm.div_ceil(2),
+    }
 }
 
 /// What `check_read` found.
@@ -272,15 +286,32 @@ impl PipeEnd {
         }
     }
 
-    /// Reports one more whole message read, and wakes a writer waiting at the high-water mark.
+    /// Counts one more whole message read. Like libzmq, the writer learns about reads in
+    /// batches (the low-water mark: half the high-water mark, at most 1024 short of it), which
+    /// keeps the shared counter and wake-ups off the per-message path.
     fn message_read(&mut self) {
         self.msgs_read += 1;
+        if self.msgs_read % low_water_mark(self.inbound.hwm.load(Ordering::Relaxed)) != 0 {
+            return;
+        }
         self.inbound.msgs_read.store(self.msgs_read, Ordering::SeqCst);
         if self.inbound.writer_waiting.load(Ordering::SeqCst)
             && self.inbound.writer_waiting.swap(false, Ordering::SeqCst)
         {
             notify(self.inbound.writer.get(), Command::ActivateWrite);
         }
+    }
+
+    /// Closes this side as a socket does: the peer may read everything already flushed; a
+    /// session peer may spend up to `linger_ms` (ZMQ_LINGER, -1 forever) sending it on.
+    pub fn close(self, linger_ms: i32) {
+        self.out.writer_linger.store(linger_ms, Ordering::Release);
+        self.terminate(true);
+    }
+
+    /// The ZMQ_LINGER the peer closed with (-1 if it did not say).
+    pub fn peer_linger(&self) -> i32 {
+        self.inbound.writer_linger.load(Ordering::Acquire)
     }
 
     /// Ends this side. With `linger` the peer may still read everything already flushed;

@@ -108,6 +108,8 @@ pub struct Session {
     reconnect_at: Option<Instant>,
     /// The socket closed its end: send what is left, then finish.
     closing: bool,
+    /// The socket's ZMQ_LINGER at close (-1: no limit).
+    linger: c_int,
     linger_deadline: Option<Instant>,
     done: bool,
 }
@@ -128,6 +130,7 @@ impl Session {
     }
 
     fn new(config: Arc<SessionConfig>, role: Role, pipe: Option<PipeEnd>, listener: Option<Token>) -> Self {
+        let linger = config.linger;
         Self {
             config,
             role,
@@ -139,6 +142,7 @@ impl Session {
             metadata: None,
             reconnect_at: None,
             closing: false,
+            linger,
             linger_deadline: None,
             done: false,
         }
@@ -440,7 +444,7 @@ impl Session {
         };
         let output_empty =
             self.connection.as_ref().is_none_or(|c| c.zmtp.output().is_empty() || !c.zmtp.is_ready());
-        if self.config.linger == 0 || (pipe_drained && output_empty) {
+        if self.linger == 0 || (pipe_drained && output_empty) {
             self.finish();
         }
     }

@@ -246,8 +246,9 @@ impl Socket {
             socket_mailbox: Arc::clone(&self.mailbox),
             socket_type: options.socket_type,
             routing_id: options.routing_id.clone(),
-            sndhwm: options.sndhwm,
-            rcvhwm: options.rcvhwm,
+            // A conflating socket keeps only the newest message: its pipes never push back.
+            sndhwm: if options.effective_conflate() { 0 } else { options.sndhwm },
+            rcvhwm: if options.effective_conflate() { 0 } else { options.rcvhwm },
             maxmsgsize: options.maxmsgsize,
             linger: options.linger,
             reconnect_ivl: options.reconnect_ivl,
@@ -405,6 +406,7 @@ impl Socket {
             self.remove_dead_pipes();
             match result {
                 Ok(msg) => {
+                    let msg = self.conflated(msg);
                     self.rcvmore = msg.more();
                     return Ok(msg);
                 }
@@ -413,6 +415,21 @@ impl Socket {
             }
             self.wait(deadline)?;
         }
+    }
+
+    /// With ZMQ_CONFLATE only the newest message counts: skip to the last one queued.
+    fn conflated(&mut self, mut msg: Msg) -> Msg {
+        if !self.options.effective_conflate() {
+            return msg;
+        }
+        while !msg.more() && self.pattern.has_in(&mut self.pipes) {
+            match self.pattern.recv(&mut self.pipes) {
+                Ok(newer) => msg = newer,
+                Err(_) => break,
+            }
+        }
+        self.remove_dead_pipes();
+        msg
     }
 
     /// ZMQ_EVENTS: processes waiting commands, then reports what can be done without blocking.
@@ -480,15 +497,15 @@ impl Socket {
     }
 }
 
-/// Closing (zmq_close) is dropping: every pipe ends (peers may still read what was sent, unless
-/// ZMQ_LINGER is 0), the socket's inproc names are released and it leaves the context.
+/// Closing (zmq_close) is dropping: every pipe ends (inproc peers still read what was sent;
+/// sessions send it on within ZMQ_LINGER), the socket's inproc names are released and it leaves
+/// the context.
 impl Drop for Socket {
     fn drop(&mut self) {
         self.process_commands();
-        let linger = self.options.linger != 0;
         for pipe in self.pipes.ids() {
             if let Some(end) = self.pipes.remove(pipe) {
-                end.terminate(linger);
+                end.close(self.options.linger);
             }
         }
         self.ctx.inproc().unbind_all(self.id);

@@ -26,6 +26,7 @@ impl IpcAddress {
             return Err(Errno(libc::ENAMETOOLONG));
         }
         Ok(match address.strip_prefix('@') {
+            Some("") => return Err(Errno::EINVAL),
             Some(name) => IpcAddress::Abstract(name.as_bytes().to_vec()),
             None => IpcAddress::Path(PathBuf::from(address)),
         })

@@ -53,10 +53,12 @@ pub fn resolve_connect(address: &str, ipv6: bool) -> Result<(SocketAddr, Option<
 /// A numeric address, or a name resolved (IPv4 first unless ZMQ_IPV6, as libzmq prefers).
 fn resolve_host(host: &str, port: u16, ipv6: bool) -> Result<SocketAddr> {
     if let Ok(ip) = host.parse::<IpAddr>() {
-        if ip.is_ipv6() && !ipv6 {
-            return Err(Errno::EINVAL);
-        }
+        // A literal says which family it wants; libzmq honours it even without ZMQ_IPV6.
         return Ok(SocketAddr::new(ip, port));
+    }
+    // Only names DNS could know go to the resolver (a bad one would otherwise wait on it).
+    if !host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_') {
+        return Err(Errno::EINVAL);
     }
     let candidates: Vec<SocketAddr> = (host, port).to_socket_addrs().map_err(|_| Errno::EINVAL)?.collect();
     candidates
@@ -87,9 +89,14 @@ mod tests {
     }
 
     #[test]
-    fn ipv6_literals_need_brackets_and_zmq_ipv6() {
+    fn ipv6_literals_in_brackets_resolve_to_themselves() {
         assert_eq!(resolve_bind("[::1]:5555", true), Ok("[::1]:5555".parse().unwrap()));
-        assert!(resolve_connect("[::1]:5555", false).is_err());
+        assert_eq!(resolve_connect("[::1]:5555", false).unwrap().0, "[::1]:5555".parse().unwrap());
+    }
+
+    #[test]
+    fn host_names_with_spaces_are_einval_without_asking_dns() {
+        assert_eq!(resolve_connect("in val id:1234", false).err(), Some(Errno::EINVAL));
     }
 
     #[test]
