@@ -53,7 +53,50 @@ int main (void)
     printf ("timers: fired %d times\n", fired);
 
     printf ("zmq_has(\"draft\") = %d, zmq_has(\"ipc\") = %d\n", zmq_has ("draft"), zmq_has ("ipc"));
-    printf ("zmq_socket before the socket runtime lands: %s\n",
-            zmq_socket (ctx, ZMQ_PAIR) ? "created" : zmq_strerror (zmq_errno ()));
+
+    /* REQ/REP over tcp on an ephemeral loopback port. */
+    void *rep = zmq_socket (ctx, ZMQ_REP);
+    void *req = zmq_socket (ctx, ZMQ_REQ);
+    int timeout = 5000;
+    zmq_setsockopt (rep, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+    zmq_setsockopt (req, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+    char endpoint[256];
+    size_t endpoint_size = sizeof endpoint;
+    if (zmq_bind (rep, "tcp://127.0.0.1:*") != 0
+        || zmq_getsockopt (rep, ZMQ_LAST_ENDPOINT, endpoint, &endpoint_size) != 0
+        || zmq_connect (req, endpoint) != 0) {
+        printf ("tcp setup failed: %s\n", zmq_strerror (zmq_errno ()));
+        return 1;
+    }
+    char buffer[32] = {0};
+    zmq_send (req, "ping", 4, 0);
+    if (zmq_recv (rep, buffer, sizeof buffer - 1, 0) != 4) {
+        printf ("request lost: %s\n", zmq_strerror (zmq_errno ()));
+        return 1;
+    }
+    zmq_send (rep, "pong", 4, 0);
+    memset (buffer, 0, sizeof buffer);
+    if (zmq_recv (req, buffer, sizeof buffer - 1, 0) != 4) {
+        printf ("reply lost: %s\n", zmq_strerror (zmq_errno ()));
+        return 1;
+    }
+    printf ("REQ/REP over %s: sent ping, got %s\n", endpoint, buffer);
+
+    /* PUB/SUB over inproc with a topic filter. */
+    void *pub = zmq_socket (ctx, ZMQ_PUB);
+    void *sub = zmq_socket (ctx, ZMQ_SUB);
+    zmq_bind (pub, "inproc://demo");
+    zmq_connect (sub, "inproc://demo");
+    zmq_setsockopt (sub, ZMQ_SUBSCRIBE, "weather", 7);
+    zmq_setsockopt (sub, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+    zmq_send (pub, "sports 1-0", 10, 0);
+    zmq_send (pub, "weather sunny", 13, 0);
+    memset (buffer, 0, sizeof buffer);
+    zmq_recv (sub, buffer, sizeof buffer - 1, 0);
+    printf ("PUB/SUB over inproc, subscribed to \"weather\": got \"%s\"\n", buffer);
+
+    void *sockets[] = {rep, req, pub, sub};
+    for (int i = 0; i < 4; i++)
+        zmq_close (sockets[i]);
     return zmq_ctx_term (ctx);
 }
