@@ -1090,6 +1090,10 @@ ZMQ_EXPORT int zmq_sendiov(void *s, struct iovec *iov, size_t count, int flags);
  */
 ZMQ_EXPORT int zmq_recviov(void *s, struct iovec *iov, size_t *count, int flags);
 
+/*
+ Sends the socket's connection events to a PAIR socket bound at the inproc `endpoint`; NULL
+ stops monitoring.
+ */
 ZMQ_EXPORT int zmq_socket_monitor(void *s, const char *endpoint, int events);
 
 ZMQ_EXPORT int zmq_poll(zmq_pollitem_t *items, int count, long timeout);

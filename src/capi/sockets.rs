@@ -316,10 +316,15 @@ pub extern "C" fn zmq_recviov(s: *mut c_void, iov: *mut iovec, count: *mut usize
     })
 }
 
+/// Sends the socket's connection events to a PAIR socket bound at the inproc `endpoint`; NULL
+/// stops monitoring.
 #[no_mangle]
 pub extern "C" fn zmq_socket_monitor(s: *mut c_void, endpoint: *const c_char, events: c_int) -> c_int {
-    let _ = (endpoint, events);
-    call(|| socket_mut(s).and(not_yet()))
+    call(|| {
+        let socket = socket_mut(s)?;
+        let endpoint = if endpoint.is_null() { None } else { Some(str_arg(endpoint)?) };
+        socket.monitor(endpoint, events as u32 as u64).map(|()| 0)
+    })
 }
 
 /// The C `zmq_pollitem_t` (declared by hand in zmq.h's prologue).

@@ -16,10 +16,12 @@ use mio::event::Source;
 use mio::{Interest, Registry, Token};
 
 use crate::command::Command;
+use crate::constants::*;
 use crate::io::stream::Stream;
 use crate::mailbox::Mailbox;
 use crate::msg::{Metadata, Msg};
 use crate::pipe::{PipeEnd, PipeId, Readiness};
+use crate::socket::monitor::MonitorSlot;
 use crate::zmtp;
 
 /// Most bytes read from a connection in one go, and the most queued for writing before the
@@ -30,6 +32,10 @@ const WRITE_BATCH: usize = 64 * 1024;
 /// What a session needs from its socket's options, fixed when the bind or connect was made.
 pub struct SessionConfig {
     pub socket_mailbox: Arc<Mailbox>,
+    /// Where connection events go (shared with the socket).
+    pub monitor: Arc<MonitorSlot>,
+    /// The endpoint events name: the connect endpoint, or the listener's resolved one.
+    pub endpoint: String,
     pub socket_type: c_int,
     pub routing_id: Vec<u8>,
     pub sndhwm: c_int,
@@ -43,6 +49,10 @@ pub struct SessionConfig {
 }
 
 impl SessionConfig {
+    fn event(&self, event: c_int, value: u64) {
+        self.monitor.event(event, value, &self.endpoint);
+    }
+
     fn zmtp_config(&self) -> zmtp::Config {
         zmtp::Config {
             socket_type: self.socket_type,
@@ -124,6 +134,7 @@ impl Session {
 
     /// A session for a connection a listener accepted.
     pub fn accepted(config: Arc<SessionConfig>, stream: Stream, listener: Token) -> Self {
+        config.event(ZMQ_EVENT_ACCEPTED, stream.raw_fd() as u64);
         let mut session = Self::new(config, Role::Accepted, None, Some(listener));
         session.connection = Some(session.new_connection(stream, false));
         session
@@ -201,6 +212,7 @@ impl Session {
         match destination.dial() {
             Ok(mut stream) => {
                 if stream.register(registry, token, Interest::READABLE | Interest::WRITABLE).is_ok() {
+                    self.config.event(ZMQ_EVENT_CONNECT_DELAYED, libc::EINPROGRESS as u64);
                     self.connection = Some(self.new_connection(stream, true));
                     return;
                 }
@@ -220,6 +232,7 @@ impl Session {
             return;
         }
         self.reconnect_at = Some(Instant::now() + *interval);
+        self.config.event(ZMQ_EVENT_CONNECT_RETRIED, interval.as_millis() as u64);
         // Exponential back-off up to ZMQ_RECONNECT_IVL_MAX, when that is set above the interval.
         let max = Duration::from_millis(self.config.reconnect_ivl_max.max(0) as u64);
         if max > *interval {
@@ -232,7 +245,10 @@ impl Session {
         let Some(connection) = &mut self.connection else { return };
         if connection.connecting {
             match connection.stream.connect_finished() {
-                Ok(true) => connection.connecting = false,
+                Ok(true) => {
+                    connection.connecting = false;
+                    self.config.event(ZMQ_EVENT_CONNECTED, connection.stream.raw_fd() as u64);
+                }
                 Ok(false) => return,
                 Err(_) => return self.disconnected(registry),
             }
@@ -315,7 +331,21 @@ impl Session {
             }
             match connection.stream.read(&mut buffer) {
                 Ok(0) => return Err(()),
-                Ok(n) => connection.zmtp.receive(&buffer[..n]).map_err(|_| ())?,
+                Ok(n) => {
+                    if let Err(error) = connection.zmtp.receive(&buffer[..n]) {
+                        if !connection.zmtp.is_ready() {
+                            match error.protocol_error_code() {
+                                Some(code) => {
+                                    self.config.event(ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, code as u64)
+                                }
+                                None => self
+                                    .config
+                                    .event(ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, error.errno() as u64),
+                            }
+                        }
+                        return Err(());
+                    }
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     connection.read_drained = true;
                 }
@@ -391,6 +421,7 @@ impl Session {
             entries.push(("Peer-Address".to_owned(), address.into_boxed_c_str()));
         }
         self.metadata = Some(Arc::new(Metadata::new(fd, entries)));
+        self.config.event(ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0);
         if self.pipe.is_none() {
             // Accepted (or ZMQ_IMMEDIATE) connections join the socket only now.
             let (mut socket_end, session_end) = PipeEnd::pair(
@@ -453,6 +484,9 @@ impl Session {
     fn disconnected(&mut self, registry: &Registry) {
         if let Some(mut connection) = self.connection.take() {
             let _ = mio::event::Source::deregister(&mut connection.stream, registry);
+            if !connection.connecting {
+                self.config.event(ZMQ_EVENT_DISCONNECTED, connection.stream.raw_fd() as u64);
+            }
             connection.stream.shutdown();
         }
         self.incoming.clear();

@@ -20,6 +20,7 @@ use crate::io::thread::{IoThread, Listener};
 use crate::mailbox::Mailbox;
 use crate::msg::Msg;
 use crate::pipe::{PipeEnd, PipeId};
+use crate::socket::monitor::MonitorSlot;
 use crate::socket::options::Options;
 use crate::socket::pattern::{put_int, Pattern, SendError};
 use crate::socket::pipes::Pipes;
@@ -71,6 +72,15 @@ fn pattern_for(socket_type: c_int) -> Result<Box<dyn Pattern>> {
     })
 }
 
+/// A network endpoint this socket bound.
+struct Bound {
+    given: String,
+    resolved: String,
+    io: Arc<IoThread>,
+    /// The listening fd (the value of ZMQ_EVENT_LISTENING and _CLOSED).
+    fd: c_int,
+}
+
 pub struct Socket {
     ctx: Arc<Ctx>,
     id: u64,
@@ -80,8 +90,10 @@ pub struct Socket {
     pipes: Pipes,
     /// Pipes this socket created by connecting, with the endpoint (for zmq_disconnect).
     connected: Vec<(String, PipeId)>,
-    /// Network endpoints this socket bound: (as given, as resolved), and the I/O thread serving it.
-    bound: Vec<(String, String, Arc<IoThread>)>,
+    /// Network endpoints this socket bound.
+    bound: Vec<Bound>,
+    /// Where connection events go (zmq_socket_monitor); shared with this socket's sessions.
+    monitor: Arc<MonitorSlot>,
     /// ipc socket files this socket created, removed again on unbind and close.
     ipc_files: Vec<(String, IpcAddress)>,
     /// The last frame received had MORE set (ZMQ_RCVMORE).
@@ -111,6 +123,7 @@ impl Socket {
             pipes: Pipes::default(),
             connected: Vec::new(),
             bound: Vec::new(),
+            monitor: Arc::default(),
             ipc_files: Vec::new(),
             rcvmore: false,
             terminated: false,
@@ -199,50 +212,84 @@ impl Socket {
                 self.options.last_endpoint = endpoint.to_owned();
                 Ok(())
             }
-            "tcp" => {
-                let address = tcp::resolve_bind(address, self.options.ipv6)?;
-                let listener = std::net::TcpListener::bind(address).map_err(os_errno)?;
-                listener.set_nonblocking(true).map_err(os_errno)?;
-                let resolved = tcp::endpoint_text(listener.local_addr().map_err(os_errno)?);
-                self.listen(
-                    endpoint,
-                    resolved,
-                    StreamListener::Tcp(mio::net::TcpListener::from_std(listener)),
-                )
-            }
-            "ipc" => {
-                let (listener, address) = ipc::bind(address)?;
-                listener.set_nonblocking(true).map_err(os_errno)?;
-                let resolved = address.endpoint_text();
-                self.ipc_files.push((resolved.clone(), address));
-                self.listen(
-                    endpoint,
-                    resolved,
-                    StreamListener::Unix(mio::net::UnixListener::from_std(listener)),
-                )
+            "tcp" | "ipc" => {
+                let result = self.bind_stream(transport, address, endpoint);
+                if let Err(errno) = result {
+                    self.monitor.event(ZMQ_EVENT_BIND_FAILED, errno.0 as u64, endpoint);
+                }
+                result
             }
             _ => Err(unsupported_transport()),
         }
     }
 
+    fn bind_stream(&mut self, transport: &str, address: &str, endpoint: &str) -> Result<()> {
+        use std::os::fd::AsRawFd;
+        if transport == "tcp" {
+            let address = tcp::resolve_bind(address, self.options.ipv6)?;
+            let listener = std::net::TcpListener::bind(address).map_err(os_errno)?;
+            listener.set_nonblocking(true).map_err(os_errno)?;
+            let resolved = tcp::endpoint_text(listener.local_addr().map_err(os_errno)?);
+            let fd = listener.as_raw_fd();
+            self.listen(
+                endpoint,
+                resolved,
+                fd,
+                StreamListener::Tcp(mio::net::TcpListener::from_std(listener)),
+            )
+        } else {
+            let (listener, address) = ipc::bind(address)?;
+            listener.set_nonblocking(true).map_err(os_errno)?;
+            let resolved = address.endpoint_text();
+            self.ipc_files.push((resolved.clone(), address));
+            let fd = listener.as_raw_fd();
+            self.listen(
+                endpoint,
+                resolved,
+                fd,
+                StreamListener::Unix(mio::net::UnixListener::from_std(listener)),
+            )
+        }
+    }
+
+    /// zmq_socket_monitor: events go to a PAIR socket bound to the inproc `endpoint`; `None`
+    /// stops monitoring.
+    pub fn monitor(&mut self, endpoint: Option<&str>, events: u64) -> Result<()> {
+        self.check_alive()?;
+        let Some(endpoint) = endpoint else {
+            self.monitor.stop();
+            return Ok(());
+        };
+        if split_endpoint(endpoint)?.0 != "inproc" {
+            return Err(unsupported_transport());
+        }
+        let mut pair = Socket::new(Arc::clone(&self.ctx), ZMQ_PAIR)?;
+        pair.bind(endpoint)?;
+        self.monitor.start(pair, events);
+        Ok(())
+    }
+
     /// Hands a bound listener to an I/O thread.
-    fn listen(&mut self, given: &str, resolved: String, listener: StreamListener) -> Result<()> {
+    fn listen(&mut self, given: &str, resolved: String, fd: c_int, listener: StreamListener) -> Result<()> {
         let io = self.ctx.io_thread()?;
         io.send(Command::Listen(Listener {
             listener,
             socket_id: self.id,
             endpoint: resolved.clone(),
-            config: self.session_config(),
+            config: self.session_config(&resolved),
         }));
-        self.bound.push((given.to_owned(), resolved.clone(), io));
+        self.monitor.event(ZMQ_EVENT_LISTENING, fd as u64, &resolved);
+        self.bound.push(Bound { given: given.to_owned(), resolved: resolved.clone(), io, fd });
         self.options.last_endpoint = resolved;
         Ok(())
     }
 
     /// What sessions of this socket need to know, as the options are now.
-    fn session_config(&self) -> Arc<SessionConfig> {
+    fn session_config(&self, endpoint: &str) -> Arc<SessionConfig> {
         let options = &self.options;
         Arc::new(SessionConfig {
+            monitor: Arc::clone(&self.monitor),
+            endpoint: endpoint.to_owned(),
             socket_mailbox: Arc::clone(&self.mailbox),
             socket_type: options.socket_type,
             routing_id: options.routing_id.clone(),
@@ -295,7 +342,7 @@ impl Socket {
                     Some(session_end)
                 };
                 io.send(Command::Connect(Box::new(Session::connecter(
-                    self.session_config(),
+                    self.session_config(endpoint),
                     destination,
                     session_end,
                 ))));
@@ -315,11 +362,10 @@ impl Socket {
                 let index = self
                     .bound
                     .iter()
-                    .position(|(given, resolved, _)| {
-                        resolved == endpoint || (given == endpoint && !given.contains('*'))
-                    })
+                    .position(|b| b.resolved == endpoint || (b.given == endpoint && !b.given.contains('*')))
                     .ok_or(Errno(libc::ENOENT))?;
-                let (_, resolved, io) = self.bound.remove(index);
+                let Bound { resolved, io, fd, .. } = self.bound.remove(index);
+                self.monitor.event(ZMQ_EVENT_CLOSED, fd as u64, &resolved);
                 io.send(Command::Unlisten { socket_id: self.id, endpoint: Some(resolved.clone()) });
                 self.ipc_files.retain(|(text, address)| {
                     let keep = *text != resolved;
@@ -510,12 +556,14 @@ impl Drop for Socket {
         }
         self.ctx.inproc().unbind_all(self.id);
         let mut notified: Vec<*const IoThread> = Vec::new();
-        for (_, _, io) in self.bound.drain(..) {
-            if !notified.contains(&Arc::as_ptr(&io)) {
-                notified.push(Arc::as_ptr(&io));
-                io.send(Command::Unlisten { socket_id: self.id, endpoint: None });
+        for bound in std::mem::take(&mut self.bound) {
+            self.monitor.event(ZMQ_EVENT_CLOSED, bound.fd as u64, &bound.resolved);
+            if !notified.contains(&Arc::as_ptr(&bound.io)) {
+                notified.push(Arc::as_ptr(&bound.io));
+                bound.io.send(Command::Unlisten { socket_id: self.id, endpoint: None });
             }
         }
+        self.monitor.stop();
         for (_, address) in self.ipc_files.drain(..) {
             address.remove_file();
         }

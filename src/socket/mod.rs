@@ -6,6 +6,7 @@ pub mod dealer;
 pub mod dist;
 pub mod fq;
 pub mod lb;
+pub mod monitor;
 pub mod mtrie;
 pub mod options;
 pub mod pair;
