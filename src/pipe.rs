@@ -291,7 +291,7 @@ impl PipeEnd {
     /// keeps the shared counter and wake-ups off the per-message path.
     fn message_read(&mut self) {
         self.msgs_read += 1;
-        if self.msgs_read % low_water_mark(self.inbound.hwm.load(Ordering::Relaxed)) != 0 {
+        if !self.msgs_read.is_multiple_of(low_water_mark(self.inbound.hwm.load(Ordering::Relaxed))) {
             return;
         }
         self.inbound.msgs_read.store(self.msgs_read, Ordering::SeqCst);
