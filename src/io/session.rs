@@ -46,6 +46,12 @@ pub struct SessionConfig {
     pub reconnect_ivl_max: c_int,
     pub immediate: bool,
     pub metadata: Vec<(String, Vec<u8>)>,
+    /// ZMQ_HANDSHAKE_IVL in ms (0: no limit).
+    pub handshake_ivl: c_int,
+    /// ZMQ_HEARTBEAT_IVL in ms (0: no heartbeats), _TTL in deciseconds, _TIMEOUT in ms (-1: IVL).
+    pub heartbeat_ivl: c_int,
+    pub heartbeat_ttl: c_int,
+    pub heartbeat_timeout: c_int,
 }
 
 impl SessionConfig {
@@ -101,6 +107,21 @@ struct Connection {
     connecting: bool,
     /// The stream had nothing more to read last time (mio is edge-triggered: read until then).
     read_drained: bool,
+    /// The handshake must be done by then (ZMQ_HANDSHAKE_IVL).
+    handshake_deadline: Option<Instant>,
+    /// When to send the next PING (ZMQ_HEARTBEAT_IVL).
+    next_ping: Option<Instant>,
+    /// Something must arrive by then, after a PING (ZMQ_HEARTBEAT_TIMEOUT) or within the TTL
+    /// the peer announced in its PING.
+    silence_deadline: Option<Instant>,
+    /// The TTL the peer's last PING carried.
+    peer_ttl: Option<Duration>,
+}
+
+impl Connection {
+    fn deadlines(&self) -> impl Iterator<Item = Instant> {
+        [self.handshake_deadline, self.next_ping, self.silence_deadline].into_iter().flatten()
+    }
 }
 
 pub struct Session {
@@ -160,11 +181,17 @@ impl Session {
     }
 
     fn new_connection(&self, stream: Stream, connecting: bool) -> Connection {
+        let handshake_deadline = (self.config.handshake_ivl > 0)
+            .then(|| Instant::now() + Duration::from_millis(self.config.handshake_ivl as u64));
         Connection {
             stream,
             zmtp: zmtp::Connection::new(self.config.zmtp_config()),
             connecting,
             read_drained: false,
+            handshake_deadline,
+            next_ping: None,
+            silence_deadline: None,
+            peer_ttl: None,
         }
     }
 
@@ -178,10 +205,12 @@ impl Session {
 
     /// When `on_timer` wants to run next.
     pub fn next_timer(&self) -> Option<Instant> {
-        match (self.reconnect_at, self.linger_deadline) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let connection = self.connection.as_ref().filter(|c| !c.connecting);
+        [self.reconnect_at, self.linger_deadline]
+            .into_iter()
+            .flatten()
+            .chain(connection.into_iter().flat_map(Connection::deadlines))
+            .min()
     }
 
     /// Starts the session: a connecter dials, an accepted session registers its stream.
@@ -298,6 +327,29 @@ impl Session {
             self.dial(registry, token);
             self.flush(registry, token, io_mailbox);
         }
+        let Some(connection) = self.connection.as_mut().filter(|c| !c.connecting) else { return };
+        if connection.handshake_deadline.is_some_and(|at| at <= now) {
+            self.config.event(ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, libc::ETIMEDOUT as u64);
+            return self.disconnected(registry);
+        }
+        if connection.silence_deadline.is_some_and(|at| at <= now) {
+            // The peer went quiet past the heartbeat timeout or its TTL.
+            return self.disconnected(registry);
+        }
+        if connection.next_ping.is_some_and(|at| at <= now) {
+            let ttl = (self.config.heartbeat_ttl.max(0) as u32).min(u16::MAX as u32) as u16;
+            connection.zmtp.send_ping(ttl, &[]);
+            let interval = Duration::from_millis(self.config.heartbeat_ivl as u64);
+            connection.next_ping = Some(now + interval);
+            if connection.silence_deadline.is_none() {
+                let timeout = match self.config.heartbeat_timeout {
+                    t if t >= 0 => Duration::from_millis(t as u64),
+                    _ => interval,
+                };
+                connection.silence_deadline = Some(now + timeout);
+            }
+            self.flush(registry, token, io_mailbox);
+        }
     }
 
     /// Moves everything that can move: incoming bytes to the pipe, pipe messages to the wire.
@@ -332,6 +384,8 @@ impl Session {
             match connection.stream.read(&mut buffer) {
                 Ok(0) => return Err(()),
                 Ok(n) => {
+                    // Any traffic proves the peer alive.
+                    connection.silence_deadline = connection.peer_ttl.map(|ttl| Instant::now() + ttl);
                     if let Err(error) = connection.zmtp.receive(&buffer[..n]) {
                         if !connection.zmtp.is_ready() {
                             match error.protocol_error_code() {
@@ -381,7 +435,14 @@ impl Session {
                     }
                 }
                 zmtp::Event::PeerError(_) => return Err(()),
-                zmtp::Event::Ping { .. } | zmtp::Event::Pong => {}
+                zmtp::Event::Ping { ttl_deciseconds, .. } => {
+                    if ttl_deciseconds > 0 {
+                        let ttl = Duration::from_millis(ttl_deciseconds as u64 * 100);
+                        connection.peer_ttl = Some(ttl);
+                        connection.silence_deadline = Some(Instant::now() + ttl);
+                    }
+                }
+                zmtp::Event::Pong => {}
             }
         }
     }
@@ -422,6 +483,13 @@ impl Session {
         }
         self.metadata = Some(Arc::new(Metadata::new(fd, entries)));
         self.config.event(ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0);
+        if let Some(connection) = &mut self.connection {
+            connection.handshake_deadline = None;
+            if self.config.heartbeat_ivl > 0 {
+                connection.next_ping =
+                    Some(Instant::now() + Duration::from_millis(self.config.heartbeat_ivl as u64));
+            }
+        }
         if self.pipe.is_none() {
             // Accepted (or ZMQ_IMMEDIATE) connections join the socket only now.
             let (mut socket_end, session_end) = PipeEnd::pair(

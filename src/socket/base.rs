@@ -301,6 +301,10 @@ impl Socket {
             reconnect_ivl: options.reconnect_ivl,
             reconnect_ivl_max: options.reconnect_ivl_max,
             immediate: options.immediate,
+            handshake_ivl: options.handshake_ivl,
+            heartbeat_ivl: options.heartbeat_ivl,
+            heartbeat_ttl: options.heartbeat_ttl,
+            heartbeat_timeout: options.heartbeat_timeout,
             metadata: options
                 .metadata
                 .iter()
