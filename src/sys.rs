@@ -41,6 +41,26 @@ pub fn eventfd_clear(fd: &OwnedFd) {
     let _ = unsafe { libc::read(fd.as_raw_fd(), (&mut counter as *mut u64).cast(), 8) };
 }
 
+/// The (pid, uid, gid) of the process at the other end of a unix socket (SO_PEERCRED).
+pub fn peer_credentials(fd: RawFd) -> io::Result<(i32, u32, u32)> {
+    let mut credentials = libc::ucred { pid: 0, uid: 0, gid: 0 };
+    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: getsockopt writes at most `len` bytes into the live ucred it is given.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&mut credentials as *mut libc::ucred).cast(),
+            &mut len,
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok((credentials.pid, credentials.uid, credentials.gid))
+}
+
 /// One entry for [`poll`].
 pub type PollFd = libc::pollfd;
 

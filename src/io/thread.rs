@@ -3,7 +3,7 @@
 //! pipe commands of its sessions. On `StopIo` it stops accepting, lets lingering sessions finish
 //! sending (or time out), and exits.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::io;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -16,15 +16,49 @@ use mio::{Events, Interest, Poll, Registry, Token};
 use crate::command::Command;
 use crate::error::{Errno, Result};
 use crate::io::session::{Session, SessionConfig};
-use crate::io::stream::StreamListener;
+use crate::io::stream::{Stream, StreamListener};
 use crate::mailbox::Mailbox;
 use crate::pipe::PipeId;
+use crate::socket::options::TcpAcceptFilter;
+use crate::sys;
 
 const MAILBOX: Token = Token(0);
+
+/// Which peers a listener admits (ZMQ_TCP_ACCEPT_FILTER, ZMQ_IPC_FILTER_PID/UID/GID). With no
+/// filter set, everyone; otherwise a peer must match one of them.
+#[derive(Default)]
+pub struct AcceptFilter {
+    pub tcp: Vec<TcpAcceptFilter>,
+    pub pids: BTreeSet<i32>,
+    pub uids: BTreeSet<u32>,
+    pub gids: BTreeSet<u32>,
+}
+
+impl AcceptFilter {
+    fn admits(&self, stream: &Stream) -> bool {
+        match stream {
+            Stream::Tcp(tcp) => {
+                self.tcp.is_empty()
+                    || tcp
+                        .peer_addr()
+                        .is_ok_and(|peer| self.tcp.iter().any(|filter| filter.matches(peer.ip())))
+            }
+            Stream::Unix(_) => {
+                if self.pids.is_empty() && self.uids.is_empty() && self.gids.is_empty() {
+                    return true;
+                }
+                sys::peer_credentials(stream.raw_fd()).is_ok_and(|(pid, uid, gid)| {
+                    self.pids.contains(&pid) || self.uids.contains(&uid) || self.gids.contains(&gid)
+                })
+            }
+        }
+    }
+}
 
 /// A bound endpoint, handed to the I/O thread by the socket that bound it.
 pub struct Listener {
     pub listener: StreamListener,
+    pub filter: AcceptFilter,
     pub socket_id: u64,
     /// The endpoint as ZMQ_LAST_ENDPOINT reports it (what zmq_unbind names).
     pub endpoint: String,
@@ -172,6 +206,8 @@ impl IoLoop {
         loop {
             let Some(listener) = self.listeners.get(&token) else { return };
             match listener.listener.accept() {
+                // A refused peer is simply closed, as libzmq does.
+                Ok(Some(stream)) if !listener.filter.admits(&stream) => stream.shutdown(),
                 Ok(Some(stream)) => {
                     let session = Session::accepted(Arc::clone(&listener.config), stream, token);
                     self.add_session(session);

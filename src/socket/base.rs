@@ -16,7 +16,7 @@ use crate::ctx::Ctx;
 use crate::error::{Errno, Result};
 use crate::io::session::{Destination, Session, SessionConfig};
 use crate::io::stream::StreamListener;
-use crate::io::thread::{IoThread, Listener};
+use crate::io::thread::{AcceptFilter, IoThread, Listener};
 use crate::mailbox::Mailbox;
 use crate::msg::Msg;
 use crate::pipe::{PipeEnd, PipeId};
@@ -274,6 +274,12 @@ impl Socket {
         let io = self.ctx.io_thread()?;
         io.send(Command::Listen(Listener {
             listener,
+            filter: AcceptFilter {
+                tcp: self.options.tcp_accept_filters.clone(),
+                pids: self.options.ipc_filter_pids.clone(),
+                uids: self.options.ipc_filter_uids.clone(),
+                gids: self.options.ipc_filter_gids.clone(),
+            },
             socket_id: self.id,
             endpoint: resolved.clone(),
             config: self.session_config(&resolved),
