@@ -294,27 +294,39 @@ impl Session {
         token: Token,
         io_mailbox: &Arc<Mailbox>,
     ) {
-        match command {
-            Command::ActivateRead(_) | Command::ActivateWrite(_) => {}
-            Command::PipeTerm(_) => {
-                self.closing = true;
-                if self.config.linger > 0 {
-                    self.linger_deadline =
-                        Some(Instant::now() + Duration::from_millis(self.config.linger as u64));
-                }
-            }
+        let pipe = match command {
+            Command::ActivateRead(pipe) | Command::ActivateWrite(pipe) | Command::PipeTerm(pipe) => pipe,
             _ => return,
+        };
+        // Commands for a pipe this session no longer holds (ended on a disconnect) are stale.
+        if self.pipe_id() != Some(pipe) {
+            return;
+        }
+        if let Command::PipeTerm(_) = command {
+            self.begin_closing();
         }
         self.flush(registry, token, io_mailbox);
+    }
+
+    /// The socket closed its end: send what is left within the ZMQ_LINGER it closed with.
+    fn begin_closing(&mut self) {
+        self.closing = true;
+        if let Some(pipe) = &self.pipe {
+            self.linger = pipe.peer_linger();
+        }
+        if self.linger > 0 {
+            self.linger_deadline = Some(Instant::now() + Duration::from_millis(self.linger as u64));
+        }
     }
 
     /// Ends the session from the I/O side (zmq_unbind of its listener): the socket stops using
     /// the pipe, what is already encoded is still sent within ZMQ_LINGER, then it finishes.
     pub fn close(&mut self, registry: &Registry, token: Token, io_mailbox: &Arc<Mailbox>) {
+        self.begin_closing();
         if let Some(pipe) = self.pipe.take() {
             pipe.terminate(true);
         }
-        self.on_command(Command::PipeTerm(0), registry, token, io_mailbox);
+        self.flush(registry, token, io_mailbox);
     }
 
     pub fn on_timer(&mut self, registry: &Registry, token: Token, io_mailbox: &Arc<Mailbox>) {

@@ -109,6 +109,8 @@ struct IoLoop {
     listeners: HashMap<Token, Listener>,
     sessions: HashMap<Token, Session>,
     pipe_owners: HashMap<PipeId, Token>,
+    /// The pipe each session held when last looked at (the reverse of `pipe_owners`).
+    session_pipes: HashMap<Token, PipeId>,
     stopping: bool,
 }
 
@@ -121,6 +123,7 @@ impl IoLoop {
             listeners: HashMap::new(),
             sessions: HashMap::new(),
             pipe_owners: HashMap::new(),
+            session_pipes: HashMap::new(),
             stopping: false,
         }
     }
@@ -180,6 +183,21 @@ impl IoLoop {
                     for token in tokens {
                         self.close_listener(token);
                     }
+                    // Every socket is closed by now. Sessions still holding a pipe finish by
+                    // themselves (lingering); one without a pipe (ZMQ_IMMEDIATE, never
+                    // connected) has nothing to deliver and no socket to tell it to stop.
+                    let idle: Vec<Token> = self
+                        .sessions
+                        .iter()
+                        .filter(|(_, s)| s.pipe_id().is_none())
+                        .map(|(t, _)| *t)
+                        .collect();
+                    for token in idle {
+                        if let Some(session) = self.sessions.get_mut(&token) {
+                            session.finish();
+                        }
+                        self.reap(token);
+                    }
                 }
                 Command::ActivateRead(pipe) | Command::ActivateWrite(pipe) | Command::PipeTerm(pipe) => {
                     if let Some(&token) = self.pipe_owners.get(&pipe) {
@@ -229,13 +247,29 @@ impl IoLoop {
     /// Keeps the pipe-to-session map current and drops finished sessions.
     fn reap(&mut self, token: Token) {
         let Some(session) = self.sessions.get_mut(&token) else { return };
-        if let Some(pipe) = session.pipe_id() {
-            self.pipe_owners.insert(pipe, token);
+        let current = session.pipe_id();
+        // A session's pipe changes (ZMQ_IMMEDIATE reconnects): forget the old one.
+        let recorded = self.session_pipes.get(&token).copied();
+        if recorded != current {
+            if let Some(old) = recorded {
+                self.pipe_owners.remove(&old);
+            }
+            match current {
+                Some(pipe) => {
+                    self.pipe_owners.insert(pipe, token);
+                    self.session_pipes.insert(token, pipe);
+                }
+                None => {
+                    self.session_pipes.remove(&token);
+                }
+            }
         }
         if session.is_done() {
             session.deregister(self.poll.registry());
             self.sessions.remove(&token);
-            self.pipe_owners.retain(|_, owner| *owner != token);
+            if let Some(pipe) = self.session_pipes.remove(&token) {
+                self.pipe_owners.remove(&pipe);
+            }
         }
     }
 
