@@ -347,6 +347,9 @@ impl Socket {
                     let (socket_end, session_end) =
                         PipeEnd::pair(own_limit(self.options.sndhwm), own_limit(self.options.rcvhwm));
                     socket_end.attach(&self.mailbox, None);
+                    // Registered to the I/O thread now, not when it starts the session: a close
+                    // right after connect must still reach the session (after its Connect).
+                    session_end.attach(io.mailbox(), None);
                     self.connected.push((endpoint.to_owned(), socket_end.id()));
                     self.attach(socket_end, true);
                     Some(session_end)
