@@ -14,7 +14,8 @@
 # Every process runs under `timeout`; a run that fails, crashes or hangs counts as FAIL.
 #
 # Environment: ROUNDS (default 5), QUICK=1 (counts / 5), RUN_TIMEOUT seconds per process
-# (default 30), BENCH_DIR (default build/perf: binaries, logs, results.tsv, table.md).
+# (default 30), BENCH_DIR (default build/perf: binaries, logs, results.tsv, table.md),
+# TABLE_ONLY=1 (only re-render table.md from results.tsv).
 set -euo pipefail
 
 prefix=${1:?usage: perf/bench.sh PREFIX}
@@ -36,12 +37,16 @@ if [[ ! -e $ourlib/libzmq.so.5 ]]; then
     exit 1
 fi
 
+# TABLE_ONLY=1 re-renders the table from an existing results.tsv without running anything.
+TABLE_ONLY=${TABLE_ONLY:-0}
+if [[ $TABLE_ONLY != 1 ]]; then
 # --- build: against the system zmq.h and libzmq.so, dynamic, no rpath -----------------
 bash "$here/build.sh" "$bin"
 rm -rf "$logs"
 mkdir -p "$logs"
 : >"$results"
 : >"$failures"
+fi
 
 sizes=(1 64 1024 65536)
 transports=(tcp ipc inproc)
@@ -181,7 +186,11 @@ run_one() { # kind transport size lib round
             lat | rawlat) value=$(sed -n 's/^average latency: \([0-9.]*\) \[us\]$/\1/p' "$metric_log") ;;
             *) value=$(sed -n 's/^mean throughput: \([0-9]*\) \[msg\/s\]$/\1/p' "$metric_log") ;;
         esac
-        cpu=$(cpu_of "$slog" "$clog")
+        if [[ $transport == inproc ]]; then
+            cpu=$(cpu_of "$slog")
+        else
+            cpu=$(cpu_of "$slog" "$clog")
+        fi
     fi
     if [[ -z $value ]]; then
         if ((src == 3)); then
@@ -201,6 +210,7 @@ run_one() { # kind transport size lib round
 }
 
 # --- the rounds ---------------------------------------------------------------------
+if [[ $TABLE_ONLY != 1 ]]; then
 echo "libzmq:    $(dpkg-query -W -f '${Package} ${Version}' libzmq5 2>/dev/null || echo system)"
 echo "libzmq-rs: $ourlib"
 echo "rounds: $ROUNDS, quick: $QUICK, logs: $logs"
@@ -223,6 +233,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
         run_one proxy inproc 64 "$lib" "$round"
     done
 done
+fi
 
 # --- the table ------------------------------------------------------------------------
 # median KEY LIB COLUMN: median of the numeric values in results.tsv (column 4 = value,
