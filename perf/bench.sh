@@ -10,7 +10,8 @@
 #
 # Each round runs every scenario on both libraries back to back (the order alternates
 # between rounds); the table shows medians over the rounds. Latency runs pin each side
-# to its own CPU (taskset -c 0 / -c 1); inproc runs and throughput runs are not pinned.
+# to its own CPU (taskset -c 0 / -c 1; inproc_lat pins its two threads the same way with
+# PERF_PIN_THREADS=1); throughput runs are not pinned.
 # Every process runs under `timeout`; a run that fails, crashes or hangs counts as FAIL.
 #
 # Environment: ROUNDS (default 5), QUICK=1 (counts / 5), RUN_TIMEOUT seconds per process
@@ -147,7 +148,7 @@ run_one() { # kind transport size lib round
             lat) server=inproc_lat ;;
             proxy) server=proxy_thr ;;
         esac
-        timeout -k 2 "$RUN_TIMEOUT" "${libenv[@]}" "$bin/$server" "$size" "$count" \
+        timeout -k 2 "$RUN_TIMEOUT" "${libenv[@]}" PERF_PIN_THREADS=1 "$bin/$server" "$size" "$count" \
             >"$slog" 2>&1 || src=$?
         : >"$clog"
         metric_log=$slog

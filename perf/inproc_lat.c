@@ -4,10 +4,29 @@
  *
  * A second thread (zmq_threadstart) binds a REP socket and echoes; the main thread
  * connects a REQ socket, times roundtrip-count round trips and prints the classic
- * remote_lat report (one-way latency = elapsed / 2n) plus CPU time per round trip. */
+ * remote_lat report (one-way latency = elapsed / 2n) plus CPU time per round trip.
+ *
+ * With PERF_PIN_THREADS set (Linux), the echo thread runs on CPU 0 and the timing thread
+ * on CPU 1: the in-process analogue of pinning local_lat and remote_lat with taskset.
+ * Unpinned, the scheduler's placement of the two threads makes results bimodal. */
+#define _GNU_SOURCE
 #include "common.h"
 
+#include <sched.h>
+
 #define ENDPOINT "inproc://inproc_lat"
+
+/* Pins the calling thread to one CPU if PERF_PIN_THREADS is set. */
+static void maybe_pin(int cpu)
+{
+    if (!getenv("PERF_PIN_THREADS"))
+        return;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (sched_setaffinity(0, sizeof set, &set) != 0)
+        perror("sched_setaffinity");
+}
 
 struct job {
     void *ctx;
@@ -19,6 +38,7 @@ struct job {
 static void echoer(void *arg)
 {
     struct job *job = arg;
+    maybe_pin(0);
     zmq_msg_t msg;
     if (zmq_msg_init(&msg) != 0)
         die("zmq_msg_init");
@@ -56,6 +76,7 @@ int main(int argc, char *argv[])
     if (zmq_bind(job.rep, ENDPOINT) != 0)
         die("zmq_bind");
     void *thread = zmq_threadstart(echoer, &job);
+    maybe_pin(1);
 
     void *req = zmq_socket(job.ctx, ZMQ_REQ);
     if (!req)
