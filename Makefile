@@ -65,3 +65,16 @@ demo: stage
 clean:
 	$(CARGO) clean
 	rm -rf build
+
+# Benchmarks (perf/, BENCHMARKS.md): the same perf binaries on Debian's libzmq and on the
+# staged libzmq-rs, interleaved rounds, medians. ROUNDS=n (default 5); bench-quick is one
+# short round; bench-instr counts instructions per message under callgrind.
+.PHONY: bench bench-quick bench-instr
+bench: stage
+	ROUNDS="$(or $(ROUNDS),5)" bash perf/bench.sh "$(STAGE)"
+
+bench-quick: stage
+	ROUNDS=1 QUICK=1 bash perf/bench.sh "$(STAGE)"
+
+bench-instr: stage
+	bash perf/instr.sh "$(STAGE)"
