@@ -233,6 +233,13 @@ impl Msg {
         self.metadata = Some(metadata);
     }
 
+    /// Gives this message the same connection metadata as `other` (shared, not copied): a
+    /// frame a socket makes up, such as STREAM's routing-id frame, answers `zmq_msg_gets` like
+    /// the data it stands in front of.
+    pub fn share_metadata_of(&mut self, other: &Msg) {
+        self.metadata = other.metadata.clone();
+    }
+
     /// Routing id for SERVER/PEER sockets; 0 means none.
     pub fn routing_id(&self) -> u32 {
         self.routing_id

@@ -5,6 +5,15 @@
 //! room. A connecting session also owns the reconnect cycle; an accepted one ends with its
 //! connection. Runs only on its I/O thread; it talks to the socket only through the pipe and
 //! commands.
+//!
+//! Raw mode (ZMQ_STREAM sockets): no ZMTP at all, see [`Wire::Raw`]. The session then speaks
+//! bytes: each read from the network goes into the pipe as one single-frame message, each
+//! message from the pipe is written out as it is. It adds only what the socket cannot see
+//! itself: an empty message into the pipe when the connection is made and when it is lost (the
+//! STREAM socket turns them into its connect/disconnect notifications, or drops them when
+//! ZMQ_STREAM_NOTIFY is off), and an empty message from the pipe asks it to close the
+//! connection (once what was queued before it is written). Routing ids are the socket's
+//! business: the pipe carries none.
 
 use std::ffi::c_int;
 use std::io::{self, Read, Write};
@@ -55,6 +64,11 @@ pub struct SessionConfig {
 }
 
 impl SessionConfig {
+    /// ZMQ_STREAM sessions speak raw bytes instead of ZMTP.
+    fn is_raw(&self) -> bool {
+        self.socket_type == ZMQ_STREAM
+    }
+
     fn event(&self, event: c_int, value: u64) {
         self.monitor.event(event, value, &self.endpoint);
     }
@@ -100,9 +114,112 @@ enum Role {
     Accepted,
 }
 
+/// What a connection speaks.
+enum Wire {
+    // Boxed: the ZMTP state is large, the raw one small.
+    Zmtp(Box<zmtp::Connection>),
+    /// ZMQ_STREAM: bytes as they come, with the same interface as ZMTP so the session's pumps
+    /// serve both. It is "ready" from the start (there is no handshake) and reports that once,
+    /// as ZMTP does after its handshake, so the pipe is set up on the same path.
+    Raw(RawWire),
+}
+
+#[derive(Default)]
+struct RawWire {
+    /// Bytes for the peer; `out[out_pos..]` is still unwritten.
+    out: Vec<u8>,
+    out_pos: usize,
+    events: std::collections::VecDeque<zmtp::Event>,
+}
+
+impl Wire {
+    fn raw() -> Self {
+        let mut raw = RawWire::default();
+        raw.events.push_back(zmtp::Event::Ready {
+            peer_socket_type: -1,
+            peer_routing_id: None,
+            properties: Vec::new(),
+        });
+        Wire::Raw(raw)
+    }
+
+    fn is_raw(&self) -> bool {
+        matches!(self, Wire::Raw(_))
+    }
+
+    fn receive(&mut self, data: &[u8]) -> Result<(), zmtp::ProtocolError> {
+        match self {
+            Wire::Zmtp(zmtp) => zmtp.receive(data),
+            Wire::Raw(raw) => {
+                // One read, one message: STREAM has no framing to restore.
+                raw.events
+                    .push_back(zmtp::Event::Message(Msg::from_bytes(bytes::Bytes::copy_from_slice(data))));
+                Ok(())
+            }
+        }
+    }
+
+    fn poll_event(&mut self) -> Option<zmtp::Event> {
+        match self {
+            Wire::Zmtp(zmtp) => zmtp.poll_event(),
+            Wire::Raw(raw) => raw.events.pop_front(),
+        }
+    }
+
+    fn is_ready(&self) -> bool {
+        match self {
+            Wire::Zmtp(zmtp) => zmtp.is_ready(),
+            Wire::Raw(_) => true,
+        }
+    }
+
+    fn send(&mut self, msg: &Msg) {
+        match self {
+            Wire::Zmtp(zmtp) => zmtp.send(msg),
+            Wire::Raw(raw) => {
+                if raw.out_pos == raw.out.len() {
+                    raw.out.clear();
+                    raw.out_pos = 0;
+                }
+                raw.out.extend_from_slice(msg.data());
+            }
+        }
+    }
+
+    /// Heartbeats are ZMTP commands; raw connections never get them scheduled.
+    fn send_ping(&mut self, ttl_deciseconds: u16, context: &[u8]) {
+        if let Wire::Zmtp(zmtp) = self {
+            zmtp.send_ping(ttl_deciseconds, context);
+        }
+    }
+
+    fn output(&self) -> &[u8] {
+        match self {
+            Wire::Zmtp(zmtp) => zmtp.output(),
+            Wire::Raw(raw) => &raw.out[raw.out_pos..],
+        }
+    }
+
+    fn consume_output(&mut self, n: usize) {
+        match self {
+            Wire::Zmtp(zmtp) => zmtp.consume_output(n),
+            Wire::Raw(raw) => {
+                raw.out_pos += n;
+                if raw.out_pos == raw.out.len() {
+                    raw.out.clear();
+                    raw.out_pos = 0;
+                }
+            }
+        }
+    }
+}
+
 struct Connection {
     stream: Stream,
-    zmtp: zmtp::Connection,
+    wire: Wire,
+    /// Raw mode: the socket asked to close this connection (an empty message); no more is taken
+    /// from the pipe, and the connection ends once the output is written.
+    close_requested: bool,
     /// A non-blocking connect is in progress.
     connecting: bool,
     /// The stream had nothing more to read last time (mio is edge-triggered: read until then).
@@ -181,11 +298,18 @@ impl Session {
     }
 
     fn new_connection(&self, stream: Stream, connecting: bool) -> Connection {
-        let handshake_deadline = (self.config.handshake_ivl > 0)
+        let raw = self.config.is_raw();
+        // Raw connections have no handshake to time.
+        let handshake_deadline = (self.config.handshake_ivl > 0 && !raw)
             .then(|| Instant::now() + Duration::from_millis(self.config.handshake_ivl as u64));
         Connection {
             stream,
-            zmtp: zmtp::Connection::new(self.config.zmtp_config()),
+            wire: if raw {
+                Wire::raw()
+            } else {
+                Wire::Zmtp(Box::new(zmtp::Connection::new(self.config.zmtp_config())))
+            },
+            close_requested: false,
             connecting,
             read_drained: false,
             handshake_deadline,
@@ -350,7 +474,7 @@ impl Session {
         }
         if connection.next_ping.is_some_and(|at| at <= now) {
             let ttl = (self.config.heartbeat_ttl.max(0) as u32).min(u16::MAX as u32) as u16;
-            connection.zmtp.send_ping(ttl, &[]);
+            connection.wire.send_ping(ttl, &[]);
             let interval = Duration::from_millis(self.config.heartbeat_ivl as u64);
             connection.next_ping = Some(now + interval);
             if connection.silence_deadline.is_none() {
@@ -398,8 +522,8 @@ impl Session {
                 Ok(n) => {
                     // Any traffic proves the peer alive.
                     connection.silence_deadline = connection.peer_ttl.map(|ttl| Instant::now() + ttl);
-                    if let Err(error) = connection.zmtp.receive(&buffer[..n]) {
-                        if !connection.zmtp.is_ready() {
+                    if let Err(error) = connection.wire.receive(&buffer[..n]) {
+                        if !connection.wire.is_ready() {
                             match error.protocol_error_code() {
                                 Some(code) => {
                                     self.config.event(ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, code as u64)
@@ -428,12 +552,21 @@ impl Session {
         }
         loop {
             let Some(connection) = &mut self.connection else { return Ok(()) };
-            let Some(event) = connection.zmtp.poll_event() else { return Ok(()) };
+            let Some(event) = connection.wire.poll_event() else { return Ok(()) };
             match event {
                 zmtp::Event::Ready { peer_routing_id, properties, .. } => {
                     let peer_address = connection.stream.peer_address();
                     let fd = connection.stream.raw_fd();
+                    let raw = connection.wire.is_raw();
                     self.handshake_done(io_mailbox, peer_routing_id, properties, peer_address, fd);
+                    if raw {
+                        // The connect notification: an empty message (see the module doc).
+                        self.incoming.push(self.raw_notification());
+                        if !self.write_incoming() {
+                            self.blocked = true;
+                            return Ok(());
+                        }
+                    }
                 }
                 zmtp::Event::Message(mut msg) => {
                     if let Some(metadata) = &self.metadata {
@@ -494,10 +627,14 @@ impl Session {
             entries.push(("Peer-Address".to_owned(), address.into_boxed_c_str()));
         }
         self.metadata = Some(Arc::new(Metadata::new(fd, entries)));
-        self.config.event(ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0);
+        let raw = self.config.is_raw();
+        if !raw {
+            // Raw connections had no handshake to succeed, and cannot carry heartbeats.
+            self.config.event(ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0);
+        }
         if let Some(connection) = &mut self.connection {
             connection.handshake_deadline = None;
-            if self.config.heartbeat_ivl > 0 {
+            if self.config.heartbeat_ivl > 0 && !raw {
                 connection.next_ping =
                     Some(Instant::now() + Duration::from_millis(self.config.heartbeat_ivl as u64));
             }
@@ -516,27 +653,50 @@ impl Session {
         }
     }
 
+    /// Raw mode: an empty message with this connection's metadata, which tells the STREAM
+    /// socket that the connection was made or lost.
+    fn raw_notification(&self) -> Msg {
+        let mut msg = Msg::new();
+        if let Some(metadata) = &self.metadata {
+            msg.set_metadata(Arc::clone(metadata));
+        }
+        msg
+    }
+
     /// Encodes queued messages and writes them out until the stream or the pipe runs dry.
     fn pump_out(&mut self) -> Result<(), ()> {
         loop {
             let Some(connection) = &mut self.connection else { return Ok(()) };
-            if connection.zmtp.is_ready() && connection.zmtp.output().len() < WRITE_BATCH {
+            if connection.wire.is_ready()
+                && connection.wire.output().len() < WRITE_BATCH
+                && !connection.close_requested
+            {
                 if let Some(pipe) = &mut self.pipe {
-                    while connection.zmtp.output().len() < WRITE_BATCH {
+                    while connection.wire.output().len() < WRITE_BATCH {
                         match pipe.read() {
-                            crate::pipe::Read::Msg(msg) => connection.zmtp.send(&msg),
+                            crate::pipe::Read::Msg(msg) if msg.size() == 0 && connection.wire.is_raw() => {
+                                // Raw mode: the socket closes this connection (see the module doc).
+                                connection.close_requested = true;
+                                break;
+                            }
+                            crate::pipe::Read::Msg(msg) => connection.wire.send(&msg),
                             _ => break,
                         }
                     }
                 }
             }
-            let output = connection.zmtp.output();
+            let output = connection.wire.output();
             if output.is_empty() {
+                if connection.close_requested {
+                    // Everything before the close request is written: end the session without
+                    // reconnecting and without a disconnect notification (the socket knows).
+                    self.finish();
+                }
                 return Ok(());
             }
             match connection.stream.write(output) {
                 Ok(0) => return Err(()),
-                Ok(n) => connection.zmtp.consume_output(n),
+                Ok(n) => connection.wire.consume_output(n),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) => return Err(()),
@@ -554,7 +714,7 @@ impl Session {
             None => true,
         };
         let output_empty =
-            self.connection.as_ref().is_none_or(|c| c.zmtp.output().is_empty() || !c.zmtp.is_ready());
+            self.connection.as_ref().is_none_or(|c| c.wire.output().is_empty() || !c.wire.is_ready());
         if self.linger == 0 || (pipe_drained && output_empty) {
             self.finish();
         }
@@ -562,15 +722,26 @@ impl Session {
 
     /// The connection ended (error, EOF, protocol error).
     fn disconnected(&mut self, registry: &Registry) {
+        let mut notify = false;
         if let Some(mut connection) = self.connection.take() {
             let _ = mio::event::Source::deregister(&mut connection.stream, registry);
             if !connection.connecting {
                 self.config.event(ZMQ_EVENT_DISCONNECTED, connection.stream.raw_fd() as u64);
+                notify = connection.wire.is_raw();
             }
             connection.stream.shutdown();
         }
         self.incoming.clear();
         self.blocked = false;
+        if notify && !self.closing {
+            // Raw mode's disconnect notification (see the module doc). It is the last message
+            // of this connection, so it goes in even past the high-water mark.
+            let notification = self.raw_notification();
+            if let Some(pipe) = &mut self.pipe {
+                pipe.write(notification);
+                pipe.flush();
+            }
+        }
         match self.role {
             Role::Connecter { .. } if !self.closing => {
                 if self.config.immediate {
@@ -605,5 +776,120 @@ impl Session {
         if let Some(connection) = &mut self.connection {
             let _ = mio::event::Source::deregister(&mut connection.stream, registry);
         }
+    }
+}
+
+/// Raw mode end to end: a STREAM socket against plain TCP sockets.
+#[cfg(test)]
+mod raw_tests {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::Arc;
+
+    use crate::constants::*;
+    use crate::ctx::Ctx;
+    use crate::msg::Msg;
+    use crate::socket::base::Socket;
+
+    fn stream_socket(ctx: &Arc<Ctx>) -> Socket {
+        let mut socket = Socket::new(Arc::clone(ctx), ZMQ_STREAM).unwrap();
+        socket.set_option(ZMQ_RCVTIMEO, &5000i32.to_ne_bytes()).unwrap();
+        socket.set_option(ZMQ_LINGER, &0i32.to_ne_bytes()).unwrap();
+        socket
+    }
+
+    /// The next `[id][data]` message.
+    fn recv(socket: &mut Socket) -> (Msg, Vec<u8>) {
+        let id = socket.recv(0).unwrap();
+        assert!(id.more());
+        let data = socket.recv(0).unwrap();
+        assert!(!data.more());
+        (id, data.data().to_vec())
+    }
+
+    fn send(socket: &mut Socket, id: &[u8], data: &[u8]) {
+        socket.send(Msg::from_slice(id).unwrap(), ZMQ_SNDMORE).unwrap();
+        socket.send(Msg::from_slice(data).unwrap(), 0).unwrap();
+    }
+
+    fn last_endpoint(socket: &mut Socket) -> String {
+        let mut out = [0u8; 256];
+        let n = socket.get_option(ZMQ_LAST_ENDPOINT, &mut out).unwrap();
+        String::from_utf8(out[..n - 1].to_vec()).unwrap()
+    }
+
+    #[test]
+    fn accepted_connection_speaks_raw_bytes_with_notifications() {
+        let ctx = Arc::new(Ctx::new());
+        let mut server = stream_socket(&ctx);
+        server.bind("tcp://127.0.0.1:*").unwrap();
+        let endpoint = last_endpoint(&mut server);
+        let mut client = TcpStream::connect(endpoint.trim_start_matches("tcp://")).unwrap();
+
+        let (id, data) = recv(&mut server);
+        assert!(data.is_empty(), "connect notification");
+        assert_eq!(id.metadata().and_then(|m| m.get("Peer-Address")).unwrap().to_bytes(), b"127.0.0.1");
+
+        // No greeting: the first bytes on the wire are the client's own.
+        client.write_all(b"GET /\r\n").unwrap();
+        let (same, data) = recv(&mut server);
+        assert_eq!((same.data(), &data[..]), (id.data(), &b"GET /\r\n"[..]));
+
+        send(&mut server, id.data(), b"HTTP/1.0 200 OK\r\n");
+        send(&mut server, id.data(), b"");
+        let mut reply = Vec::new();
+        client.read_to_end(&mut reply).unwrap();
+        assert_eq!(reply, b"HTTP/1.0 200 OK\r\n", "written whole, then closed");
+    }
+
+    #[test]
+    fn peer_closing_is_notified() {
+        let ctx = Arc::new(Ctx::new());
+        let mut server = stream_socket(&ctx);
+        server.bind("tcp://127.0.0.1:*").unwrap();
+        let endpoint = last_endpoint(&mut server);
+        let client = TcpStream::connect(endpoint.trim_start_matches("tcp://")).unwrap();
+        let (id, _) = recv(&mut server);
+        drop(client);
+        let (same, data) = recv(&mut server);
+        assert_eq!((same.data(), data.len()), (id.data(), 0), "disconnect notification");
+        // Once the socket has seen the pipe close (the notification was its last message), the
+        // id is unknown.
+        // (The session ends the pipe right after the notification: allow for that moment.)
+        for _ in 0..500 {
+            assert_eq!(server.recv(ZMQ_DONTWAIT).unwrap_err().0, libc::EAGAIN);
+            match server.send(Msg::from_slice(id.data()).unwrap(), ZMQ_SNDMORE) {
+                Err(error) => return assert_eq!(error.0 .0, libc::EHOSTUNREACH),
+                Ok(()) => server.send(Msg::from_slice(b"x").unwrap(), 0).unwrap(),
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        panic!("the id outlived its connection");
+    }
+
+    #[test]
+    fn connected_socket_uses_connect_routing_id_and_sends_before_the_connection_is_up() {
+        let ctx = Arc::new(Ctx::new());
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut client = stream_socket(&ctx);
+        client.set_option(ZMQ_STREAM_NOTIFY, &0i32.to_ne_bytes()).unwrap();
+        client.set_option(ZMQ_CONNECT_ROUTING_ID, b"conn1").unwrap();
+        client.connect(&format!("tcp://{}", listener.local_addr().unwrap())).unwrap();
+        send(&mut client, b"conn1", b"hello");
+        let (mut peer, _) = listener.accept().unwrap();
+        let mut buffer = [0u8; 5];
+        peer.read_exact(&mut buffer).unwrap();
+        assert_eq!(&buffer, b"hello");
+        peer.write_all(b"back").unwrap();
+        let (id, data) = recv(&mut client);
+        assert_eq!((id.data(), &data[..]), (&b"conn1"[..], &b"back"[..]));
+    }
+
+    #[test]
+    fn unknown_id_is_ehostunreach() {
+        let ctx = Arc::new(Ctx::new());
+        let mut socket = stream_socket(&ctx);
+        let error = socket.send(Msg::from_slice(b"nobody").unwrap(), ZMQ_SNDMORE).unwrap_err();
+        assert_eq!(error.0 .0, libc::EHOSTUNREACH);
     }
 }

@@ -66,8 +66,7 @@ fn pattern_for(socket_type: c_int) -> Result<Box<dyn Pattern>> {
         ZMQ_SUB => Box::<Sub>::default(),
         ZMQ_XPUB => Box::<Xpub>::default(),
         ZMQ_XSUB => Box::<Xsub>::default(),
-        // Known types whose implementation has not landed yet.
-        ZMQ_STREAM => return Err(Errno::ENOTSUP),
+        ZMQ_STREAM => Box::<crate::socket::stream::Stream>::default(),
         _ => return Err(Errno::EINVAL),
     })
 }

@@ -18,6 +18,7 @@ pub mod push;
 pub mod rep;
 pub mod req;
 pub mod router;
+pub mod stream;
 pub mod subscriber;
 pub mod trie;
 pub mod xpub;
