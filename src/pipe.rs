@@ -99,12 +99,11 @@ pub enum Read {
     Closed,
 }
 
-/// How many reads the writer is told about at once, for a high-water mark (0: none).
+/// How many reads the writer is told about at once for a high-water mark: half of it, as libzmq
+/// does (far enough from the mark to avoid lock-step wake-ups); 1024 when there is no mark.
 fn low_water_mark(hwm: u64) -> u64 {
-    const MAX_DELTA: u64 = 1024;
     match hwm {
-        0 => MAX_DELTA,
-        hwm if hwm > 2 * MAX_DELTA => hwm - MAX_DELTA,
+        0 => 1024,
         hwm => hwm.div_ceil(2),
     }
 }
@@ -287,8 +286,8 @@ impl PipeEnd {
     }
 
     /// Counts one more whole message read. Like libzmq, the writer learns about reads in
-    /// batches (the low-water mark: half the high-water mark, at most 1024 short of it), which
-    /// keeps the shared counter and wake-ups off the per-message path.
+    /// batches (the low-water mark: half the high-water mark), which keeps the shared counter
+    /// and wake-ups off the per-message path.
     fn message_read(&mut self) {
         self.msgs_read += 1;
         if !self.msgs_read.is_multiple_of(low_water_mark(self.inbound.hwm.load(Ordering::Relaxed))) {
