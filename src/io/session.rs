@@ -177,8 +177,10 @@ impl Wire {
         match self {
             Wire::Zmtp(zmtp) => zmtp.send(msg),
             Wire::Raw(raw) => {
-                if raw.out_pos == raw.out.len() {
-                    raw.out.clear();
+                // Drop what is written from the front once that is worth a copy (as ZMTP's
+                // output does), so a peer that keeps the socket half-full cannot grow it.
+                if raw.out_pos >= WRITE_BATCH && raw.out_pos * 2 >= raw.out.len() {
+                    raw.out.drain(..raw.out_pos);
                     raw.out_pos = 0;
                 }
                 raw.out.extend_from_slice(msg.data());
