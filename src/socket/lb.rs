@@ -5,14 +5,13 @@
 use crate::error::Errno;
 use crate::msg::Msg;
 use crate::pipe::PipeId;
+use crate::socket::active_set::ActiveSet;
 use crate::socket::pattern::SendError;
 use crate::socket::pipes::Pipes;
 
 #[derive(Default)]
 pub struct LoadBalancer {
-    pipes: Vec<PipeId>,
-    active: usize,
-    current: usize,
+    pipes: ActiveSet,
     /// Where the rest of the current multipart message goes; `None` between messages.
     sending_to: Option<PipeId>,
     /// The pipe of the current multipart message died: drop the rest of the message.
@@ -21,33 +20,19 @@ pub struct LoadBalancer {
 
 impl LoadBalancer {
     pub fn attach(&mut self, pipe: PipeId) {
-        self.pipes.push(pipe);
-        self.activated(pipe);
+        self.pipes.add(pipe);
     }
 
     pub fn terminated(&mut self, pipe: PipeId) {
-        let Some(index) = self.pipes.iter().position(|&p| p == pipe) else { return };
         if self.sending_to == Some(pipe) {
             self.sending_to = None;
             self.dropping = true;
         }
-        if index < self.active {
-            self.active -= 1;
-            self.pipes.swap(index, self.active);
-        }
-        let index = self.pipes.iter().position(|&p| p == pipe).expect("present");
-        self.pipes.swap_remove(index);
-        if self.current >= self.active {
-            self.current = 0;
-        }
+        self.pipes.remove(pipe);
     }
 
     pub fn activated(&mut self, pipe: PipeId) {
-        let Some(index) = self.pipes.iter().position(|&p| p == pipe) else { return };
-        if index >= self.active {
-            self.pipes.swap(index, self.active);
-            self.active += 1;
-        }
+        self.pipes.activate(pipe);
     }
 
     /// Sends one frame; EAGAIN (message returned) when no pipe has room.
@@ -71,9 +56,7 @@ impl LoadBalancer {
             self.sending_to = Some(pipe);
         } else {
             self.sending_to = None;
-            if self.active > 0 {
-                self.current = (self.current + 1) % self.active;
-            }
+            self.pipes.advance();
         }
         Ok(Some(pipe))
     }
@@ -85,16 +68,11 @@ impl LoadBalancer {
 
     /// The next pipe with room, putting full ones to sleep on the way.
     fn next_writable(&mut self, pipes: &mut Pipes) -> Option<PipeId> {
-        while self.active > 0 {
-            let pipe = self.pipes[self.current];
+        while let Some(pipe) = self.pipes.current() {
             if pipes.check_write(pipe) {
                 return Some(pipe);
             }
-            self.active -= 1;
-            self.pipes.swap(self.current, self.active);
-            if self.current == self.active {
-                self.current = 0;
-            }
+            self.pipes.deactivate_current();
         }
         None
     }

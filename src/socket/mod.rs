@@ -1,6 +1,7 @@
 //! Sockets: the generic socket (base), its options, the pattern contract, the shared routing
 //! pieces (fair queue, load balancer) and one file per socket type.
 
+pub mod active_set;
 pub mod base;
 pub mod dealer;
 pub mod dist;
