@@ -7,7 +7,7 @@
  * it really loaded, so the runner can check which one each side used.
  *
  * Usage: peer TYPE bind|connect ENDPOINT ROLE N [GOFILE]
- *   TYPE  PAIR REQ REP DEALER ROUTER PUSH PULL
+ *   TYPE  PAIR REQ REP DEALER ROUTER PUSH PULL PUB SUB XPUB XSUB
  *   ROLE  echo N       receive N multipart messages and send each back unchanged (a ROUTER
  *                      keeps the routing-id frame, so the reply goes back to its sender)
  *         client N     send N test messages, receive each echo and verify it byte for byte
@@ -16,6 +16,12 @@
  *         sink N       receive N test messages, verify each and that no extra message follows
  *         pair N       send N test messages and receive N from the other side at the same time
  *                      (both PAIR sockets run this role)
+ *         publisher N  (PUB, XPUB) wait until the subscriber is there, then send N test
+ *                      messages: an XPUB waits for the subscription message (\x01 + ""), a PUB
+ *                      for its monitor's HANDSHAKE_SUCCEEDED and then 300 ms for the
+ *                      subscription to follow it on the wire
+ *         subscriber N (SUB, XSUB) subscribe to everything (SUB with ZMQ_SUBSCRIBE, XSUB by
+ *                      sending \x01), then act as sink
  *         client-restart N GOFILE
  *                      as client for N messages, print "phase1 done", wait for GOFILE to exist
  *                      (the runner kills the server meanwhile), send N more messages without
@@ -223,6 +229,60 @@ static void role_sink(void *s, int n)
         fail("an extra message arrived after the %d expected", n);
 }
 
+/* Reads monitor events from `monitor` until one of type `event` (10 s at most). */
+static void wait_monitor_event(void *monitor, int event)
+{
+    for (;;) {
+        zmq_msg_t frame;
+        zmq_msg_init(&frame);
+        if (zmq_msg_recv(&frame, monitor, 0) < 0)
+            fail_zmq("waiting for a monitor event");
+        uint16_t got = 0;
+        if (zmq_msg_size(&frame) == 6)
+            memcpy(&got, zmq_msg_data(&frame), sizeof got);
+        int more = zmq_msg_more(&frame);
+        zmq_msg_close(&frame);
+        if (more) { /* the endpoint frame */
+            zmq_msg_init(&frame);
+            if (zmq_msg_recv(&frame, monitor, 0) < 0)
+                fail_zmq("monitor endpoint frame");
+            zmq_msg_close(&frame);
+        }
+        if (got == event)
+            return;
+    }
+}
+
+static void role_publisher(void *s, int type, void *monitor, int n)
+{
+    if (type == ZMQ_XPUB) {
+        char sub[16];
+        int size = zmq_recv(s, sub, sizeof sub, 0);
+        if (size < 0)
+            fail_zmq("receive the subscription");
+        if (size != 1 || sub[0] != 1)
+            fail("expected the subscription \\x01, got %d bytes starting 0x%02x", size,
+                 size > 0 ? (unsigned char)sub[0] : 0);
+    } else {
+        wait_monitor_event(monitor, ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
+        struct timespec ts = {0, 300 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    for (int i = 0; i < n; i++)
+        send_test_message(s, i, 0);
+}
+
+static void role_subscriber(void *s, int type, int n)
+{
+    if (type == ZMQ_XSUB) {
+        if (zmq_send(s, "\x01", 1, 0) != 1)
+            fail_zmq("send the subscription");
+    } else if (zmq_setsockopt(s, ZMQ_SUBSCRIBE, "", 0) != 0) {
+        fail_zmq("setsockopt ZMQ_SUBSCRIBE");
+    }
+    role_sink(s, n);
+}
+
 /* Both PAIR sides send n messages and receive n, interleaved, driven by zmq_poll. */
 static void role_pair(void *s, int n)
 {
@@ -273,7 +333,8 @@ static int socket_type(const char *name)
         int type;
     } types[] = {{"PAIR", ZMQ_PAIR},     {"REQ", ZMQ_REQ},   {"REP", ZMQ_REP},
                  {"DEALER", ZMQ_DEALER}, {"ROUTER", ZMQ_ROUTER}, {"PUSH", ZMQ_PUSH},
-                 {"PULL", ZMQ_PULL}};
+                 {"PULL", ZMQ_PULL},     {"PUB", ZMQ_PUB},   {"SUB", ZMQ_SUB},
+                 {"XPUB", ZMQ_XPUB},     {"XSUB", ZMQ_XSUB}};
     for (size_t k = 0; k < sizeof types / sizeof types[0]; k++)
         if (strcmp(types[k].name, name) == 0)
             return types[k].type;
@@ -317,6 +378,21 @@ int main(int argc, char **argv)
     set_int(s, ZMQ_SNDTIMEO, TIMEOUT_MS, "setsockopt ZMQ_SNDTIMEO");
     set_int(s, ZMQ_LINGER, LINGER_MS, "setsockopt ZMQ_LINGER");
 
+    /* A PUB learns that a subscriber is there only from its monitor; it must watch from
+     * before the connection exists. */
+    void *monitor = NULL;
+    if (strcmp(role, "publisher") == 0 && type == ZMQ_PUB) {
+        if (zmq_socket_monitor(s, "inproc://peer-monitor", ZMQ_EVENT_HANDSHAKE_SUCCEEDED) != 0)
+            fail_zmq("zmq_socket_monitor");
+        monitor = zmq_socket(ctx, ZMQ_PAIR);
+        if (!monitor)
+            fail_zmq("zmq_socket (monitor)");
+        set_int(monitor, ZMQ_RCVTIMEO, TIMEOUT_MS, "setsockopt ZMQ_RCVTIMEO (monitor)");
+        set_int(monitor, ZMQ_LINGER, 0, "setsockopt ZMQ_LINGER (monitor)");
+        if (zmq_connect(monitor, "inproc://peer-monitor") != 0)
+            fail_zmq("zmq_connect (monitor)");
+    }
+
     if (strcmp(mode, "bind") == 0) {
         if (zmq_bind(s, endpoint) != 0)
             fail_zmq("zmq_bind");
@@ -342,11 +418,17 @@ int main(int argc, char **argv)
         role_sink(s, n);
     else if (strcmp(role, "pair") == 0)
         role_pair(s, n);
+    else if (strcmp(role, "publisher") == 0)
+        role_publisher(s, type, monitor, n);
+    else if (strcmp(role, "subscriber") == 0)
+        role_subscriber(s, type, n);
     else if (strcmp(role, "client-restart") == 0 && argc >= 7)
         role_client_restart(s, type, n, argv[6]);
     else
         fail("unknown role %s (or missing argument)", role);
 
+    if (monitor && zmq_close(monitor) != 0)
+        fail_zmq("zmq_close (monitor)");
     if (zmq_close(s) != 0)
         fail_zmq("zmq_close");
     if (zmq_ctx_term(ctx) != 0)

@@ -34,6 +34,12 @@ MATRIX=(
     "req-router        ROUTER     REQ           echo       client"
     "push-pull         PULL       PUSH          sink       source"
     "push-pull-rev     PUSH       PULL          source     sink"
+    "pub-sub           PUB        SUB           publisher  subscriber"
+    "sub-pub           SUB        PUB           subscriber publisher"
+    "xpub-xsub         XPUB       XSUB          publisher  subscriber"
+    "xsub-xpub         XSUB       XPUB          subscriber publisher"
+    "xpub-sub          XPUB       SUB           publisher  subscriber"
+    "pub-xsub          PUB        XSUB          publisher  subscriber"
 )
 TRANSPORTS=(tcp ipc)
 
