@@ -17,11 +17,13 @@
  *         pair N       send N test messages and receive N from the other side at the same time
  *                      (both PAIR sockets run this role)
  *         publisher N  (PUB, XPUB) wait until the subscriber is there, then send N test
- *                      messages: an XPUB waits for the subscription message (\x01 + ""), a PUB
- *                      for its monitor's HANDSHAKE_SUCCEEDED and then 300 ms for the
- *                      subscription to follow it on the wire
- *         subscriber N (SUB, XSUB) subscribe to everything (SUB with ZMQ_SUBSCRIBE, XSUB by
- *                      sending \x01), then act as sink
+ *                      messages behind topic frames, mixed with messages on other topics (see
+ *                      role_publisher): an XPUB waits for the subscriptions and the cancel, a
+ *                      PUB for its monitor's HANDSHAKE_SUCCEEDED and then 300 ms for the
+ *                      subscriptions to follow on the wire
+ *         subscriber N (SUB, XSUB) subscribe and cancel (SUB with ZMQ_SUBSCRIBE and
+ *                      ZMQ_UNSUBSCRIBE, XSUB by sending \x01 / \x00 messages), then receive
+ *                      exactly the N test messages behind their topic frames
  *         client-restart N GOFILE
  *                      as client for N messages, print "phase1 done", wait for GOFILE to exist
  *                      (the runner kills the server meanwhile), send N more messages without
@@ -253,34 +255,87 @@ static void wait_monitor_event(void *monitor, int event)
     }
 }
 
+/* Pub-sub cases use topics: the subscriber subscribes to "A", "B" and "C", then cancels "C";
+ * the publisher sends test message i behind a topic frame "A" or "B" (alternating), each after
+ * a message on the cancelled topic "C" and one on the never subscribed "Z". The subscriber must
+ * get exactly the test messages: publisher-side filtering over the wire of either library. */
+static const char *topic_of(int i) { return i % 2 ? "B" : "A"; }
+
 static void role_publisher(void *s, int type, void *monitor, int n)
 {
     if (type == ZMQ_XPUB) {
-        char sub[16];
-        int size = zmq_recv(s, sub, sizeof sub, 0);
-        if (size < 0)
-            fail_zmq("receive the subscription");
-        if (size != 1 || sub[0] != 1)
-            fail("expected the subscription \\x01, got %d bytes starting 0x%02x", size,
-                 size > 0 ? (unsigned char)sub[0] : 0);
+        /* An XPUB passes on each first subscription and last cancel: \1A \1B \1C \0C on a
+         * live connection; a subscriber that was bound before we connected replays only what
+         * it holds then (\1A \1B). So: collect until A and B are in and nothing more came for
+         * 300 ms, then C must be out. */
+        int active[3] = {0, 0, 0}; /* A, B, C */
+        for (;;) {
+            zmq_pollitem_t item = {s, 0, ZMQ_POLLIN, 0};
+            int settled = active[0] && active[1];
+            int rc = zmq_poll(&item, 1, settled ? 300 : TIMEOUT_MS);
+            if (rc < 0)
+                fail_zmq("zmq_poll for subscriptions");
+            if (rc == 0 && settled)
+                break;
+            if (rc == 0)
+                fail("subscriptions to A and B did not arrive within %d ms", TIMEOUT_MS);
+            char sub[16];
+            int size = zmq_recv(s, sub, sizeof sub, 0);
+            if (size < 0)
+                fail_zmq("receive a subscription");
+            if (size != 2 || (sub[0] != 0 && sub[0] != 1) || sub[1] < 'A' || sub[1] > 'C')
+                fail("unexpected subscription message of %d bytes (0x%02x)", size,
+                     size > 0 ? (unsigned char)sub[0] : 0);
+            active[sub[1] - 'A'] = sub[0];
+        }
+        if (active[2])
+            fail("the subscription to C was not cancelled");
     } else {
         wait_monitor_event(monitor, ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
         struct timespec ts = {0, 300 * 1000000L};
         nanosleep(&ts, NULL);
     }
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
+        if (zmq_send(s, "C-cancelled", 11, 0) != 11 || zmq_send(s, "Z-unwanted", 10, 0) != 10)
+            fail_zmq("send a message nobody subscribed to");
+        if (zmq_send(s, topic_of(i), 1, ZMQ_SNDMORE) != 1)
+            fail_zmq("send a topic frame");
         send_test_message(s, i, 0);
+    }
 }
 
 static void role_subscriber(void *s, int type, int n)
 {
-    if (type == ZMQ_XSUB) {
-        if (zmq_send(s, "\x01", 1, 0) != 1)
-            fail_zmq("send the subscription");
-    } else if (zmq_setsockopt(s, ZMQ_SUBSCRIBE, "", 0) != 0) {
-        fail_zmq("setsockopt ZMQ_SUBSCRIBE");
+    static const char *changes[] = {"\1A", "\1B", "\1C", "\0C"};
+    for (int k = 0; k < 4; k++) {
+        int rc = type == ZMQ_XSUB
+                   ? (zmq_send(s, changes[k], 2, 0) == 2 ? 0 : -1)
+                   : zmq_setsockopt(s, changes[k][0] ? ZMQ_SUBSCRIBE : ZMQ_UNSUBSCRIBE,
+                                    changes[k] + 1, 1);
+        if (rc != 0)
+            fail_zmq("subscribe or cancel");
     }
-    role_sink(s, n);
+    for (int i = 0; i < n; i++) {
+        char what[64];
+        multipart_t mp;
+        snprintf(what, sizeof what, "receive message %d", i);
+        recv_multipart(s, &mp, what);
+        if (mp.n < 2 || zmq_msg_size(&mp.part[0]) != 1 ||
+            memcmp(zmq_msg_data(&mp.part[0]), topic_of(i), 1) != 0)
+            fail("message %d: expected topic frame %s first (%d parts, first of %zu bytes)", i,
+                 topic_of(i), mp.n, mp.n ? zmq_msg_size(&mp.part[0]) : 0);
+        zmq_msg_close(&mp.part[0]);
+        memmove(&mp.part[0], &mp.part[1], (size_t)(mp.n - 1) * sizeof mp.part[0]);
+        mp.n--;
+        verify_test_message(&mp, i, 0);
+        close_multipart(&mp);
+    }
+    zmq_pollitem_t item = {s, 0, ZMQ_POLLIN, 0};
+    int rc = zmq_poll(&item, 1, 300);
+    if (rc < 0)
+        fail_zmq("zmq_poll for extra messages");
+    if (rc > 0)
+        fail("an extra message arrived after the %d expected", n);
 }
 
 /* Both PAIR sides send n messages and receive n, interleaved, driven by zmq_poll. */
