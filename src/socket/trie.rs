@@ -5,24 +5,103 @@
 //! Topics come from remote peers, so nothing here recurses: a peer controls the depth of the
 //! tree (a topic a megabyte long is a path a megabyte deep), and a recursion that deep would
 //! overflow the stack. Nodes live in an arena and refer to each other by index.
-
-use std::collections::BTreeMap;
+//!
+//! Memory matters here (a publisher may hold hundreds of thousands of topics): a node's
+//! children are inline while there is one (most nodes of a topic string), the arena shrinks
+//! when most of it is free, and indices are 32-bit.
 
 /// Index of the root node (the empty prefix) in the arena.
 const ROOT: usize = 0;
 
+/// A node's children by byte, in byte order.
+enum Children {
+    None,
+    One(u8, u32),
+    /// Sorted by byte; never fewer than two.
+    Many(Vec<(u8, u32)>),
+}
+
+impl Children {
+    fn get(&self, byte: u8) -> Option<usize> {
+        match self {
+            Children::None => None,
+            Children::One(b, child) => (*b == byte).then_some(*child as usize),
+            Children::Many(list) => {
+                list.binary_search_by_key(&byte, |&(b, _)| b).ok().map(|i| list[i].1 as usize)
+            }
+        }
+    }
+
+    fn insert(&mut self, byte: u8, child: usize) {
+        let child = u32::try_from(child).expect("fewer than 2^32 trie nodes");
+        *self = match std::mem::replace(self, Children::None) {
+            Children::None => Children::One(byte, child),
+            Children::One(b, _) if b == byte => Children::One(byte, child),
+            Children::One(b, c) => Children::Many(if b < byte {
+                vec![(b, c), (byte, child)]
+            } else {
+                vec![(byte, child), (b, c)]
+            }),
+            Children::Many(mut list) => {
+                match list.binary_search_by_key(&byte, |&(b, _)| b) {
+                    Ok(i) => list[i].1 = child,
+                    Err(i) => list.insert(i, (byte, child)),
+                }
+                Children::Many(list)
+            }
+        };
+    }
+
+    fn remove(&mut self, byte: u8) {
+        *self = match std::mem::replace(self, Children::None) {
+            Children::One(b, _) if b == byte => Children::None,
+            Children::Many(mut list) => {
+                if let Ok(i) = list.binary_search_by_key(&byte, |&(b, _)| b) {
+                    list.remove(i);
+                }
+                match list.as_slice() {
+                    [(b, c)] => Children::One(*b, *c),
+                    _ => Children::Many(list),
+                }
+            }
+            other => other,
+        };
+    }
+
+    fn is_empty(&self) -> bool {
+        matches!(self, Children::None)
+    }
+
+    /// Child indices in byte order.
+    fn indices(&self) -> impl DoubleEndedIterator<Item = usize> + '_ {
+        let (one, many): (Option<u32>, &[(u8, u32)]) = match self {
+            Children::None => (None, &[]),
+            Children::One(_, c) => (Some(*c), &[]),
+            Children::Many(list) => (None, list),
+        };
+        one.into_iter().chain(many.iter().map(|&(_, c)| c)).map(|c| c as usize)
+    }
+
+    fn remap(&mut self, new_index: &[u32]) {
+        match self {
+            Children::None => {}
+            Children::One(_, c) => *c = new_index[*c as usize],
+            Children::Many(list) => list.iter_mut().for_each(|(_, c)| *c = new_index[*c as usize]),
+        }
+    }
+}
+
 struct Node<V> {
     value: V,
-    parent: usize,
+    parent: u32,
     /// The last byte of this node's prefix (unused for the root).
     byte: u8,
-    /// Ordered, so walks visit topics in byte order, as libzmq's do.
-    children: BTreeMap<u8, usize>,
+    children: Children,
 }
 
 impl<V: Default> Node<V> {
     fn new(parent: usize, byte: u8) -> Self {
-        Self { value: V::default(), parent, byte, children: BTreeMap::new() }
+        Self { value: V::default(), parent: parent as u32, byte, children: Children::None }
     }
 }
 
@@ -43,15 +122,15 @@ impl<V: Default> Default for PrefixTree<V> {
 impl<V: Default> PrefixTree<V> {
     /// The node of `key`, if it exists.
     pub fn find(&self, key: &[u8]) -> Option<usize> {
-        key.iter().try_fold(ROOT, |node, byte| self.nodes[node].children.get(byte).copied())
+        key.iter().try_fold(ROOT, |node, &byte| self.nodes[node].children.get(byte))
     }
 
     /// The node of `key`, created (with a default value) when missing.
     pub fn find_or_insert(&mut self, key: &[u8]) -> usize {
         let mut node = ROOT;
         for &byte in key {
-            node = match self.nodes[node].children.get(&byte) {
-                Some(&child) => child,
+            node = match self.nodes[node].children.get(byte) {
+                Some(child) => child,
                 None => {
                     let child = self.allocate(node, byte);
                     self.nodes[node].children.insert(byte, child);
@@ -84,19 +163,55 @@ impl<V: Default> PrefixTree<V> {
     }
 
     /// Removes `node` and its ancestors while they hold an empty value and no children, so the
-    /// tree never keeps paths that lead nowhere.
-    pub fn prune(&mut self, mut node: usize, is_empty: impl Fn(&V) -> bool) {
+    /// tree never keeps paths that lead nowhere; gives memory back when most nodes are gone.
+    /// Node indices held by the caller are invalid afterwards.
+    pub fn prune(&mut self, node: usize, is_empty: impl Fn(&V) -> bool) {
+        self.prune_path(node, &is_empty);
+        self.shrink_if_sparse();
+    }
+
+    fn prune_path(&mut self, mut node: usize, is_empty: &impl Fn(&V) -> bool) {
         while node != ROOT && self.nodes[node].children.is_empty() && is_empty(&self.nodes[node].value) {
-            let Node { parent, byte, .. } = self.nodes[node];
-            if self.nodes[parent].children.get(&byte) != Some(&node) {
+            let (parent, byte) = (self.nodes[node].parent as usize, self.nodes[node].byte);
+            if self.nodes[parent].children.get(byte) != Some(node) {
                 // Already pruned (a walk may name a node a deeper prune removed).
                 return;
             }
-            self.nodes[parent].children.remove(&byte);
+            self.nodes[parent].children.remove(byte);
             self.nodes[node].value = V::default();
             self.free.push(node);
             node = parent;
         }
+    }
+
+    /// When three quarters of the arena are free slots, copies the live nodes into a fresh,
+    /// right-sized arena (parents before children), so unsubscribing returns the memory that
+    /// subscribing took instead of keeping it for reuse.
+    fn shrink_if_sparse(&mut self) {
+        if self.free.len() < 64 || self.free.len() * 4 < self.nodes.len() * 3 {
+            return;
+        }
+        let mut old = std::mem::take(&mut self.nodes);
+        let mut order = vec![ROOT];
+        let mut next = 0;
+        while next < order.len() {
+            let node = order[next];
+            order.extend(old[node].children.indices());
+            next += 1;
+        }
+        let mut new_index = vec![0u32; old.len()];
+        for (new, &node) in order.iter().enumerate() {
+            new_index[node] = new as u32;
+        }
+        let mut nodes = Vec::with_capacity(order.len());
+        for &node in &order {
+            let mut moved = std::mem::replace(&mut old[node], Node::new(ROOT, 0));
+            moved.parent = new_index[moved.parent as usize];
+            moved.children.remap(&new_index);
+            nodes.push(moved);
+        }
+        self.nodes = nodes;
+        self.free = Vec::new();
     }
 
     /// Calls `f` with the value of every stored prefix of `data` (the empty prefix first).
@@ -104,8 +219,8 @@ impl<V: Default> PrefixTree<V> {
         let mut node = ROOT;
         f(&self.nodes[node].value);
         for byte in data {
-            match self.nodes[node].children.get(byte) {
-                Some(&child) => node = child,
+            match self.nodes[node].children.get(*byte) {
+                Some(child) => node = child,
                 None => return,
             }
             f(&self.nodes[node].value);
@@ -128,12 +243,14 @@ impl<V: Default> PrefixTree<V> {
             if f(&prefix, &mut self.nodes[node].value) {
                 emptied.push(node);
             }
-            stack.extend(self.nodes[node].children.values().rev().map(|&child| (child, depth + 1)));
+            stack.extend(self.nodes[node].children.indices().rev().map(|child| (child, depth + 1)));
         }
-        // Deepest first, so a parent emptied too is pruned once its children are gone.
+        // Deepest first, so a parent emptied too is pruned once its children are gone; indices
+        // stay valid until the last one is pruned.
         for node in emptied.into_iter().rev() {
-            self.prune(node, &is_empty);
+            self.prune_path(node, &is_empty);
         }
+        self.shrink_if_sparse();
     }
 
     /// Calls `f` with every node's prefix and value, in the order of [`PrefixTree::walk_mut`].
@@ -146,7 +263,7 @@ impl<V: Default> PrefixTree<V> {
                 prefix.push(self.nodes[node].byte);
             }
             f(&prefix, &self.nodes[node].value);
-            stack.extend(self.nodes[node].children.values().rev().map(|&child| (child, depth + 1)));
+            stack.extend(self.nodes[node].children.indices().rev().map(|child| (child, depth + 1)));
         }
     }
 
@@ -285,6 +402,25 @@ mod tests {
         trie.rm(b"abc");
         assert_eq!(trie.tree.live_nodes(), 1);
         assert_eq!(trie.topic_count(), 0);
+    }
+
+    #[test]
+    fn mass_unsubscribe_shrinks_the_arena_and_keeps_the_rest() {
+        let mut trie = Trie::default();
+        for k in 0..10_000 {
+            trie.add(format!("topic/{k:05}").as_bytes());
+        }
+        let full = trie.tree.nodes.len();
+        for k in 1..10_000 {
+            assert!(trie.rm(format!("topic/{k:05}").as_bytes()));
+        }
+        // Compacted: no more slots than live nodes plus what removals since freed.
+        assert!(trie.tree.nodes.len() * 4 < full, "arena of {} nodes kept", trie.tree.nodes.len());
+        assert!(trie.check(b"topic/00000 and more"));
+        assert!(!trie.check(b"topic/00001"));
+        assert_eq!(topics(&trie), vec![b"topic/00000".to_vec()]);
+        assert!(trie.rm(b"topic/00000"));
+        assert_eq!(trie.tree.live_nodes(), 1);
     }
 
     #[test]
