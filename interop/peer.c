@@ -24,6 +24,12 @@
  *         subscriber N (SUB, XSUB) subscribe and cancel (SUB with ZMQ_SUBSCRIBE and
  *                      ZMQ_UNSUBSCRIBE, XSUB by sending \x01 / \x00 messages), then receive
  *                      exactly the N test messages behind their topic frames
+ *         monitored-client N / monitored-echo N
+ *                      as client / echo, with a monitor on the socket from before it binds or
+ *                      connects (reconnect interval 10 s, so one retry is scheduled at most);
+ *                      after the exchange, wait for the peer to disconnect, close the socket and
+ *                      print the events seen, "event NAME" per line (with the value where it
+ *                      does not depend on the run), up to MONITOR_STOPPED
  *         client-restart N GOFILE
  *                      as client for N messages, print "phase1 done", wait for GOFILE to exist
  *                      (the runner kills the server meanwhile), send N more messages without
@@ -231,28 +237,97 @@ static void role_sink(void *s, int n)
         fail("an extra message arrived after the %d expected", n);
 }
 
+/* The next monitor event (10 s at most); its value in *value. */
+static int next_monitor_event(void *monitor, uint32_t *value)
+{
+    zmq_msg_t frame;
+    zmq_msg_init(&frame);
+    if (zmq_msg_recv(&frame, monitor, 0) < 0)
+        fail_zmq("waiting for a monitor event");
+    uint16_t event = 0;
+    if (zmq_msg_size(&frame) == 6) {
+        memcpy(&event, zmq_msg_data(&frame), sizeof event);
+        memcpy(value, (char *)zmq_msg_data(&frame) + 2, sizeof *value);
+    }
+    int more = zmq_msg_more(&frame);
+    zmq_msg_close(&frame);
+    if (more) { /* the endpoint frame */
+        zmq_msg_init(&frame);
+        if (zmq_msg_recv(&frame, monitor, 0) < 0)
+            fail_zmq("monitor endpoint frame");
+        zmq_msg_close(&frame);
+    }
+    return event;
+}
+
 /* Reads monitor events from `monitor` until one of type `event` (10 s at most). */
 static void wait_monitor_event(void *monitor, int event)
 {
-    for (;;) {
-        zmq_msg_t frame;
-        zmq_msg_init(&frame);
-        if (zmq_msg_recv(&frame, monitor, 0) < 0)
-            fail_zmq("waiting for a monitor event");
-        uint16_t got = 0;
-        if (zmq_msg_size(&frame) == 6)
-            memcpy(&got, zmq_msg_data(&frame), sizeof got);
-        int more = zmq_msg_more(&frame);
-        zmq_msg_close(&frame);
-        if (more) { /* the endpoint frame */
-            zmq_msg_init(&frame);
-            if (zmq_msg_recv(&frame, monitor, 0) < 0)
-                fail_zmq("monitor endpoint frame");
-            zmq_msg_close(&frame);
-        }
-        if (got == event)
-            return;
+    uint32_t value;
+    while (next_monitor_event(monitor, &value) != event) {
     }
+}
+
+static const char *event_name(int event)
+{
+    static const struct {
+        int event;
+        const char *name;
+    } names[] = {{ZMQ_EVENT_CONNECTED, "CONNECTED"},
+                 {ZMQ_EVENT_CONNECT_DELAYED, "CONNECT_DELAYED"},
+                 {ZMQ_EVENT_CONNECT_RETRIED, "CONNECT_RETRIED"},
+                 {ZMQ_EVENT_LISTENING, "LISTENING"},
+                 {ZMQ_EVENT_BIND_FAILED, "BIND_FAILED"},
+                 {ZMQ_EVENT_ACCEPTED, "ACCEPTED"},
+                 {ZMQ_EVENT_ACCEPT_FAILED, "ACCEPT_FAILED"},
+                 {ZMQ_EVENT_CLOSED, "CLOSED"},
+                 {ZMQ_EVENT_CLOSE_FAILED, "CLOSE_FAILED"},
+                 {ZMQ_EVENT_DISCONNECTED, "DISCONNECTED"},
+                 {ZMQ_EVENT_MONITOR_STOPPED, "MONITOR_STOPPED"},
+                 {ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, "HANDSHAKE_FAILED_NO_DETAIL"},
+                 {ZMQ_EVENT_HANDSHAKE_SUCCEEDED, "HANDSHAKE_SUCCEEDED"},
+                 {ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, "HANDSHAKE_FAILED_PROTOCOL"},
+                 {ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, "HANDSHAKE_FAILED_AUTH"}};
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+        if (names[k].event == event)
+            return names[k].name;
+    return "UNKNOWN";
+}
+
+/* Prints one event; values that are file descriptors or random are left out (a reconnect
+ * waits the interval plus a random jitter below it: CONNECT_RETRIED shows which side of 10 s
+ * it lands). */
+static void print_event(int event, uint32_t value)
+{
+    if (event == ZMQ_EVENT_CONNECT_RETRIED)
+        printf("event %s %s\n", event_name(event), value >= 10000 && value < 20000 ? "10-20s" : "other");
+    else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+        printf("event %s %u\n", event_name(event), value);
+    else
+        printf("event %s\n", event_name(event));
+}
+
+static void role_monitored(void *s, int type, void *monitor, int n, int client)
+{
+    if (client)
+        client_range(s, type, 0, n);
+    else
+        role_echo(s, n);
+    /* The peer leaves after the exchange; then one more quiet moment for late events. */
+    uint32_t value;
+    int event;
+    do {
+        event = next_monitor_event(monitor, &value);
+        print_event(event, value);
+    } while (event != ZMQ_EVENT_DISCONNECTED);
+    struct timespec ts = {0, 200 * 1000000L};
+    nanosleep(&ts, NULL);
+    if (zmq_close(s) != 0)
+        fail_zmq("zmq_close");
+    do {
+        event = next_monitor_event(monitor, &value);
+        print_event(event, value);
+    } while (event != ZMQ_EVENT_MONITOR_STOPPED);
 }
 
 /* Pub-sub cases use topics: the subscriber subscribes to "A", "B" and "C", then cancels "C";
@@ -436,8 +511,12 @@ int main(int argc, char **argv)
     /* A PUB learns that a subscriber is there only from its monitor; it must watch from
      * before the connection exists. */
     void *monitor = NULL;
-    if (strcmp(role, "publisher") == 0 && type == ZMQ_PUB) {
-        if (zmq_socket_monitor(s, "inproc://peer-monitor", ZMQ_EVENT_HANDSHAKE_SUCCEEDED) != 0)
+    int monitored = strncmp(role, "monitored-", 10) == 0;
+    if (monitored)
+        set_int(s, ZMQ_RECONNECT_IVL, 10000, "setsockopt ZMQ_RECONNECT_IVL");
+    if ((strcmp(role, "publisher") == 0 && type == ZMQ_PUB) || monitored) {
+        if (zmq_socket_monitor(s, "inproc://peer-monitor",
+                               monitored ? ZMQ_EVENT_ALL : ZMQ_EVENT_HANDSHAKE_SUCCEEDED) != 0)
             fail_zmq("zmq_socket_monitor");
         monitor = zmq_socket(ctx, ZMQ_PAIR);
         if (!monitor)
@@ -477,6 +556,10 @@ int main(int argc, char **argv)
         role_publisher(s, type, monitor, n);
     else if (strcmp(role, "subscriber") == 0)
         role_subscriber(s, type, n);
+    else if (strcmp(role, "monitored-client") == 0)
+        role_monitored(s, type, monitor, n, 1);
+    else if (strcmp(role, "monitored-echo") == 0)
+        role_monitored(s, type, monitor, n, 0);
     else if (strcmp(role, "client-restart") == 0 && argc >= 7)
         role_client_restart(s, type, n, argv[6]);
     else
@@ -484,7 +567,7 @@ int main(int argc, char **argv)
 
     if (monitor && zmq_close(monitor) != 0)
         fail_zmq("zmq_close (monitor)");
-    if (zmq_close(s) != 0)
+    if (!monitored && zmq_close(s) != 0) /* a monitored role closed it itself */
         fail_zmq("zmq_close");
     if (zmq_ctx_term(ctx) != 0)
         fail_zmq("zmq_ctx_term");

@@ -238,6 +238,65 @@ run_pair() {
     report "$name" "$reasons" "$CASE_DIR"
 }
 
+# ---- monitor events -----------------------------------------------------------------------------
+# run_monitor NAME TRANSPORT SCENARIO: the same monitored exchange with the other side's library
+# (always the right side) runs twice, the monitored socket on the left library and then on the
+# right one; the two event sequences must be identical.
+#   connect: monitored REQ connects to an echoing REP (which leaves after one reply)
+#   bind:    monitored REP binds, a REQ client connects, sends one request and leaves
+run_monitor() {
+    local name=$1 transport=$2 scenario=$3 mside pid prc ep reasons= dir
+    local mtype mmode mrole ptype pmode prole
+    if [ "$scenario" = connect ]; then
+        mtype=REQ mmode=connect mrole=monitored-client ptype=REP pmode=bind prole=echo
+    else
+        mtype=REP mmode=bind mrole=monitored-echo ptype=REQ pmode=connect prole=client
+    fi
+    new_case_dir
+    for mside in left right; do
+        dir=$CASE_DIR/$mside
+        mkdir -p "$dir"
+        local what="monitored $(side_name "$mside") $mtype"
+        local pwhat="peer $(side_name right) $ptype"
+        if [ "$scenario" = connect ]; then
+            start_peer right "$dir/peer" "$ptype" bind "$(endpoint_for "$transport")" "$prole" 1
+            pid=$LAST_PID
+            if ! wait_line "$dir/peer.out" '^endpoint ' "$pid" 15; then
+                reasons=$(join_reasons "$reasons" "$pwhat printed no endpoint"); kill "$pid" 2>/dev/null || true
+                wait_rc "$pid" prc; continue
+            fi
+            ep=$(field "$dir/peer.out" endpoint)
+            start_peer "$mside" "$dir/mon" "$mtype" connect "$ep" "$mrole" 1
+            local mpid=$LAST_PID mrc
+            wait_rc "$mpid" mrc
+            wait_rc "$pid" prc
+        else
+            start_peer "$mside" "$dir/mon" "$mtype" bind "$(endpoint_for "$transport")" "$mrole" 1
+            local mpid=$LAST_PID mrc
+            if ! wait_line "$dir/mon.out" '^endpoint ' "$mpid" 15; then
+                reasons=$(join_reasons "$reasons" "$what printed no endpoint"); kill "$mpid" 2>/dev/null || true
+                wait_rc "$mpid" mrc; continue
+            fi
+            ep=$(field "$dir/mon.out" endpoint)
+            start_peer right "$dir/peer" "$ptype" connect "$ep" "$prole" 1
+            pid=$LAST_PID
+            wait_rc "$pid" prc
+            wait_rc "$mpid" mrc
+        fi
+        reasons=$(join_reasons "$reasons" "$(check_peer "$mside" "$dir/mon" "$mrc" "$what")" \
+                               "$(check_peer right "$dir/peer" "$prc" "$pwhat")")
+        grep '^event ' "$dir/mon.out" > "$CASE_DIR/$mside.events" || true
+    done
+    if [ -z "$reasons" ] && ! cmp -s "$CASE_DIR/left.events" "$CASE_DIR/right.events"; then
+        reasons="event sequences differ: $(side_name left): $(sed 's/^event //' "$CASE_DIR/left.events" | paste -sd ' ');" \
+        reasons+=" $(side_name right): $(sed 's/^event //' "$CASE_DIR/right.events" | paste -sd ' ')"
+    fi
+    if [ -z "$reasons" ] && [ ! -s "$CASE_DIR/left.events" ]; then
+        reasons="no events recorded"
+    fi
+    report "$name" "$reasons" "$CASE_DIR"
+}
+
 # ---- peer restart -------------------------------------------------------------------------------
 # run_restart NAME TRANSPORT CLIENT_SIDE: CLIENT_SIDE's DEALER (client-restart) talks to the other
 # side's ROUTER echo server, which is killed after the first batch and, once the client has
@@ -305,6 +364,11 @@ for transport in "${TRANSPORTS[@]}"; do
             selected "$name" || continue
             run_pair "$name" "$transport" "$bside" "$btype" "$ctype" "$brole" "$crole"
         done
+    done
+    for scenario in connect bind; do
+        name="$transport/monitor/$scenario-events-match-$(side_name right)"
+        selected "$name" || continue
+        run_monitor "$name" "$transport" "$scenario"
     done
     for cside in left right; do
         name="$transport/restart/$(side_name "$cside")-dealer-reconnects"

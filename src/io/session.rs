@@ -367,7 +367,11 @@ impl Session {
         match destination.dial() {
             Ok(mut stream) => {
                 if stream.register(registry, token, Interest::READABLE | Interest::WRITABLE).is_ok() {
-                    self.config.event(ZMQ_EVENT_CONNECT_DELAYED, libc::EINPROGRESS as u64);
+                    // A tcp connect is still in progress here (EINPROGRESS); a unix socket
+                    // connect has completed, and libzmq reports no delay for it.
+                    if matches!(destination, Destination::Tcp(_)) {
+                        self.config.event(ZMQ_EVENT_CONNECT_DELAYED, libc::EINPROGRESS as u64);
+                    }
                     self.connection = Some(self.new_connection(stream, true));
                     return;
                 }
@@ -386,8 +390,12 @@ impl Session {
             self.finish();
             return;
         }
-        self.reconnect_at = Some(Instant::now() + *interval);
-        self.config.event(ZMQ_EVENT_CONNECT_RETRIED, interval.as_millis() as u64);
+        // As libzmq: each wait is the current interval plus a random jitter below
+        // ZMQ_RECONNECT_IVL, so peers that lost a server together do not return in lockstep.
+        let ivl = self.config.reconnect_ivl.max(1) as u64;
+        let wait = *interval + Duration::from_millis(u64::from(crate::util::random::random_u32()) % ivl);
+        self.reconnect_at = Some(Instant::now() + wait);
+        self.config.event(ZMQ_EVENT_CONNECT_RETRIED, wait.as_millis() as u64);
         // Exponential back-off up to ZMQ_RECONNECT_IVL_MAX, when that is set above the interval.
         let max = Duration::from_millis(self.config.reconnect_ivl_max.max(0) as u64);
         if max > *interval {

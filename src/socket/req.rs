@@ -34,9 +34,6 @@ pub struct Req {
 
 impl Default for Req {
     fn default() -> Self {
-        let mut seed = [0u8; 4];
-        // Without entropy the ids still change per request, just predictably.
-        let _ = getrandom::getrandom(&mut seed);
         Self {
             fq: FairQueue::default(),
             lb: LoadBalancer::default(),
@@ -45,7 +42,7 @@ impl Default for Req {
             reply_pipe: None,
             correlate: false,
             strict: true,
-            request_id: u32::from_ne_bytes(seed),
+            request_id: crate::util::random::random_u32(),
             probe_router: false,
         }
     }

@@ -65,7 +65,7 @@ impl Default for Router {
             ids: HashMap::new(),
             pipes_by_id: HashMap::new(),
             ignored: HashSet::new(),
-            next_generated_id: random_u32(),
+            next_generated_id: crate::util::random::random_u32(),
             next_routing_id: None,
             connect_routing_id: None,
             pending: VecDeque::new(),
@@ -80,13 +80,6 @@ impl Default for Router {
             raw: false,
         }
     }
-}
-
-fn random_u32() -> u32 {
-    let mut bytes = [0u8; 4];
-    // Without entropy the ids are still unique within the socket, just predictable.
-    let _ = getrandom::getrandom(&mut bytes);
-    u32::from_ne_bytes(bytes)
 }
 
 impl Router {

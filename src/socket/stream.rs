@@ -55,7 +55,7 @@ impl Default for Stream {
             ids: HashMap::new(),
             pipes_by_id: HashMap::new(),
             closing: HashSet::new(),
-            next_generated_id: random_u32(),
+            next_generated_id: crate::util::random::random_u32(),
             connect_routing_id: None,
             last_generated_id: None,
             notify: true,
@@ -64,13 +64,6 @@ impl Default for Stream {
             current_out: None,
         }
     }
-}
-
-fn random_u32() -> u32 {
-    let mut bytes = [0u8; 4];
-    // Without entropy the ids are still unique within the socket, just predictable.
-    let _ = getrandom::getrandom(&mut bytes);
-    u32::from_ne_bytes(bytes)
 }
 
 impl Stream {
