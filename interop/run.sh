@@ -17,7 +17,10 @@
 # The matrix is every row of MATRIX below x every transport in TRANSPORTS x both directions
 # (left binds and right connects, right binds and left connects), plus the peer restart cases:
 # a DEALER keeps sending while the ROUTER echo server it connected to is killed and restarted on
-# the same endpoint, and every reply must still arrive.
+# the same endpoint, and every reply must still arrive; the monitor cases (the event sequence of
+# a monitored REQ/REP talking to a Debian peer must be the one Debian's libzmq itself produces);
+# and one load case: a zmq_proxy with two workers on the left library (proxy_load.c) carries
+# PROXY_MESSAGES (default 1,000,000) requests from two right-library clients, none lost.
 # Output: one line per case, `PASS name` or `FAIL name: reason` (followed by both peers' stderr,
 # indented), and a last line `N passed, M failed`; the exit status is non-zero when M > 0.
 # Run as root on a fresh Debian machine, it installs libzmq3-dev (and a C compiler) itself.
@@ -100,8 +103,10 @@ trap cleanup EXIT
 
 PEER=$WORK/peer
 cc -std=c99 -O2 -Wall -Wextra -I/usr/include -o "$PEER" "$HERE/peer.c" -lzmq
-if readelf -d "$PEER" | grep -qE 'RPATH|RUNPATH'; then
-    echo "$0: peer was linked with an rpath" >&2; exit 2
+LOAD=$WORK/proxy_load
+cc -std=c99 -O2 -Wall -Wextra -I/usr/include -o "$LOAD" "$HERE/proxy_load.c" -lzmq
+if readelf -d "$PEER" "$LOAD" | grep -qE 'RPATH|RUNPATH'; then
+    echo "$0: peer or proxy_load was linked with an rpath" >&2; exit 2
 fi
 
 echo "# interop: left=$LEFT_NAME (${LEFT_LIB:-system libzmq}, expects $LEFT_VERSION)," \
@@ -117,20 +122,21 @@ side_lib()     { if [ "$1" = left ]; then echo "$LEFT_LIB"; else echo "$RIGHT_LI
 side_version() { if [ "$1" = left ]; then echo "$LEFT_VERSION"; else echo "$RIGHT_VERSION"; fi; }
 other_side()   { if [ "$1" = left ]; then echo right; else echo left; fi; }
 
-# start_peer SIDE FILEBASE ARGS...: run peer in the background on SIDE's library, stdout in
-# FILEBASE.out, stderr in FILEBASE.err; its (timeout wrapper's) pid is left in LAST_PID.
-start_peer() {
-    local side=$1 base=$2 lib
-    shift 2
+# start_prog SIDE FILEBASE PROGRAM ARGS...: run PROGRAM in the background on SIDE's library,
+# stdout in FILEBASE.out, stderr in FILEBASE.err; its (timeout wrapper's) pid is left in LAST_PID.
+start_prog() {
+    local side=$1 base=$2 prog=$3 lib
+    shift 3
     lib=$(side_lib "$side")
     if [ -n "$lib" ]; then
-        env LD_LIBRARY_PATH="$lib" timeout -k 5 "$PEER_TIMEOUT" "$PEER" "$@" >"$base.out" 2>"$base.err" &
+        env LD_LIBRARY_PATH="$lib" timeout -k 5 "$PEER_TIMEOUT" "$prog" "$@" >"$base.out" 2>"$base.err" &
     else
-        env -u LD_LIBRARY_PATH timeout -k 5 "$PEER_TIMEOUT" "$PEER" "$@" >"$base.out" 2>"$base.err" &
+        env -u LD_LIBRARY_PATH timeout -k 5 "$PEER_TIMEOUT" "$prog" "$@" >"$base.out" 2>"$base.err" &
     fi
     LAST_PID=$!
     STARTED+=("$LAST_PID")
 }
+start_peer() { local side=$1 base=$2; shift 2; start_prog "$side" "$base" "$PEER" "$@"; }
 
 # wait_line FILE REGEX PID SECONDS: wait until FILE has a line matching REGEX; fails early when
 # PID has exited without printing it.
@@ -297,6 +303,47 @@ run_monitor() {
     report "$name" "$reasons" "$CASE_DIR"
 }
 
+# ---- proxy under load -----------------------------------------------------------------------------
+# run_proxy_load NAME: a ROUTER/DEALER zmq_proxy and two echoing workers on the left library,
+# two clients on the right library sending PROXY_MESSAGES requests between them (default
+# 1,000,000), pipelined; every reply must come back exactly once.
+PROXY_MESSAGES=${PROXY_MESSAGES:-1000000}
+run_proxy_load() {
+    local name=$1 ppid w1 w2 c1 c2 rc1 rc2 front back reasons= k half=$((PROXY_MESSAGES / 2))
+    new_case_dir
+    start_prog left "$CASE_DIR/proxy" "$LOAD" proxy
+    ppid=$LAST_PID
+    if ! wait_line "$CASE_DIR/proxy.out" '^back ' "$ppid" 15; then
+        kill "$ppid" 2>/dev/null || true
+        report "$name" "the proxy printed no endpoints" "$CASE_DIR"
+        return
+    fi
+    front=$(field "$CASE_DIR/proxy.out" front)
+    back=$(field "$CASE_DIR/proxy.out" back)
+    start_prog left "$CASE_DIR/worker1" "$LOAD" worker "$back"; w1=$LAST_PID
+    start_prog left "$CASE_DIR/worker2" "$LOAD" worker "$back"; w2=$LAST_PID
+    start_prog right "$CASE_DIR/client1" "$LOAD" client "$front" c1 "$half"; c1=$LAST_PID
+    start_prog right "$CASE_DIR/client2" "$LOAD" client "$front" c2 "$((PROXY_MESSAGES - half))"; c2=$LAST_PID
+    wait_rc "$c1" rc1
+    wait_rc "$c2" rc2
+    for k in proxy worker1 worker2; do
+        # Still running after all that traffic, or it crashed: only then is it a failure.
+        if ! grep -q "^version $LEFT_VERSION" "$CASE_DIR/$k.out"; then
+            reasons=$(join_reasons "$reasons" "$k loaded libzmq '$(field "$CASE_DIR/$k.out" version)', expected $LEFT_VERSION")
+        fi
+    done
+    kill -0 "$ppid" 2>/dev/null || reasons=$(join_reasons "$reasons" "the proxy exited during the run")
+    kill -0 "$w1" 2>/dev/null && kill -0 "$w2" 2>/dev/null || reasons=$(join_reasons "$reasons" "a worker exited during the run")
+    kill "$ppid" "$w1" "$w2" 2>/dev/null || true
+    wait_rc "$ppid" k; wait_rc "$w1" k; wait_rc "$w2" k
+    reasons=$(join_reasons "$reasons" "$(check_peer right "$CASE_DIR/client1" "$rc1" "client 1 ($(side_name right))")" \
+                           "$(check_peer right "$CASE_DIR/client2" "$rc2" "client 2 ($(side_name right))")")
+    if [ -z "$reasons" ] && [ "$(($(field "$CASE_DIR/client1.out" ok) + $(field "$CASE_DIR/client2.out" ok)))" != "$PROXY_MESSAGES" ]; then
+        reasons="the clients got $(field "$CASE_DIR/client1.out" ok) + $(field "$CASE_DIR/client2.out" ok) replies of $PROXY_MESSAGES"
+    fi
+    report "$name" "$reasons" "$CASE_DIR"
+}
+
 # ---- peer restart -------------------------------------------------------------------------------
 # run_restart NAME TRANSPORT CLIENT_SIDE: CLIENT_SIDE's DEALER (client-restart) talks to the other
 # side's ROUTER echo server, which is killed after the first batch and, once the client has
@@ -376,6 +423,9 @@ for transport in "${TRANSPORTS[@]}"; do
         run_restart "$name" "$transport" "$cside"
     done
 done
+
+name="tcp/proxy/$(side_name left)-proxy-and-workers-$(side_name right)-clients-$PROXY_MESSAGES"
+selected "$name" && run_proxy_load "$name"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
