@@ -31,6 +31,7 @@ use crate::mailbox::Mailbox;
 use crate::msg::{Metadata, Msg};
 use crate::pipe::{PipeEnd, PipeId, Readiness};
 use crate::socket::monitor::MonitorSlot;
+use crate::transport::tcp::{self, TcpTuning};
 use crate::zmtp;
 
 /// Most bytes read from a connection in one go, and the most queued for writing before the
@@ -61,6 +62,8 @@ pub struct SessionConfig {
     pub heartbeat_ivl: c_int,
     pub heartbeat_ttl: c_int,
     pub heartbeat_timeout: c_int,
+    /// Kernel options for each tcp connection.
+    pub tcp: TcpTuning,
 }
 
 impl SessionConfig {
@@ -90,17 +93,20 @@ impl SessionConfig {
 
 /// Where a connecting session dials.
 pub enum Destination {
-    Tcp(SocketAddr),
+    /// A tcp peer, dialled from `source` when the endpoint named one (`tcp://source;peer`).
+    Tcp {
+        address: SocketAddr,
+        source: Option<SocketAddr>,
+    },
     Ipc(std::os::unix::net::SocketAddr),
 }
 
 impl Destination {
-    fn dial(&self) -> io::Result<Stream> {
+    fn dial(&self, tuning: &TcpTuning) -> io::Result<Stream> {
         match self {
-            Destination::Tcp(address) => {
-                let stream = mio::net::TcpStream::connect(*address)?;
-                let _ = stream.set_nodelay(true);
-                Ok(Stream::Tcp(stream))
+            Destination::Tcp { address, source } => {
+                let stream = tcp::connect(*address, *source, tuning)?;
+                Ok(Stream::Tcp(mio::net::TcpStream::from_std(stream)))
             }
             Destination::Ipc(address) => Ok(Stream::Unix(mio::net::UnixStream::connect_addr(address)?)),
         }
@@ -364,12 +370,12 @@ impl Session {
 
     fn dial(&mut self, registry: &Registry, token: Token) {
         let Role::Connecter { destination, .. } = &self.role else { return };
-        match destination.dial() {
+        match destination.dial(&self.config.tcp) {
             Ok(mut stream) => {
                 if stream.register(registry, token, Interest::READABLE | Interest::WRITABLE).is_ok() {
                     // A tcp connect is still in progress here (EINPROGRESS); a unix socket
                     // connect has completed, and libzmq reports no delay for it.
-                    if matches!(destination, Destination::Tcp(_)) {
+                    if matches!(destination, Destination::Tcp { .. }) {
                         self.config.event(ZMQ_EVENT_CONNECT_DELAYED, libc::EINPROGRESS as u64);
                     }
                     self.connection = Some(self.new_connection(stream, true));

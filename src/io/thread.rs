@@ -227,6 +227,9 @@ impl IoLoop {
                 // A refused peer is simply closed, as libzmq does.
                 Ok(Some(stream)) if !listener.filter.admits(&stream) => stream.shutdown(),
                 Ok(Some(stream)) => {
+                    if let Stream::Tcp(_) = &stream {
+                        listener.config.tcp.apply(stream.raw_fd());
+                    }
                     let session = Session::accepted(Arc::clone(&listener.config), stream, token);
                     self.add_session(session);
                 }

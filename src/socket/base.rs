@@ -226,7 +226,8 @@ impl Socket {
         use std::os::fd::AsRawFd;
         if transport == "tcp" {
             let address = tcp::resolve_bind(address, self.options.ipv6)?;
-            let listener = std::net::TcpListener::bind(address).map_err(os_errno)?;
+            let listener =
+                tcp::listen(address, &tcp::TcpTuning::from_options(&self.options)).map_err(os_errno)?;
             listener.set_nonblocking(true).map_err(os_errno)?;
             let resolved = tcp::endpoint_text(listener.local_addr().map_err(os_errno)?);
             let fd = listener.as_raw_fd();
@@ -310,6 +311,7 @@ impl Socket {
             heartbeat_ivl: options.heartbeat_ivl,
             heartbeat_ttl: options.heartbeat_ttl,
             heartbeat_timeout: options.heartbeat_timeout,
+            tcp: tcp::TcpTuning::from_options(options),
             metadata: options
                 .metadata
                 .iter()
@@ -335,7 +337,8 @@ impl Socket {
             }
             "tcp" | "ipc" => {
                 let destination = if transport == "tcp" {
-                    Destination::Tcp(tcp::resolve_connect(address, self.options.ipv6)?.0)
+                    let (address, source) = tcp::resolve_connect(address, self.options.ipv6)?;
+                    Destination::Tcp { address, source }
                 } else {
                     Destination::Ipc(IpcAddress::parse(address)?.socket_addr()?)
                 };

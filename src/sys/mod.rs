@@ -1,6 +1,8 @@
 //! The operating-system seam: safe wrappers over the few Linux calls the core makes directly
-//! (eventfd and poll). Everything above this module is safe Rust; each `unsafe` block here says
-//! why it holds. No ZeroMQ logic here.
+//! (eventfd and poll here, tcp socket set-up in `socket`). Everything above this module is safe
+//! Rust; each `unsafe` block here says why it holds. No ZeroMQ logic here.
+
+pub mod socket;
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
