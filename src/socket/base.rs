@@ -224,10 +224,18 @@ impl Socket {
 
     fn bind_stream(&mut self, transport: &str, address: &str, endpoint: &str) -> Result<()> {
         use std::os::fd::AsRawFd;
+        // ZMQ_USE_FD: the application made and bound the listening socket; the endpoint only
+        // has to be well formed.
+        let given_fd = (self.options.use_fd >= 0).then_some(self.options.use_fd);
+        let adopt = |fd, unix| crate::sys::socket::adopt_listener(fd, unix).map_err(os_errno);
         if transport == "tcp" {
             let address = tcp::resolve_bind(address, self.options.ipv6)?;
-            let listener =
-                tcp::listen(address, &tcp::TcpTuning::from_options(&self.options)).map_err(os_errno)?;
+            let listener = match given_fd {
+                Some(fd) => std::net::TcpListener::from(adopt(fd, false)?),
+                None => {
+                    tcp::listen(address, &tcp::TcpTuning::from_options(&self.options)).map_err(os_errno)?
+                }
+            };
             listener.set_nonblocking(true).map_err(os_errno)?;
             let resolved = tcp::endpoint_text(listener.local_addr().map_err(os_errno)?);
             let fd = listener.as_raw_fd();
@@ -238,10 +246,18 @@ impl Socket {
                 StreamListener::Tcp(mio::net::TcpListener::from_std(listener)),
             )
         } else {
-            let (listener, address) = ipc::bind(address)?;
+            let (listener, address) = match given_fd {
+                Some(fd) => {
+                    (std::os::unix::net::UnixListener::from(adopt(fd, true)?), IpcAddress::parse(address)?)
+                }
+                None => ipc::bind(address)?,
+            };
             listener.set_nonblocking(true).map_err(os_errno)?;
             let resolved = address.endpoint_text();
-            self.ipc_files.push((resolved.clone(), address));
+            // The socket file of an adopted listener belongs to the application.
+            if given_fd.is_none() {
+                self.ipc_files.push((resolved.clone(), address));
+            }
             let fd = listener.as_raw_fd();
             self.listen(
                 endpoint,

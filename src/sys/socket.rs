@@ -115,6 +115,28 @@ pub fn bind_to_device(fd: RawFd, device: &[u8]) -> io::Result<()> {
     })
 }
 
+/// Takes over a listening socket the application created (ZMQ_USE_FD). It must be a listening
+/// socket of the given family (AF_INET/AF_INET6 for tcp, AF_UNIX for ipc); it is made
+/// non-blocking, and closing the result closes it, as libzmq does when it unbinds.
+pub fn adopt_listener(fd: RawFd, unix: bool) -> io::Result<OwnedFd> {
+    if get_int_option(fd, libc::SOL_SOCKET, libc::SO_ACCEPTCONN)? != 1 {
+        return Err(io::Error::from_raw_os_error(libc::EINVAL));
+    }
+    let domain = get_int_option(fd, libc::SOL_SOCKET, libc::SO_DOMAIN)?;
+    if (domain == libc::AF_UNIX) != unix {
+        return Err(io::Error::from_raw_os_error(libc::EINVAL));
+    }
+    // SAFETY: the descriptor is an open listening socket (the kernel just answered for it), and
+    // ZMQ_USE_FD hands its ownership to the ZeroMQ socket: nobody else closes it.
+    let owned = unsafe { OwnedFd::from_raw_fd(fd) };
+    // SAFETY: fcntl with these commands takes no pointers.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    check(flags)?;
+    // SAFETY: as above.
+    check(unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) })?;
+    Ok(owned)
+}
+
 /// The addresses of the network interface called `name` (empty when there is none).
 pub fn interface_addresses(name: &str) -> Vec<IpAddr> {
     let Ok(wanted) = CString::new(name) else { return Vec::new() };
