@@ -12,7 +12,7 @@ use std::ffi::c_int;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use parking_lot::{Condvar, Mutex};
+use parking_lot::Mutex;
 
 use crate::command::Command;
 use crate::constants::*;
@@ -158,7 +158,9 @@ pub struct Ctx {
     options: Mutex<CtxOptions>,
     shut_down: AtomicBool,
     sockets: Mutex<Sockets>,
-    all_closed: Condvar,
+    /// Signalled by `unregister_socket` when the last socket closes, while `zmq_ctx_term`
+    /// waits (a mailbox, not a condition variable, so a signal can interrupt the wait: EINTR).
+    term_waiters: Mutex<Vec<Arc<Mailbox>>>,
     inproc: Mutex<InprocRegistry>,
     /// Started on first use (the first tcp/ipc bind or connect), stopped by `zmq_ctx_term`.
     io_threads: Mutex<IoThreads>,
@@ -200,11 +202,22 @@ impl Ctx {
     }
 
     /// Blocks until every socket of the context is closed (`zmq_ctx_term`, after `shutdown`).
-    pub fn wait_for_sockets(&self) {
-        let mut sockets = self.sockets.lock();
-        while !sockets.live.is_empty() {
-            self.all_closed.wait(&mut sockets);
-        }
+    /// EINTR when a signal arrives first: as in libzmq, the application may close its sockets
+    /// and call `zmq_ctx_term` again.
+    pub fn wait_for_sockets(&self) -> Result<()> {
+        let waiter = Arc::new(Mailbox::new()?);
+        self.term_waiters.lock().push(Arc::clone(&waiter));
+        let outcome = loop {
+            if self.sockets.lock().live.is_empty() {
+                break Ok(());
+            }
+            match waiter.wait(None) {
+                Ok(_) => drop(waiter.take_all()),
+                Err(errno) => break Err(errno),
+            }
+        };
+        self.term_waiters.lock().retain(|other| !Arc::ptr_eq(other, &waiter));
+        outcome
     }
 
     /// Registers a new socket; ETERM after shutdown, EMFILE beyond ZMQ_MAX_SOCKETS.
@@ -228,7 +241,9 @@ impl Ctx {
         let mut sockets = self.sockets.lock();
         sockets.live.remove(&id);
         if sockets.live.is_empty() {
-            self.all_closed.notify_all();
+            for waiter in self.term_waiters.lock().iter() {
+                waiter.send(Command::Stop);
+            }
         }
     }
 

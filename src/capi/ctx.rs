@@ -41,9 +41,14 @@ pub extern "C" fn zmq_ctx_new() -> *mut c_void {
 #[no_mangle]
 pub extern "C" fn zmq_ctx_term(context: *mut c_void) -> c_int {
     call(|| {
-        let ctx = live_contexts().lock().remove(&(context as usize)).ok_or(Errno::EFAULT)?;
+        let ctx = ctx_from_handle(context)?;
         ctx.shutdown();
-        ctx.wait_for_sockets();
+        // Interrupted (EINTR), the handle stays valid for the next zmq_ctx_term.
+        ctx.wait_for_sockets()?;
+        if live_contexts().lock().remove(&(context as usize)).is_none() {
+            // Another thread's zmq_ctx_term finished first.
+            return Err(Errno::EFAULT);
+        }
         ctx.stop_io_threads();
         Ok(0)
     })

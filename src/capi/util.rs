@@ -254,18 +254,6 @@ impl ThreadArg {
     }
 }
 
-/// Blocks all signals in the calling thread so the process's signals reach the application's own
-/// threads, as libzmq arranges for the threads it starts.
-fn block_signals() {
-    // SAFETY: sigset_t is plain data that sigfillset initialises; pthread_sigmask only changes the
-    // calling thread's mask. Failure leaves the mask as it was, which is harmless.
-    unsafe {
-        let mut all: libc::sigset_t = std::mem::zeroed();
-        libc::sigfillset(&mut all);
-        libc::pthread_sigmask(libc::SIG_BLOCK, &all, std::ptr::null_mut());
-    }
-}
-
 /// Runs `func(arg)` in a new thread (named "ZMQapp", signals blocked, like libzmq's) and returns
 /// a handle for `zmq_threadclose`. NULL with EFAULT when `func` is NULL, or with the system's
 /// error (EAGAIN) when no thread can be started.
@@ -278,7 +266,7 @@ pub extern "C" fn zmq_threadstart(func: zmq_thread_fn, arg: *mut c_void) -> *mut
             .name("ZMQapp".into())
             .spawn(move || {
                 let arg = arg.into_inner();
-                block_signals();
+                crate::sys::block_all_signals();
                 // SAFETY: `func` is a valid thread function by the API's contract, and `arg` is
                 // the value the caller gave for it.
                 unsafe { func(arg) }

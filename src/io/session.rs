@@ -388,11 +388,12 @@ impl Session {
     }
 
     fn schedule_reconnect(&mut self) {
+        let give_up = self.closing && !self.lingering_with_messages();
         let Role::Connecter { interval, .. } = &mut self.role else {
             self.finish();
             return;
         };
-        if self.config.reconnect_ivl < 0 || self.closing {
+        if self.config.reconnect_ivl < 0 || give_up {
             self.finish();
             return;
         }
@@ -729,6 +730,13 @@ impl Session {
         }
     }
 
+    /// Whether the socket closed with messages still to deliver and ZMQ_LINGER time for them: a
+    /// connecter then keeps reconnecting until they are sent or the linger runs out, as
+    /// libzmq's does.
+    fn lingering_with_messages(&mut self) -> bool {
+        self.linger != 0 && self.pipe.as_mut().is_some_and(|pipe| pipe.check_read() != Readiness::Closed)
+    }
+
     /// After the socket closed its end: finish once everything it sent is on the wire.
     fn check_closing(&mut self) {
         if !self.closing || self.done {
@@ -767,8 +775,9 @@ impl Session {
                 pipe.flush();
             }
         }
+        let retry = !self.closing || self.lingering_with_messages();
         match self.role {
-            Role::Connecter { .. } if !self.closing => {
+            Role::Connecter { .. } if retry => {
                 if self.config.immediate {
                     // With ZMQ_IMMEDIATE the pipe exists only while connected; what arrived
                     // through it stays readable for the socket.

@@ -78,7 +78,10 @@ impl IoThread {
         let thread_mailbox = Arc::clone(&mailbox);
         let thread = std::thread::Builder::new()
             .name(name)
-            .spawn(move || IoLoop::new(poll, thread_mailbox).run())
+            .spawn(move || {
+                crate::sys::block_all_signals();
+                IoLoop::new(poll, thread_mailbox).run()
+            })
             .map_err(|_| Errno::EMTHREAD)?;
         Ok(Self { mailbox, thread: Some(thread) })
     }

@@ -90,6 +90,19 @@ pub fn poll(fds: &mut [PollFd], timeout: Option<Duration>) -> io::Result<usize> 
     Ok(ready as usize)
 }
 
+/// Blocks every signal in the calling thread, as libzmq does in the threads it starts (I/O
+/// threads, zmq_threadstart): process-directed signals then go to the application's threads,
+/// where its handlers, signalfd or sigwait expect them.
+pub fn block_all_signals() {
+    // SAFETY: sigset_t is plain data that sigfillset initialises; pthread_sigmask only changes the
+    // calling thread's mask. Failure leaves the mask as it was, which is harmless.
+    unsafe {
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &all, std::ptr::null_mut());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
