@@ -12,13 +12,15 @@
 //!   shared state again (prefetch).
 //! - A reader that finds nothing marks itself asleep in the high bit of the same counter, in one
 //!   compare-and-swap, so the writer's next flush tells the caller to wake it.
-//! - A chunk the reader has emptied becomes the spare, which the writer takes instead of
-//!   allocating: in steady state the queue allocates nothing.
+//! - A chunk the reader has emptied goes to a few spare slots, from which the writer takes its
+//!   next chunk instead of allocating: in steady state the queue allocates nothing, even when the
+//!   reader runs a few chunks behind the writer (as it does when a sender outpaces its receiver
+//!   up to the high-water mark).
 //!
 //! Memory ordering, which is all the `unsafe` below relies on: the writer writes a slot, then
 //! publishes it with a Release read-modify-write of the counter; the reader loads the counter
 //! with Acquire before it reads any slot below it. Links between chunks are set (Release) before
-//! the first slot of the new chunk is written, and the spare is handed over with AcqRel swaps.
+//! the first slot of the new chunk is written, and spares are handed over with AcqRel swaps.
 
 use std::cell::UnsafeCell;
 use std::mem::MaybeUninit;
@@ -39,12 +41,20 @@ struct Chunk<T, const N: usize> {
     next: AtomicPtr<Chunk<T, N>>,
 }
 
+/// Emptied chunks kept for reuse per queue: enough to cover a reader a few chunks behind.
+const SPARES: usize = 4;
+
 impl<T, const N: usize> Chunk<T, N> {
+    /// A chunk with no link and uninitialised slots (not zeroed or copied: slots are written
+    /// before they are read).
     fn allocate() -> *mut Self {
-        Box::into_raw(Box::new(Chunk {
-            slots: std::array::from_fn(|_| UnsafeCell::new(MaybeUninit::uninit())),
-            next: AtomicPtr::new(ptr::null_mut()),
-        }))
+        #[cfg(test)]
+        tests::CHUNKS_ALLOCATED.with(|count| count.set(count.get() + 1));
+        let chunk = Box::into_raw(Box::<Self>::new_uninit()).cast::<Self>();
+        // SAFETY: `chunk` is a fresh allocation for a Chunk; `next` is its only field that
+        // needs a value (the slots are MaybeUninit).
+        unsafe { ptr::addr_of_mut!((*chunk).next).write(AtomicPtr::new(ptr::null_mut())) };
+        chunk
     }
 
     /// Frees a chunk whose slots hold no live item.
@@ -72,8 +82,8 @@ struct Ends<T, const N: usize> {
 struct Shared<T, const N: usize> {
     /// Items flushed so far, plus the ASLEEP bit.
     published: CacheLine<AtomicU64>,
-    /// An emptied chunk kept for the writer's next one (null: none).
-    spare: AtomicPtr<Chunk<T, N>>,
+    /// Emptied chunks kept for the writer's next ones (null: empty slot).
+    spares: [AtomicPtr<Chunk<T, N>>; SPARES],
     ends: Mutex<Ends<T, N>>,
 }
 
@@ -109,10 +119,12 @@ impl<T, const N: usize> Drop for Shared<T, N> {
                 chunk = next;
             }
         }
-        let spare = *self.spare.get_mut();
-        if !spare.is_null() {
-            // SAFETY: the spare belongs to neither half, and both are gone.
-            unsafe { Chunk::free(spare) };
+        for spare in &mut self.spares {
+            let spare = *spare.get_mut();
+            if !spare.is_null() {
+                // SAFETY: a spare belongs to neither half, and both are gone.
+                unsafe { Chunk::free(spare) };
+            }
         }
     }
 }
@@ -123,7 +135,7 @@ pub fn ypipe<T, const N: usize>() -> (Writer<T, N>, Reader<T, N>) {
     let first = Chunk::<T, N>::allocate();
     let shared = Arc::new(Shared {
         published: CacheLine(AtomicU64::new(0)),
-        spare: AtomicPtr::new(ptr::null_mut()),
+        spares: std::array::from_fn(|_| AtomicPtr::new(ptr::null_mut())),
         ends: Mutex::new(Ends { reader: None, written: None }),
     });
     let writer = Writer { shared: Arc::clone(&shared), chunk: first, written: 0, flushed: 0 };
@@ -159,11 +171,19 @@ impl<T, const N: usize> Writer<T, N> {
         }
     }
 
-    /// The chunk is full: link the next one (the spare if there is one) before any of its slots
+    /// The chunk is full: link the next one (a spare if there is one) before any of its slots
     /// is written, so a reader that reaches the end of this chunk finds the link.
     #[cold]
     fn link_next_chunk(&mut self) {
-        let mut next = self.shared.spare.swap(ptr::null_mut(), Ordering::AcqRel);
+        let mut next = ptr::null_mut();
+        for spare in &self.shared.spares {
+            if !spare.load(Ordering::Relaxed).is_null() {
+                next = spare.swap(ptr::null_mut(), Ordering::AcqRel);
+                if !next.is_null() {
+                    break;
+                }
+            }
+        }
         if next.is_null() {
             next = Chunk::allocate();
         } else {
@@ -263,7 +283,8 @@ impl<T, const N: usize> Reader<T, N> {
         Some(item)
     }
 
-    /// The chunk is emptied: move to the next one and keep this one as the spare.
+    /// The chunk is emptied: move to the next one and keep this one as a spare if there is a
+    /// free slot (else free it).
     #[cold]
     fn leave_chunk(&mut self) {
         let old = self.chunk;
@@ -271,12 +292,14 @@ impl<T, const N: usize> Reader<T, N> {
         // the next chunk before publishing that slot (Release link, Acquire here).
         self.chunk = unsafe { (*old).next.load(Ordering::Acquire) };
         debug_assert!(!self.chunk.is_null());
-        let previous = self.shared.spare.swap(old, Ordering::AcqRel);
-        if !previous.is_null() {
-            // SAFETY: a spare the writer did not take belongs to no one else; the swap made it
-            // ours.
-            unsafe { Chunk::free(previous) };
+        for spare in &self.shared.spares {
+            // AcqRel: our reads of the chunk happen before the writer's reuse of it.
+            if spare.compare_exchange(ptr::null_mut(), old, Ordering::AcqRel, Ordering::Relaxed).is_ok() {
+                return;
+            }
         }
+        // SAFETY: every spare slot is taken; the chunk is ours alone and holds no live item.
+        unsafe { Chunk::free(old) };
     }
 }
 
@@ -290,8 +313,14 @@ impl<T, const N: usize> Drop for Reader<T, N> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::Cell;
     use std::sync::atomic::AtomicUsize;
     use std::time::{Duration, Instant};
+
+    thread_local! {
+        /// Chunks this thread allocated, to prove reuse.
+        pub(super) static CHUNKS_ALLOCATED: Cell<usize> = const { Cell::new(0) };
+    }
 
     #[test]
     fn items_are_invisible_until_flushed() {
@@ -342,15 +371,36 @@ mod tests {
     #[test]
     fn steady_state_recycles_chunks() {
         let (mut w, mut r) = ypipe::<u32, 4>();
-        let mut chunks = std::collections::HashSet::new();
+        let before = CHUNKS_ALLOCATED.get();
         for i in 0..1000 {
             w.write(i);
             w.flush();
             assert_eq!(r.read(), Some(i));
-            chunks.insert(w.chunk as usize);
         }
-        // The writer always took the chunk the reader had just emptied: two chunks in turn.
-        assert_eq!(chunks.len(), 2);
+        // The writer always took the chunk the reader had just emptied.
+        assert_eq!(CHUNKS_ALLOCATED.get() - before, 1);
+    }
+
+    #[test]
+    fn bursts_a_few_chunks_long_allocate_nothing_after_the_first() {
+        let (mut w, mut r) = ypipe::<u32, 4>();
+        let burst = 4 * 4; // four chunks, as many as there are spare slots
+        let mut next_read = 0;
+        let mut first_round = 0;
+        for round in 0..50 {
+            for i in 0..burst {
+                w.write(round * burst + i);
+            }
+            w.flush();
+            while let Some(item) = r.read() {
+                assert_eq!(item, next_read);
+                next_read += 1;
+            }
+            if round == 0 {
+                first_round = CHUNKS_ALLOCATED.get();
+            }
+        }
+        assert_eq!(CHUNKS_ALLOCATED.get(), first_round, "later bursts reuse the spares");
     }
 
     /// Counts drops, to prove unread items are dropped exactly once.
