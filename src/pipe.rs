@@ -194,12 +194,14 @@ impl PipeEnd {
     }
 
     /// Whether the peer has gone away and reads nothing more.
+    #[inline]
     pub fn is_peer_gone(&self) -> bool {
         self.out.reader_gone.load(Ordering::Acquire)
     }
 
     /// Whether one more message fits under the high-water mark. When it does not, the writer
     /// is registered as waiting and will get `ActivateWrite` once the reader makes room.
+    #[inline]
     pub fn check_write(&mut self) -> bool {
         if self.is_peer_gone() {
             return false;
@@ -219,6 +221,7 @@ impl PipeEnd {
     }
 
     /// Queues a frame. It becomes visible to the reader at the next `flush`.
+    #[inline]
     pub fn write(&mut self, msg: Msg) {
         self.writing_more = msg.more();
         if !self.writing_more {
@@ -228,6 +231,7 @@ impl PipeEnd {
     }
 
     /// Makes the written frames visible; wakes the reader if it was asleep.
+    #[inline]
     pub fn flush(&mut self) {
         if self.frames_out.flush() {
             notify(self.out.reader.get(), Command::ActivateRead);
@@ -236,6 +240,7 @@ impl PipeEnd {
 
     /// Whether a frame can be read now. When none can, the reader is marked asleep in the same
     /// atomic step (so the next flush sends `ActivateRead`), or the pipe is found closed.
+    #[inline]
     pub fn check_read(&mut self) -> Readiness {
         if self.inbound.discard.load(Ordering::Acquire) {
             return Readiness::Closed;
@@ -253,6 +258,7 @@ impl PipeEnd {
     }
 
     /// Reads the next frame.
+    #[inline]
     pub fn read(&mut self) -> Read {
         match self.check_read() {
             Readiness::Ready => {
@@ -270,11 +276,20 @@ impl PipeEnd {
     /// Counts one more whole message read. Like libzmq, the writer learns about reads in
     /// batches (the low-water mark: half the high-water mark), which keeps the shared counter
     /// and wake-ups off the per-message path.
+    #[inline]
     fn message_read(&mut self) {
         self.msgs_read += 1;
         if !self.msgs_read.is_multiple_of(low_water_mark(self.inbound.hwm.load(Ordering::Relaxed))) {
             return;
         }
+        self.report_reads();
+    }
+
+    /// Tells the writer how far we have read, and wakes it if it waits for room.
+    #[cold]
+    fn report_reads(&mut self) {
+        // SeqCst here and on `writer_waiting` (store-then-load on both sides, as in check_write):
+        // either the writer sees the new count or we see it waiting, never neither.
         self.inbound.msgs_read.store(self.msgs_read, Ordering::SeqCst);
         if self.inbound.writer_waiting.load(Ordering::SeqCst)
             && self.inbound.writer_waiting.swap(false, Ordering::SeqCst)

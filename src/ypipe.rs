@@ -159,6 +159,7 @@ unsafe impl<T: Send, const N: usize> Send for Writer<T, N> {}
 
 impl<T, const N: usize> Writer<T, N> {
     /// Queues an item; the reader sees it after the next `flush`.
+    #[inline]
     pub fn write(&mut self, item: T) {
         let slot = (self.written % N as u64) as usize;
         // SAFETY: slot `written` of our chunk is not published yet, so the reader does not touch
@@ -204,6 +205,7 @@ impl<T, const N: usize> Writer<T, N> {
 
     /// Makes every written item visible to the reader. Returns true when the reader was asleep
     /// (found the queue empty since the last flush), which the caller must wake.
+    #[inline]
     pub fn flush(&mut self) -> bool {
         let count = self.written - self.flushed;
         if count == 0 {
@@ -243,6 +245,7 @@ unsafe impl<T: Send, const N: usize> Send for Reader<T, N> {}
 impl<T, const N: usize> Reader<T, N> {
     /// Whether an item can be read now. When none can, the reader is marked asleep in the same
     /// atomic step, so the writer's next flush reports it (and the caller wakes us).
+    #[inline]
     pub fn check_read(&mut self) -> bool {
         if self.read < self.available {
             return true;
@@ -267,6 +270,7 @@ impl<T, const N: usize> Reader<T, N> {
     }
 
     /// The next item, or `None` (and marked asleep) when there is none.
+    #[inline]
     pub fn read(&mut self) -> Option<T> {
         if !self.check_read() {
             return None;
