@@ -12,6 +12,8 @@
 //!   shared state again (prefetch).
 //! - A reader that finds nothing marks itself asleep in the high bit of the same counter, in one
 //!   compare-and-swap, so the writer's next flush tells the caller to wake it.
+//! - The first chunk is allocated at the first write, so a pipe that never carries a message
+//!   (an idle connection's) costs no chunk at all.
 //! - A chunk the reader has emptied goes to a few spare slots, from which the writer takes its
 //!   next chunk instead of allocating: in steady state the queue allocates nothing, even when the
 //!   reader runs a few chunks behind the writer (as it does when a sender outpaces its receiver
@@ -82,6 +84,8 @@ struct Ends<T, const N: usize> {
 struct Shared<T, const N: usize> {
     /// Items flushed so far, plus the ASLEEP bit.
     published: CacheLine<AtomicU64>,
+    /// The first chunk, set by the writer at its first write (null until then).
+    first: AtomicPtr<Chunk<T, N>>,
     /// Emptied chunks kept for the writer's next ones (null: empty slot).
     spares: [AtomicPtr<Chunk<T, N>>; SPARES],
     ends: Mutex<Ends<T, N>>,
@@ -96,7 +100,10 @@ unsafe impl<T: Send, const N: usize> Sync for Shared<T, N> {}
 impl<T, const N: usize> Drop for Shared<T, N> {
     fn drop(&mut self) {
         let ends = self.ends.get_mut().unwrap_or_else(|poison| poison.into_inner());
-        if let (Some((mut chunk, mut index)), Some(written)) = (ends.reader, ends.written) {
+        let first = *self.first.get_mut();
+        // A reader that never read has no chunk yet: it would have started at the first one.
+        let reader = ends.reader.map(|(chunk, read)| (if chunk.is_null() { first } else { chunk }, read));
+        if let (Some((mut chunk, mut index)), Some(written)) = (reader, ends.written) {
             // Items the reader never took (flushed or not) are still in their slots.
             while index < written {
                 let slot = (index % N as u64) as usize;
@@ -111,7 +118,7 @@ impl<T, const N: usize> Drop for Shared<T, N> {
                 }
                 index += 1;
             }
-            let mut chunk = ends.reader.map_or(ptr::null_mut(), |(chunk, _)| chunk);
+            let mut chunk = reader.map_or(ptr::null_mut(), |(chunk, _)| chunk);
             while !chunk.is_null() {
                 // SAFETY: the chunks from the reader's on are ours alone now, each freed once.
                 let next = unsafe { (*chunk).next.load(Ordering::Acquire) };
@@ -132,21 +139,21 @@ impl<T, const N: usize> Drop for Shared<T, N> {
 /// A new queue; the writing half and the reading half go to their two threads.
 pub fn ypipe<T, const N: usize>() -> (Writer<T, N>, Reader<T, N>) {
     const { assert!(N >= 2 && N.is_power_of_two()) };
-    let first = Chunk::<T, N>::allocate();
     let shared = Arc::new(Shared {
         published: CacheLine(AtomicU64::new(0)),
+        first: AtomicPtr::new(ptr::null_mut()),
         spares: std::array::from_fn(|_| AtomicPtr::new(ptr::null_mut())),
         ends: Mutex::new(Ends { reader: None, written: None }),
     });
-    let writer = Writer { shared: Arc::clone(&shared), chunk: first, written: 0, flushed: 0 };
-    let reader = Reader { shared, chunk: first, read: 0, available: 0 };
+    let writer = Writer { shared: Arc::clone(&shared), chunk: ptr::null_mut(), written: 0, flushed: 0 };
+    let reader = Reader { shared, chunk: ptr::null_mut(), read: 0, available: 0 };
     (writer, reader)
 }
 
 /// The writing half.
 pub struct Writer<T, const N: usize = CHUNK_SLOTS> {
     shared: Arc<Shared<T, N>>,
-    /// The chunk the next item goes into, at slot `written % N`.
+    /// The chunk the next item goes into, at slot `written % N` (null before the first write).
     chunk: *mut Chunk<T, N>,
     written: u64,
     /// How many of the written items are flushed.
@@ -161,6 +168,9 @@ impl<T, const N: usize> Writer<T, N> {
     /// Queues an item; the reader sees it after the next `flush`.
     #[inline]
     pub fn write(&mut self, item: T) {
+        if self.chunk.is_null() {
+            self.allocate_first_chunk();
+        }
         let slot = (self.written % N as u64) as usize;
         // SAFETY: slot `written` of our chunk is not published yet, so the reader does not touch
         // it, and it holds no live item (the reader moved out whatever was there before the chunk
@@ -170,6 +180,14 @@ impl<T, const N: usize> Writer<T, N> {
         if slot == N - 1 {
             self.link_next_chunk();
         }
+    }
+
+    #[cold]
+    fn allocate_first_chunk(&mut self) {
+        self.chunk = Chunk::allocate();
+        // Published before any slot of it: the reader looks it up only after seeing a count
+        // above zero (Release here and by the flush, Acquire there).
+        self.shared.first.store(self.chunk, Ordering::Release);
     }
 
     /// The chunk is full: link the next one (a spare if there is one) before any of its slots
@@ -232,7 +250,7 @@ impl<T, const N: usize> Drop for Writer<T, N> {
 /// The reading half.
 pub struct Reader<T, const N: usize = CHUNK_SLOTS> {
     shared: Arc<Shared<T, N>>,
-    /// The chunk the next item comes from, at slot `read % N`.
+    /// The chunk the next item comes from, at slot `read % N` (null before the first read).
     chunk: *mut Chunk<T, N>,
     read: u64,
     /// How many items the writer had flushed when we last looked.
@@ -274,6 +292,10 @@ impl<T, const N: usize> Reader<T, N> {
     pub fn read(&mut self) -> Option<T> {
         if !self.check_read() {
             return None;
+        }
+        if self.chunk.is_null() {
+            // The first read: the writer published its first chunk before this item.
+            self.chunk = self.shared.first.load(Ordering::Acquire);
         }
         let slot = (self.read % N as u64) as usize;
         // SAFETY: `read < available`, a count the writer published (Acquire load in check_read)
@@ -373,6 +395,16 @@ mod tests {
     }
 
     #[test]
+    fn a_queue_never_written_allocates_nothing() {
+        let before = CHUNKS_ALLOCATED.get();
+        let (mut w, mut r) = ypipe::<u32, 4>();
+        assert_eq!(r.read(), None);
+        assert!(!w.flush());
+        drop((w, r));
+        assert_eq!(CHUNKS_ALLOCATED.get(), before);
+    }
+
+    #[test]
     fn steady_state_recycles_chunks() {
         let (mut w, mut r) = ypipe::<u32, 4>();
         let before = CHUNKS_ALLOCATED.get();
@@ -381,8 +413,9 @@ mod tests {
             w.flush();
             assert_eq!(r.read(), Some(i));
         }
-        // The writer always took the chunk the reader had just emptied.
-        assert_eq!(CHUNKS_ALLOCATED.get() - before, 1);
+        // The first chunk and its successor; after that the writer always took the chunk the
+        // reader had just emptied.
+        assert_eq!(CHUNKS_ALLOCATED.get() - before, 2);
     }
 
     #[test]
