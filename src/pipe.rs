@@ -221,7 +221,7 @@ impl PipeEnd {
     }
 
     /// Queues a frame. It becomes visible to the reader at the next `flush`.
-    #[inline]
+    #[inline(always)]
     pub fn write(&mut self, msg: Msg) {
         self.writing_more = msg.more();
         if !self.writing_more {
@@ -240,7 +240,7 @@ impl PipeEnd {
 
     /// Whether a frame can be read now. When none can, the reader is marked asleep in the same
     /// atomic step (so the next flush sends `ActivateRead`), or the pipe is found closed.
-    #[inline]
+    #[inline(always)]
     pub fn check_read(&mut self) -> Readiness {
         if self.inbound.discard.load(Ordering::Acquire) {
             return Readiness::Closed;
@@ -258,7 +258,7 @@ impl PipeEnd {
     }
 
     /// Reads the next frame.
-    #[inline]
+    #[inline(always)]
     pub fn read(&mut self) -> Read {
         match self.check_read() {
             Readiness::Ready => {

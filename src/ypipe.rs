@@ -166,7 +166,7 @@ unsafe impl<T: Send, const N: usize> Send for Writer<T, N> {}
 
 impl<T, const N: usize> Writer<T, N> {
     /// Queues an item; the reader sees it after the next `flush`.
-    #[inline]
+    #[inline(always)]
     pub fn write(&mut self, item: T) {
         if self.chunk.is_null() {
             self.allocate_first_chunk();
@@ -263,7 +263,7 @@ unsafe impl<T: Send, const N: usize> Send for Reader<T, N> {}
 impl<T, const N: usize> Reader<T, N> {
     /// Whether an item can be read now. When none can, the reader is marked asleep in the same
     /// atomic step, so the writer's next flush reports it (and the caller wakes us).
-    #[inline]
+    #[inline(always)]
     pub fn check_read(&mut self) -> bool {
         if self.read < self.available {
             return true;
@@ -288,7 +288,7 @@ impl<T, const N: usize> Reader<T, N> {
     }
 
     /// The next item, or `None` (and marked asleep) when there is none.
-    #[inline]
+    #[inline(always)]
     pub fn read(&mut self) -> Option<T> {
         if !self.check_read() {
             return None;

@@ -104,7 +104,7 @@ impl Pipes {
 
     /// The next frame from `id`; `None` when it has nothing now or is closed (then it is recorded
     /// as dead).
-    #[inline]
+    #[inline(always)]
     pub fn read(&mut self, id: PipeId) -> Option<Msg> {
         match self.get_mut(id)?.read() {
             Read::Msg(msg) => Some(msg),
@@ -138,7 +138,7 @@ impl Pipes {
 
     /// Queues a frame on `id` and, at the end of a message, makes it visible. A frame for a pipe
     /// that is gone is dropped, as libzmq drops the rest of a message whose peer vanished.
-    #[inline]
+    #[inline(always)]
     pub fn write(&mut self, id: PipeId, msg: Msg) {
         if let Some(end) = self.get_mut(id) {
             let last = !msg.more();
