@@ -57,7 +57,7 @@ static inline void print_throughput(long size, long count, unsigned long elapsed
     double megabits = msgs_per_s * (double)size * 8.0 / 1e6;
     printf("message size: %ld [B]\n", size);
     printf("message count: %ld\n", count);
-    printf("mean throughput: %d [msg/s]\n", (int)msgs_per_s);
+    printf("mean throughput: %ld [msg/s]\n", (long)msgs_per_s);
     printf("mean throughput: %.3f [Mb/s]\n", megabits);
 }
 

@@ -254,7 +254,8 @@ static void thr_recv(const char *endpoint, long size, long count)
     double msgs = (double)count * 1e6 / elapsed;
     printf("message size: %ld [B]\n", size);
     printf("message count: %ld\n", count);
-    printf("mean throughput: %d [msg/s]\n", (int)msgs);
+    /* long, not int: 1-byte frames exceed 2^31 msg/s here. */
+    printf("mean throughput: %ld [msg/s]\n", (long)msgs);
     printf("mean throughput: %.3f [Mb/s]\n", msgs * (double)size * 8.0 / 1e6);
     print_cpu_per_message(count);
 }

@@ -20,6 +20,7 @@ pub mod socket;
 pub mod sys;
 pub mod transport;
 pub mod util;
+pub mod ypipe;
 pub mod zmtp;
 
 #[cfg(test)]

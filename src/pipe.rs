@@ -2,7 +2,8 @@
 //! ipc). A pipe is two channels, one per direction; each channel has exactly one writer thread
 //! and one reader thread, and each side holds a [`PipeEnd`].
 //!
-//! The fast path takes no lock and makes no syscall:
+//! The fast path takes no lock and makes no syscall. The frames themselves travel through a
+//! [`ypipe`](crate::ypipe) (chunked single-producer/single-consumer queue):
 //! - the writer pushes frames and makes them visible with one atomic add at the end of each whole
 //!   (multipart) message (`flush`), so a reader never sees half a message;
 //! - a reader that finds nothing marks itself asleep in the same atomic word; only a flush that
@@ -19,19 +20,16 @@ use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
-use crossbeam_queue::SegQueue;
 
 use crate::command::Command;
 use crate::mailbox::Mailbox;
 use crate::msg::Msg;
+use crate::ypipe::{self, ypipe};
 
 /// Identifies one pipe end within the process; commands name the end they are for.
 pub type PipeId = u64;
 
 static NEXT_PIPE_ID: AtomicU64 = AtomicU64::new(1);
-
-/// High bit of `Channel::flushed`: the reader found the channel empty and waits to be activated.
-const ASLEEP: u64 = 1 << 63;
 
 /// Who to tell: the mailbox of the object owning an end, and that end's id.
 struct Owner {
@@ -39,11 +37,8 @@ struct Owner {
     pipe: PipeId,
 }
 
-/// One direction of a pipe.
+/// One direction of a pipe: what its two ends share besides the frame queue.
 struct Channel {
-    frames: SegQueue<Msg>,
-    /// Frames made visible by the writer, plus the ASLEEP bit.
-    flushed: AtomicU64,
     /// Whole messages the reader has taken (for the writer's high-water mark).
     msgs_read: AtomicU64,
     /// High-water mark in messages, 0 for none. Written when the pipe is (re)attached.
@@ -67,8 +62,6 @@ struct Channel {
 impl Channel {
     fn new(hwm: u64) -> Self {
         Self {
-            frames: SegQueue::new(),
-            flushed: AtomicU64::new(0),
             msgs_read: AtomicU64::new(0),
             hwm: AtomicU64::new(hwm),
             writer_waiting: AtomicBool::new(false),
@@ -122,9 +115,11 @@ pub struct PipeEnd {
     id: PipeId,
     out: Arc<Channel>,
     inbound: Arc<Channel>,
-    unflushed: u64,
+    /// Frames to the peer.
+    frames_out: ypipe::Writer<Msg>,
+    /// Frames from the peer.
+    frames_in: ypipe::Reader<Msg>,
     msgs_written: u64,
-    frames_read: u64,
     msgs_read: u64,
     /// In the middle of writing a multipart message.
     writing_more: bool,
@@ -144,18 +139,23 @@ impl PipeEnd {
     pub fn pair(a_to_b_hwm: u64, b_to_a_hwm: u64) -> (PipeEnd, PipeEnd) {
         let a_to_b = Arc::new(Channel::new(a_to_b_hwm));
         let b_to_a = Arc::new(Channel::new(b_to_a_hwm));
-        let end = |out: &Arc<Channel>, inbound: &Arc<Channel>| PipeEnd {
+        let (a_to_b_writer, a_to_b_reader) = ypipe();
+        let (b_to_a_writer, b_to_a_reader) = ypipe();
+        let end = |out: &Arc<Channel>, inbound: &Arc<Channel>, frames_out, frames_in| PipeEnd {
             id: NEXT_PIPE_ID.fetch_add(1, Ordering::Relaxed),
             out: Arc::clone(out),
             inbound: Arc::clone(inbound),
-            unflushed: 0,
+            frames_out,
+            frames_in,
             msgs_written: 0,
-            frames_read: 0,
             msgs_read: 0,
             writing_more: false,
             peer_hwms: None,
         };
-        (end(&a_to_b, &b_to_a), end(&b_to_a, &a_to_b))
+        (
+            end(&a_to_b, &b_to_a, a_to_b_writer, b_to_a_reader),
+            end(&b_to_a, &a_to_b, b_to_a_writer, a_to_b_reader),
+        )
     }
 
     pub fn id(&self) -> PipeId {
@@ -194,12 +194,14 @@ impl PipeEnd {
     }
 
     /// Whether the peer has gone away and reads nothing more.
+    #[inline]
     pub fn is_peer_gone(&self) -> bool {
         self.out.reader_gone.load(Ordering::Acquire)
     }
 
     /// Whether one more message fits under the high-water mark. When it does not, the writer
     /// is registered as waiting and will get `ActivateWrite` once the reader makes room.
+    #[inline]
     pub fn check_write(&mut self) -> bool {
         if self.is_peer_gone() {
             return false;
@@ -219,62 +221,48 @@ impl PipeEnd {
     }
 
     /// Queues a frame. It becomes visible to the reader at the next `flush`.
+    #[inline(always)]
     pub fn write(&mut self, msg: Msg) {
         self.writing_more = msg.more();
         if !self.writing_more {
             self.msgs_written += 1;
         }
-        self.out.frames.push(msg);
-        self.unflushed += 1;
+        self.frames_out.write(msg);
     }
 
     /// Makes the written frames visible; wakes the reader if it was asleep.
+    #[inline]
     pub fn flush(&mut self) {
-        if self.unflushed == 0 {
-            return;
-        }
-        let previous = self.out.flushed.fetch_add(self.unflushed, Ordering::AcqRel);
-        self.unflushed = 0;
-        if previous & ASLEEP != 0 {
-            self.out.flushed.fetch_and(!ASLEEP, Ordering::AcqRel);
+        if self.frames_out.flush() {
             notify(self.out.reader.get(), Command::ActivateRead);
         }
     }
 
     /// Whether a frame can be read now. When none can, the reader is marked asleep in the same
     /// atomic step (so the next flush sends `ActivateRead`), or the pipe is found closed.
+    #[inline(always)]
     pub fn check_read(&mut self) -> Readiness {
-        loop {
-            if self.inbound.discard.load(Ordering::Acquire) {
-                return Readiness::Closed;
-            }
-            let done = self.inbound.writer_done.load(Ordering::Acquire);
-            let state = self.inbound.flushed.load(Ordering::Acquire);
-            if self.frames_read < state & !ASLEEP {
-                return Readiness::Ready;
-            }
-            if done {
-                return Readiness::Closed;
-            }
-            if state & ASLEEP != 0
-                || self
-                    .inbound
-                    .flushed
-                    .compare_exchange(state, state | ASLEEP, Ordering::AcqRel, Ordering::Acquire)
-                    .is_ok()
-            {
-                return Readiness::Empty;
-            }
-            // The writer flushed meanwhile: look again.
+        if self.inbound.discard.load(Ordering::Acquire) {
+            return Readiness::Closed;
+        }
+        // Loaded before looking at the queue: the writer finishes flushing before it says it is
+        // done, so done-and-still-empty means nothing more will come.
+        let done = self.inbound.writer_done.load(Ordering::Acquire);
+        if self.frames_in.check_read() {
+            Readiness::Ready
+        } else if done {
+            Readiness::Closed
+        } else {
+            Readiness::Empty
         }
     }
 
     /// Reads the next frame.
+    #[inline(always)]
     pub fn read(&mut self) -> Read {
         match self.check_read() {
             Readiness::Ready => {
-                let msg = self.inbound.frames.pop().expect("flushed frames are queued");
-                self.frames_read += 1;
+                let Some(msg) = self.frames_in.read() else { return Read::Empty };
                 if !msg.more() {
                     self.message_read();
                 }
@@ -288,11 +276,20 @@ impl PipeEnd {
     /// Counts one more whole message read. Like libzmq, the writer learns about reads in
     /// batches (the low-water mark: half the high-water mark), which keeps the shared counter
     /// and wake-ups off the per-message path.
+    #[inline]
     fn message_read(&mut self) {
         self.msgs_read += 1;
         if !self.msgs_read.is_multiple_of(low_water_mark(self.inbound.hwm.load(Ordering::Relaxed))) {
             return;
         }
+        self.report_reads();
+    }
+
+    /// Tells the writer how far we have read, and wakes it if it waits for room.
+    #[cold]
+    fn report_reads(&mut self) {
+        // SeqCst here and on `writer_waiting` (store-then-load on both sides, as in check_write):
+        // either the writer sees the new count or we see it waiting, never neither.
         self.inbound.msgs_read.store(self.msgs_read, Ordering::SeqCst);
         if self.inbound.writer_waiting.load(Ordering::SeqCst)
             && self.inbound.writer_waiting.swap(false, Ordering::SeqCst)

@@ -44,11 +44,13 @@ impl ActiveSet {
     }
 
     /// The pipe whose turn it is, if any is active.
+    #[inline]
     pub fn current(&self) -> Option<PipeId> {
         (self.active > 0).then(|| self.pipes[self.current])
     }
 
     /// Moves the turn to the next active pipe.
+    #[inline]
     pub fn advance(&mut self) {
         if self.active > 0 {
             self.current = (self.current + 1) % self.active;

@@ -129,6 +129,7 @@ impl Socket {
         })
     }
 
+    #[inline]
     fn check_alive(&mut self) -> Result<()> {
         self.process_commands();
         if self.terminated {
@@ -138,11 +139,17 @@ impl Socket {
         }
     }
 
-    /// Applies every waiting command. Costs one atomic load when there is none.
+    /// Applies every waiting command. Costs one atomic load when there is none (inlined into
+    /// every send and receive; the work itself is out of line).
+    #[inline]
     fn process_commands(&mut self) {
-        if !self.mailbox.has_pending() {
-            return;
+        if self.mailbox.has_pending() {
+            self.apply_commands();
         }
+    }
+
+    #[inline(never)]
+    fn apply_commands(&mut self) {
         for command in self.mailbox.take_all() {
             match command {
                 Command::ActivateRead(pipe) if self.pipes.contains(pipe) => self.pattern.read_activated(pipe),
@@ -173,7 +180,16 @@ impl Socket {
         self.remove_dead_pipes();
     }
 
+    /// Removes the pipes found dead (a test of one length on the message path).
+    #[inline]
     fn remove_dead_pipes(&mut self) {
+        if self.pipes.has_dead() {
+            self.remove_dead_pipes_now();
+        }
+    }
+
+    #[inline(never)]
+    fn remove_dead_pipes_now(&mut self) {
         for pipe in self.pipes.take_dead() {
             if let Some(end) = self.pipes.remove(pipe) {
                 end.terminate(false);

@@ -57,7 +57,8 @@ impl Dist {
     /// Sends one frame to every attached pipe.
     pub fn send_to_all(&mut self, msg: Msg, pipes: &mut Pipes) {
         if !self.more {
-            self.matching = self.pipes.clone();
+            // clone_from reuses the vector's allocation: no allocation per message.
+            self.matching.clone_from(&self.pipes);
         }
         self.send_to_matching(msg, pipes);
     }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# perf/rss.sh PREFIX: `make bench-rss`. Resident memory per tcp connection (conn_rss: a
+# ROUTER and CONNS DEALERs in one process, both ends of each connection counted) on the
+# system libzmq and on libzmq-rs (PREFIX/lib), for idle connections and for connections
+# that each carried one message. Memory is deterministic enough that one run each suffices.
+#
+# Environment: CONNS (default 1000), BENCH_DIR (default build/perf).
+set -euo pipefail
+
+prefix=${1:?usage: perf/rss.sh PREFIX}
+CONNS=${CONNS:-1000}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+out=${BENCH_DIR:-$root/build/perf}
+bin=$out/bin
+ourlib=$(cd "$prefix/lib" && pwd)
+
+bash "$here/build.sh" "$bin"
+# Two fds per connection end plus one per socket: raise the soft limit if we may.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+rss_of() { # lib messages
+    local libenv
+    if [[ $1 == rs ]]; then libenv=(env LD_LIBRARY_PATH="$ourlib"); else libenv=(env -u LD_LIBRARY_PATH); fi
+    timeout -k 5 120 "${libenv[@]}" "$bin/conn_rss" "$CONNS" "$2" \
+        | sed -n 's/^rss per connection: \([0-9.]*\) \[kB\]$/\1/p' || echo FAIL
+}
+
+echo "RSS per tcp connection (kB; $CONNS connections, both ends in one process)."
+echo
+echo "| connections | libzmq | libzmq-rs | ratio |"
+echo "|---|---:|---:|---:|"
+for messages in 0 1; do
+    a=$(rss_of zmq "$messages")
+    b=$(rss_of rs "$messages")
+    r=$(awk -v a="$a" -v b="$b" 'BEGIN { if (a + 0 > 0 && b != "FAIL") printf "%.2f", b / a; else print "-" }')
+    label=$([[ $messages == 0 ]] && echo "idle" || echo "one message each")
+    echo "| $label | $a | $b | $r |"
+done
