@@ -69,7 +69,7 @@ clean:
 # Benchmarks (perf/, BENCHMARKS.md): the same perf binaries on Debian's libzmq and on the
 # staged libzmq-rs, interleaved rounds, medians. ROUNDS=n (default 5); bench-quick is one
 # short round; bench-instr counts instructions per message under callgrind.
-.PHONY: bench bench-quick bench-instr bench-rss
+.PHONY: bench bench-quick bench-instr bench-rss bench-fanout
 bench: stage
 	ROUNDS="$(or $(ROUNDS),5)" bash perf/bench.sh "$(STAGE)"
 
@@ -82,3 +82,6 @@ bench-instr: stage
 # RSS per tcp connection (1,000 connections to one ROUTER), idle and after one message.
 bench-rss: stage
 	bash perf/rss.sh "$(STAGE)"
+
+bench-fanout: stage
+	bash perf/fanout.sh "$(STAGE)"

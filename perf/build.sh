@@ -13,7 +13,8 @@ if [[ ! -e /usr/include/zmq.h ]]; then
     exit 1
 fi
 mkdir -p "$outdir"
-for prog in local_thr remote_thr local_lat remote_lat inproc_thr inproc_lat proxy_thr conn_rss; do
-    "$cc" "${cflags[@]}" -I/usr/include -o "$outdir/$prog" "$here/$prog.c" -lzmq
+for prog in local_thr remote_thr local_lat remote_lat inproc_thr inproc_lat proxy_thr conn_rss \
+    connections fanout; do
+    "$cc" "${cflags[@]}" -I/usr/include -o "$outdir/$prog" "$here/$prog.c" -lzmq -lpthread
 done
 "$cc" "${cflags[@]}" -o "$outdir/raw_ref" "$here/raw_ref.c"

@@ -37,3 +37,20 @@ for messages in 0 1; do
     label=$([[ $messages == 0 ]] && echo "idle" || echo "one message each")
     echo "| $label | $a | $b | $r |"
 done
+
+# The 10,000-connection scenario: one ROUTER, raw ZMTP peers in another process (perf/
+# connections.c), so only the library under test is measured: its memory per connection and
+# how fast it accepts and completes handshakes.
+BIG=${BIG_CONNS:-10000}
+echo
+echo "One ROUTER, $BIG connections from raw ZMTP peers (server side only)."
+echo
+echo "| library | bytes per connection | accepts + handshakes per second |"
+echo "|---|---:|---:|"
+for lib in zmq rs; do
+    if [[ $lib == rs ]]; then libenv=(env LD_LIBRARY_PATH="$ourlib"); name=libzmq-rs; else libenv=(env -u LD_LIBRARY_PATH); name=libzmq; fi
+    line=$(timeout -k 5 180 "${libenv[@]}" "$bin/connections" "$BIG" || echo FAIL)
+    per=$(sed -n 's/.*bytes_per_connection \([0-9]*\).*/\1/p' <<<"$line")
+    rate=$(sed -n 's/.*accepts_per_second \([0-9]*\).*/\1/p' <<<"$line")
+    echo "| $name | ${per:-FAIL} | ${rate:-FAIL} |"
+done
