@@ -26,10 +26,28 @@ pub struct Item {
     pub revents: i16,
 }
 
+/// What `poll` needs of a socket: the fd that signals possible state changes, and the state
+/// itself. A classic socket is used directly; a thread-safe socket (`zmq_poller`, `zmq_poll`)
+/// takes its lock only inside `events`, so other threads can use it while the poll waits.
+pub trait Pollable {
+    fn fd(&self) -> c_int;
+    /// ZMQ_EVENTS (ETERM once the context is shut down).
+    fn events(&mut self) -> Result<c_int>;
+}
+
+impl Pollable for &mut Socket {
+    fn fd(&self) -> c_int {
+        Socket::fd(self)
+    }
+    fn events(&mut self) -> Result<c_int> {
+        Socket::events(self)
+    }
+}
+
 /// Fills each item's `revents` and returns how many items have some. `timeout`: `None` waits
 /// forever, zero only looks. EINTR when a signal interrupts the wait, ETERM when a socket's
 /// context was shut down.
-pub fn poll(items: &mut [Item], sockets: &mut [&mut Socket], timeout: Option<Duration>) -> Result<usize> {
+pub fn poll<S: Pollable>(items: &mut [Item], sockets: &mut [S], timeout: Option<Duration>) -> Result<usize> {
     let deadline = timeout.map(|timeout| Instant::now() + timeout);
     let mut fds: Vec<sys::PollFd> = items
         .iter()
@@ -114,16 +132,16 @@ mod tests {
         let fd = sys::eventfd().unwrap();
         use std::os::fd::AsRawFd;
         let mut items = [Item { target: Target::Fd(fd.as_raw_fd()), events: ZMQ_POLLIN as i16, revents: 0 }];
-        assert_eq!(poll(&mut items, &mut [], Some(Duration::ZERO)), Ok(0));
+        assert_eq!(poll::<&mut Socket>(&mut items, &mut [], Some(Duration::ZERO)), Ok(0));
         sys::eventfd_signal(&fd).unwrap();
-        assert_eq!(poll(&mut items, &mut [], Some(Duration::from_secs(1))), Ok(1));
+        assert_eq!(poll::<&mut Socket>(&mut items, &mut [], Some(Duration::from_secs(1))), Ok(1));
         assert_eq!(items[0].revents, ZMQ_POLLIN as i16);
     }
 
     #[test]
     fn timeout_without_items_sleeps() {
         let start = Instant::now();
-        assert_eq!(poll(&mut [], &mut [], Some(Duration::from_millis(20))), Ok(0));
+        assert_eq!(poll::<&mut Socket>(&mut [], &mut [], Some(Duration::from_millis(20))), Ok(0));
         assert!(start.elapsed() >= Duration::from_millis(19));
     }
 }

@@ -61,6 +61,35 @@ pub fn peer_credentials(fd: RawFd) -> io::Result<(i32, u32, u32)> {
     Ok((credentials.pid, credentials.uid, credentials.gid))
 }
 
+/// A close-on-exec epoll set: the one fd zmq_poller_fd hands out, readable while any fd in the
+/// set is readable.
+pub fn epoll() -> io::Result<OwnedFd> {
+    // SAFETY: epoll_create1 has no pointer arguments; a non-negative result is a new fd we own.
+    let fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: fd was just created and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Adds `fd` to an epoll set, watched for readability (level-triggered).
+pub fn epoll_add(set: &OwnedFd, fd: RawFd) -> io::Result<()> {
+    let mut event = libc::epoll_event { events: libc::EPOLLIN as u32, u64: fd as u64 };
+    // SAFETY: set is an epoll fd we own; event is a live epoll_event the kernel only reads.
+    if unsafe { libc::epoll_ctl(set.as_raw_fd(), libc::EPOLL_CTL_ADD, fd, &mut event) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Removes `fd` from an epoll set; fine if it was not there.
+pub fn epoll_remove(set: &OwnedFd, fd: RawFd) {
+    let mut event = libc::epoll_event { events: 0, u64: 0 };
+    // SAFETY: set is an epoll fd we own; event is a live epoll_event (ignored by DEL).
+    let _ = unsafe { libc::epoll_ctl(set.as_raw_fd(), libc::EPOLL_CTL_DEL, fd, &mut event) };
+}
+
 /// One entry for [`poll`].
 pub type PollFd = libc::pollfd;
 

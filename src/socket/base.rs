@@ -67,6 +67,8 @@ fn pattern_for(socket_type: c_int) -> Result<Box<dyn Pattern>> {
         ZMQ_XPUB => Box::<Xpub>::default(),
         ZMQ_XSUB => Box::<Xsub>::default(),
         ZMQ_STREAM => Box::<crate::socket::stream::Stream>::default(),
+        draft::ZMQ_SERVER => Box::<crate::socket::server::Server>::default(),
+        draft::ZMQ_CLIENT => Box::<crate::socket::client::Client>::default(),
         _ => return Err(Errno::EINVAL),
     })
 }
@@ -358,11 +360,20 @@ impl Socket {
                     destination,
                     session_end,
                 ))));
+                self.signal_new_connection();
                 self.options.last_endpoint = endpoint.to_owned();
                 Ok(())
             }
             _ => Err(unsupported_transport()),
         }
+    }
+
+    /// In libzmq a network connect sends the socket a command (its new child session), so its
+    /// ZMQ_FD turns readable after zmq_connect; programs polling that fd (upstream test_poller's
+    /// raw-fd case) rely on it. An activation for a pipe id no pipe has is that wake-up, and is
+    /// ignored when processed.
+    fn signal_new_connection(&self) {
+        self.mailbox.send(Command::ActivateRead(PipeId::MAX));
     }
 
     pub fn unbind(&mut self, endpoint: &str) -> Result<()> {
@@ -538,6 +549,11 @@ impl Socket {
 
     /// Writes an option into `out` and returns how many bytes it took.
     pub fn get_option(&mut self, option: c_int, out: &mut [u8]) -> Result<usize> {
+        if option == ZMQ_FD && !self.terminated {
+            // As in libzmq, asking for the fd leaves pending commands alone: they are what makes
+            // it readable for the caller about to poll it.
+            return put_int(out, self.fd()).map(|written| written.unwrap_or(0));
+        }
         self.check_alive()?;
         let state = match option {
             ZMQ_RCVMORE => Some(self.rcvmore as c_int),

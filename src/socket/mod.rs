@@ -3,6 +3,7 @@
 
 pub mod active_set;
 pub mod base;
+pub mod client;
 pub mod dealer;
 pub mod dist;
 pub mod fq;
@@ -19,6 +20,7 @@ pub mod push;
 pub mod rep;
 pub mod req;
 pub mod router;
+pub mod server;
 pub mod stream;
 pub mod subscriber;
 pub mod trie;

@@ -1,0 +1,94 @@
+//! SERVER (draft, thread-safe): single-part messages; each peer gets a non-zero 32-bit routing id
+//! when it attaches, received messages carry it (`zmq_msg_routing_id`) and a message sent goes to
+//! the peer its routing id names (EHOSTUNREACH when none does). A multipart send is EINVAL.
+//! Thread safety is the C layer's business (`capi/sockets.rs`), not this file's.
+
+use std::collections::HashMap;
+
+use crate::error::{Errno, Result};
+use crate::msg::Msg;
+use crate::pipe::PipeId;
+use crate::socket::client::recv_single;
+use crate::socket::fq::FairQueue;
+use crate::socket::pattern::{Pattern, SendError};
+use crate::socket::pipes::Pipes;
+
+pub struct Server {
+    fq: FairQueue,
+    pipes_by_id: HashMap<u32, PipeId>,
+    ids_by_pipe: HashMap<PipeId, u32>,
+    next_id: u32,
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        // libzmq starts at a random id so ids are not reused across socket instances.
+        let start = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |elapsed| elapsed.subsec_nanos() ^ (elapsed.as_secs() as u32));
+        Self {
+            fq: FairQueue::default(),
+            pipes_by_id: HashMap::new(),
+            ids_by_pipe: HashMap::new(),
+            next_id: start,
+        }
+    }
+}
+
+impl Server {
+    fn generate_id(&mut self) -> u32 {
+        loop {
+            self.next_id = self.next_id.wrapping_add(1);
+            if self.next_id != 0 && !self.pipes_by_id.contains_key(&self.next_id) {
+                return self.next_id;
+            }
+        }
+    }
+}
+
+impl Pattern for Server {
+    fn attach(&mut self, pipe: PipeId, _pipes: &mut Pipes) {
+        let id = self.generate_id();
+        self.pipes_by_id.insert(id, pipe);
+        self.ids_by_pipe.insert(pipe, id);
+        self.fq.attach(pipe);
+    }
+    fn terminated(&mut self, pipe: PipeId) {
+        if let Some(id) = self.ids_by_pipe.remove(&pipe) {
+            self.pipes_by_id.remove(&id);
+        }
+        self.fq.terminated(pipe);
+    }
+    fn read_activated(&mut self, pipe: PipeId) {
+        self.fq.activated(pipe);
+    }
+    fn write_activated(&mut self, _pipe: PipeId) {}
+    fn send(&mut self, mut msg: Msg, pipes: &mut Pipes) -> std::result::Result<(), SendError> {
+        if msg.more() {
+            return Err((Errno::EINVAL, msg));
+        }
+        let Some(&pipe) = self.pipes_by_id.get(&msg.routing_id()) else {
+            return Err((Errno(libc::EHOSTUNREACH), msg));
+        };
+        if !pipes.check_write(pipe) {
+            return Err((Errno::EAGAIN, msg));
+        }
+        msg.reset_routing_id();
+        pipes.write(pipe, msg);
+        Ok(())
+    }
+    fn recv(&mut self, pipes: &mut Pipes) -> Result<Msg> {
+        let (mut msg, pipe) = recv_single(&mut self.fq, pipes).ok_or(Errno::EAGAIN)?;
+        if let Some(&id) = self.ids_by_pipe.get(&pipe) {
+            msg.set_routing_id(id)?;
+        }
+        Ok(msg)
+    }
+    fn has_in(&mut self, pipes: &mut Pipes) -> bool {
+        self.fq.has_in(pipes)
+    }
+    fn has_out(&mut self, _pipes: &mut Pipes) -> bool {
+        // Where a message goes depends on the message: the socket is always writable.
+        true
+    }
+}
