@@ -5,7 +5,7 @@
 // Parameters keep their C names for the generated header, though unused until implemented.
 #![allow(unused_variables)]
 
-use std::ffi::{c_char, c_int, c_long, c_short, c_void};
+use std::ffi::{c_char, c_int, c_long, c_short, c_void, CStr};
 
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 
-use super::call;
-use super::sockets::{is_thread_safe, not_yet, socket, zmq_pollitem_t, PollSocket};
+use super::sockets::{is_thread_safe, not_yet, socket, socket_mut, str_arg, zmq_pollitem_t, PollSocket};
+use super::{bytes_arg, call};
 use crate::error::{Errno, Result};
 use crate::poll;
 use crate::poller::{Poller, Watched};
@@ -78,17 +78,30 @@ fn socket_key(s: *mut c_void) -> Result<usize> {
 
 #[no_mangle]
 pub extern "C" fn zmq_join(s: *mut c_void, group: *const c_char) -> c_int {
-    call(|| socket(s).map(|()| 0))
+    call(|| join_or_leave(s, group, true))
+}
+
+fn join_or_leave(s: *mut c_void, group: *const c_char, join: bool) -> Result<c_int> {
+    let mut socket = socket_mut(s)?;
+    if group.is_null() {
+        return Err(Errno::EINVAL);
+    }
+    // SAFETY: a non-NULL group is a NUL-terminated C string by the API's contract.
+    let group = unsafe { CStr::from_ptr(group) }.to_bytes();
+    socket.join_group(group, join).map(|()| 0)
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_leave(s: *mut c_void, group: *const c_char) -> c_int {
-    call(|| socket(s).map(|()| 0))
+    call(|| join_or_leave(s, group, false))
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_connect_peer(s: *mut c_void, endpoint: *const c_char) -> u32 {
-    call(|| socket(s).map(|()| 0))
+    call(|| {
+        let mut socket = socket_mut(s)?;
+        socket.connect_peer(str_arg(endpoint)?)
+    })
 }
 
 #[no_mangle]
@@ -97,7 +110,10 @@ pub extern "C" fn zmq_socket_get_peer_state(
     routing_id: *const c_void,
     routing_id_size: usize,
 ) -> c_int {
-    call(|| socket(s).map(|()| 0))
+    call(|| {
+        let mut socket = socket_mut(s)?;
+        socket.peer_state(bytes_arg(routing_id, routing_id_size)?)
+    })
 }
 
 #[no_mangle]

@@ -204,7 +204,7 @@ fn recv_msg(handle: *mut c_void, flags: c_int) -> Result<Msg> {
 }
 
 /// A C string argument (endpoint, group): NULL or non-UTF-8 is EINVAL.
-fn str_arg<'a>(text: *const c_char) -> Result<&'a str> {
+pub(super) fn str_arg<'a>(text: *const c_char) -> Result<&'a str> {
     if text.is_null() {
         return Err(Errno::EINVAL);
     }

@@ -69,6 +69,12 @@ fn pattern_for(socket_type: c_int) -> Result<Box<dyn Pattern>> {
         ZMQ_STREAM => Box::<crate::socket::stream::Stream>::default(),
         draft::ZMQ_SERVER => Box::<crate::socket::server::Server>::default(),
         draft::ZMQ_CLIENT => Box::<crate::socket::client::Client>::default(),
+        draft::ZMQ_RADIO => Box::<crate::socket::radio::Radio>::default(),
+        draft::ZMQ_DISH => Box::<crate::socket::dish::Dish>::default(),
+        draft::ZMQ_PEER => Box::<crate::socket::server::Server>::default(),
+        draft::ZMQ_SCATTER => Box::<crate::socket::single_part::Scatter>::default(),
+        draft::ZMQ_GATHER => Box::<crate::socket::single_part::Gather>::default(),
+        draft::ZMQ_CHANNEL => Box::<crate::socket::single_part::Channel>::default(),
         _ => return Err(Errno::EINVAL),
     })
 }
@@ -374,6 +380,40 @@ impl Socket {
     /// ignored when processed.
     fn signal_new_connection(&self) {
         self.mailbox.send(Command::ActivateRead(PipeId::MAX));
+    }
+
+    /// zmq_socket_get_peer_state (ROUTER; ENOTSUP for other types).
+    pub fn peer_state(&mut self, routing_id: &[u8]) -> Result<c_int> {
+        self.check_alive()?;
+        let result = self.pattern.peer_state(routing_id, &mut self.pipes);
+        self.remove_dead_pipes();
+        result
+    }
+
+    /// zmq_join / zmq_leave (DISH; ENOTSUP for other types).
+    pub fn join_group(&mut self, group: &[u8], join: bool) -> Result<()> {
+        self.check_alive()?;
+        let result = if join {
+            self.pattern.join(group, &mut self.pipes)
+        } else {
+            self.pattern.leave(group, &mut self.pipes)
+        };
+        self.remove_dead_pipes();
+        result
+    }
+
+    /// zmq_connect_peer: connects a PEER socket and returns the routing id its new peer got.
+    /// ENOTSUP for other types, EFAULT with ZMQ_IMMEDIATE (no pipe to name yet), as in libzmq.
+    pub fn connect_peer(&mut self, endpoint: &str) -> Result<u32> {
+        if self.options.socket_type != draft::ZMQ_PEER {
+            return Err(Errno::ENOTSUP);
+        }
+        if self.options.immediate {
+            return Err(Errno::EFAULT);
+        }
+        self.connect(endpoint)?;
+        let pipe = self.connected.last().map(|(_, pipe)| *pipe).ok_or(Errno::EFAULT)?;
+        self.pattern.peer_routing_id(pipe).ok_or(Errno::EFAULT)
     }
 
     pub fn unbind(&mut self, endpoint: &str) -> Result<()> {

@@ -341,6 +341,10 @@ impl Pattern for Router {
         !self.mandatory || self.pipes_by_id.values().any(|&pipe| pipes.check_write(pipe))
     }
 
+    fn peer_state(&mut self, routing_id: &[u8], pipes: &mut Pipes) -> Result<c_int> {
+        Router::peer_state(self, routing_id, pipes)
+    }
+
     fn attach_connected(&mut self, pipe: PipeId, pipes: &mut Pipes) {
         if let Some(id) = self.connect_routing_id.take() {
             self.next_routing_id = Some(id);

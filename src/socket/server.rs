@@ -1,4 +1,4 @@
-//! SERVER (draft, thread-safe): single-part messages; each peer gets a non-zero 32-bit routing id
+//! SERVER and PEER (draft, thread-safe; PEER differs only on the wire and by zmq_connect_peer): single-part messages; each peer gets a non-zero 32-bit routing id
 //! when it attaches, received messages carry it (`zmq_msg_routing_id`) and a message sent goes to
 //! the peer its routing id names (EHOSTUNREACH when none does). A multipart send is EINVAL.
 //! Thread safety is the C layer's business (`capi/sockets.rs`), not this file's.
@@ -86,6 +86,9 @@ impl Pattern for Server {
     }
     fn has_in(&mut self, pipes: &mut Pipes) -> bool {
         self.fq.has_in(pipes)
+    }
+    fn peer_routing_id(&self, pipe: PipeId) -> Option<u32> {
+        self.ids_by_pipe.get(&pipe).copied()
     }
     fn has_out(&mut self, _pipes: &mut Pipes) -> bool {
         // Where a message goes depends on the message: the socket is always writable.
