@@ -178,7 +178,23 @@ impl Socket {
         } else {
             self.pattern.attach(id, &mut self.pipes);
         }
+        self.send_hello(id);
         self.remove_dead_pipes();
+    }
+
+    /// ZMQ_HELLO_MSG (draft): every new pipe of a type libzmq lets send one (ROUTER, DEALER,
+    /// SERVER, CLIENT, PEER) first carries this message to the peer. libzmq sends it per network
+    /// connection from the session; here it goes once per pipe, when the socket attaches it.
+    fn send_hello(&mut self, pipe: PipeId) {
+        let can_send = matches!(
+            self.options.socket_type,
+            ZMQ_ROUTER | ZMQ_DEALER | draft::ZMQ_SERVER | draft::ZMQ_CLIENT | draft::ZMQ_PEER
+        );
+        if can_send && !self.options.hello_msg.is_empty() && self.pipes.contains(pipe) {
+            if let Ok(hello) = Msg::from_slice(&self.options.hello_msg) {
+                self.pipes.write(pipe, hello);
+            }
+        }
     }
 
     fn remove_dead_pipes(&mut self) {
@@ -226,7 +242,7 @@ impl Socket {
                 }
                 result
             }
-            _ => Err(unsupported_transport()),
+            _ => Err(self.transport_refused(transport, true)),
         }
     }
 
@@ -370,7 +386,7 @@ impl Socket {
                 self.options.last_endpoint = endpoint.to_owned();
                 Ok(())
             }
-            _ => Err(unsupported_transport()),
+            _ => Err(self.transport_refused(transport, false)),
         }
     }
 
@@ -380,6 +396,22 @@ impl Socket {
     /// ignored when processed.
     fn signal_new_connection(&self) {
         self.mailbox.send(Command::ActivateRead(PipeId::MAX));
+    }
+
+    /// Why a bind (`binding`) or connect to a transport this library lacks fails. UDP is still
+    /// checked against the socket type first, as libzmq does: only a DISH or DGRAM binds it, only
+    /// a RADIO or DGRAM connects it (ENOCOMPATPROTO otherwise).
+    fn transport_refused(&self, transport: &str, binding: bool) -> Errno {
+        let socket_type = self.options.socket_type;
+        let allowed = if binding {
+            [draft::ZMQ_DISH, draft::ZMQ_DGRAM]
+        } else {
+            [draft::ZMQ_RADIO, draft::ZMQ_DGRAM]
+        };
+        if transport == "udp" && !allowed.contains(&socket_type) {
+            return Errno::ENOCOMPATPROTO;
+        }
+        unsupported_transport()
     }
 
     /// zmq_socket_get_peer_state (ROUTER; ENOTSUP for other types).
