@@ -543,11 +543,6 @@ pub(super) fn not_yet<T>() -> Result<T> {
     Err(Errno::ENOTSUP)
 }
 
-/// A socket handle for the calls that are not implemented yet: checked, then ENOTSUP.
-pub(super) fn socket(handle: *mut c_void) -> Result<()> {
-    socket_mut(handle).and(not_yet())
-}
-
 /// Runs the built-in proxy on this thread until the context is terminated (then -1 with ETERM):
 /// whole messages go from frontend to backend and back, and every frame is also sent to
 /// `capture` unless it is NULL.

@@ -278,6 +278,21 @@ impl Socket {
     /// zmq_socket_monitor: events go to a PAIR socket bound to the inproc `endpoint`; `None`
     /// stops monitoring.
     pub fn monitor(&mut self, endpoint: Option<&str>, events: u64) -> Result<()> {
+        self.monitor_as(endpoint, events, ZMQ_PAIR)
+    }
+
+    /// Whether zmq_socket_monitor is running on this socket (zmq_socket_monitor_pipes_stats
+    /// needs it).
+    pub fn is_monitored(&self) -> bool {
+        self.monitor.is_active()
+    }
+
+    /// zmq_socket_monitor_versioned (version 1 events): like `monitor`, with the events sent
+    /// through a socket of `socket_type` (PAIR, PUB or PUSH; EINVAL otherwise, as in libzmq).
+    pub fn monitor_as(&mut self, endpoint: Option<&str>, events: u64, socket_type: c_int) -> Result<()> {
+        if !matches!(socket_type, ZMQ_PAIR | ZMQ_PUB | ZMQ_PUSH) {
+            return Err(Errno::EINVAL);
+        }
         self.check_alive()?;
         let Some(endpoint) = endpoint else {
             self.monitor.stop();
@@ -286,7 +301,7 @@ impl Socket {
         if split_endpoint(endpoint)?.0 != "inproc" {
             return Err(unsupported_transport());
         }
-        let mut pair = Socket::new(Arc::clone(&self.ctx), ZMQ_PAIR)?;
+        let mut pair = Socket::new(Arc::clone(&self.ctx), socket_type)?;
         pair.bind(endpoint)?;
         self.monitor.start(pair, events);
         Ok(())
@@ -403,11 +418,8 @@ impl Socket {
     /// a RADIO or DGRAM connects it (ENOCOMPATPROTO otherwise).
     fn transport_refused(&self, transport: &str, binding: bool) -> Errno {
         let socket_type = self.options.socket_type;
-        let allowed = if binding {
-            [draft::ZMQ_DISH, draft::ZMQ_DGRAM]
-        } else {
-            [draft::ZMQ_RADIO, draft::ZMQ_DGRAM]
-        };
+        let allowed =
+            if binding { [draft::ZMQ_DISH, draft::ZMQ_DGRAM] } else { [draft::ZMQ_RADIO, draft::ZMQ_DGRAM] };
         if transport == "udp" && !allowed.contains(&socket_type) {
             return Errno::ENOCOMPATPROTO;
         }
