@@ -182,6 +182,14 @@ impl Socket {
         self.remove_dead_pipes();
     }
 
+    /// ZMQ_DISCONNECT_MSG (draft): a peer that went away leaves this message behind, received as
+    /// if that peer had sent it last (types that take one: ROUTER... see `Pattern::disconnected`).
+    fn peer_left(&mut self, pipe: PipeId) {
+        if let Ok(msg) = Msg::from_slice(&self.options.disconnect_msg) {
+            self.pattern.disconnected(pipe, msg);
+        }
+    }
+
     /// ZMQ_HELLO_MSG (draft): every new pipe of a type libzmq lets send one (ROUTER, DEALER,
     /// SERVER, CLIENT, PEER) first carries this message to the peer. libzmq sends it per network
     /// connection from the session; here it goes once per pipe, when the socket attaches it.
@@ -199,6 +207,9 @@ impl Socket {
 
     fn remove_dead_pipes(&mut self) {
         for pipe in self.pipes.take_dead() {
+            if !self.options.disconnect_msg.is_empty() && self.pipes.is_peer_gone(pipe) {
+                self.peer_left(pipe);
+            }
             if let Some(end) = self.pipes.remove(pipe) {
                 end.terminate(false);
                 self.pattern.terminated(pipe);

@@ -44,6 +44,10 @@ pub trait Pattern: Send {
     fn set_option_with_pipes(&mut self, option: c_int, value: &[u8], _pipes: &mut Pipes) -> Result<bool> {
         self.set_option(option, value)
     }
+    /// ZMQ_DISCONNECT_MSG: the peer on `pipe` went away; types that deliver a disconnect message
+    /// (SERVER, PEER) queue `msg` as that peer's last message. Others drop it. Called before
+    /// `terminated`.
+    fn disconnected(&mut self, _pipe: PipeId, _msg: Msg) {}
     /// zmq_join (DISH): ENOTSUP for other types, as in libzmq.
     fn join(&mut self, _group: &[u8], _pipes: &mut Pipes) -> Result<()> {
         Err(Errno::ENOTSUP)

@@ -3,7 +3,7 @@
 //! the peer its routing id names (EHOSTUNREACH when none does). A multipart send is EINVAL.
 //! Thread safety is the C layer's business (`capi/sockets.rs`), not this file's.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use crate::error::{Errno, Result};
 use crate::msg::Msg;
@@ -15,6 +15,8 @@ use crate::socket::pipes::Pipes;
 
 pub struct Server {
     fq: FairQueue,
+    /// ZMQ_DISCONNECT_MSG messages of peers that left, delivered before anything newer.
+    farewells: VecDeque<Msg>,
     pipes_by_id: HashMap<u32, PipeId>,
     ids_by_pipe: HashMap<PipeId, u32>,
     next_id: u32,
@@ -28,6 +30,7 @@ impl Default for Server {
             .map_or(1, |elapsed| elapsed.subsec_nanos() ^ (elapsed.as_secs() as u32));
         Self {
             fq: FairQueue::default(),
+            farewells: VecDeque::new(),
             pipes_by_id: HashMap::new(),
             ids_by_pipe: HashMap::new(),
             next_id: start,
@@ -77,7 +80,18 @@ impl Pattern for Server {
         pipes.write(pipe, msg);
         Ok(())
     }
+    fn disconnected(&mut self, pipe: PipeId, mut msg: Msg) {
+        // Whatever that peer still had queued was read before its pipe could die.
+        if let Some(&id) = self.ids_by_pipe.get(&pipe) {
+            if msg.set_routing_id(id).is_ok() {
+                self.farewells.push_back(msg);
+            }
+        }
+    }
     fn recv(&mut self, pipes: &mut Pipes) -> Result<Msg> {
+        if let Some(msg) = self.farewells.pop_front() {
+            return Ok(msg);
+        }
         let (mut msg, pipe) = recv_single(&mut self.fq, pipes).ok_or(Errno::EAGAIN)?;
         if let Some(&id) = self.ids_by_pipe.get(&pipe) {
             msg.set_routing_id(id)?;
@@ -85,7 +99,7 @@ impl Pattern for Server {
         Ok(msg)
     }
     fn has_in(&mut self, pipes: &mut Pipes) -> bool {
-        self.fq.has_in(pipes)
+        !self.farewells.is_empty() || self.fq.has_in(pipes)
     }
     fn peer_routing_id(&self, pipe: PipeId) -> Option<u32> {
         self.ids_by_pipe.get(&pipe).copied()
