@@ -206,7 +206,16 @@ impl Socket {
     }
 
     fn remove_dead_pipes(&mut self) {
-        for pipe in self.pipes.take_dead() {
+        self.reap_dead_pipes();
+    }
+
+    /// `remove_dead_pipes`, telling whether some pipe was removed: its socket type may then have
+    /// something new for the caller (a ZMQ_ROUTER_NOTIFY or ZMQ_DISCONNECT_MSG notice), which a
+    /// receive that just failed with EAGAIN must not wait past.
+    fn reap_dead_pipes(&mut self) -> bool {
+        let dead = self.pipes.take_dead();
+        let reaped = !dead.is_empty();
+        for pipe in dead {
             if !self.options.disconnect_msg.is_empty() && self.pipes.is_peer_gone(pipe) {
                 self.peer_left(pipe);
             }
@@ -216,6 +225,7 @@ impl Socket {
                 self.connected.retain(|(_, p)| *p != pipe);
             }
         }
+        reaped
     }
 
     /// This socket as an inproc peer.
@@ -567,13 +577,15 @@ impl Socket {
         let deadline = Self::deadline(self.options.rcvtimeo);
         loop {
             let result = self.pattern.recv(&mut self.pipes);
-            self.remove_dead_pipes();
+            let reaped = self.reap_dead_pipes();
             match result {
                 Ok(msg) => {
                     let msg = self.conflated(msg);
                     self.rcvmore = msg.more();
                     return Ok(msg);
                 }
+                // A pipe died on the way: look again before giving up or waiting.
+                Err(Errno::EAGAIN) if reaped => continue,
                 Err(Errno::EAGAIN) if !nonblocking => {}
                 Err(errno) => return Err(errno),
             }
@@ -605,6 +617,10 @@ impl Socket {
         }
         if self.pattern.has_out(&mut self.pipes) {
             events |= ZMQ_POLLOUT;
+        }
+        if self.reap_dead_pipes() && events & ZMQ_POLLIN == 0 && self.pattern.has_in(&mut self.pipes) {
+            // A pipe that died had left a notice behind (see `reap_dead_pipes`).
+            events |= ZMQ_POLLIN;
         }
         self.remove_dead_pipes();
         Ok(events)
