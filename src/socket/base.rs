@@ -29,6 +29,7 @@ use crate::socket::{publisher::Pub, subscriber::Sub, xpub::Xpub, xsub::Xsub};
 use crate::transport::inproc::{combined_hwm, Peer};
 use crate::transport::ipc::{self, IpcAddress};
 use crate::transport::tcp;
+use crate::transport::udp;
 
 /// An OS error as the errno libzmq would report.
 fn os_errno(error: std::io::Error) -> Errno {
@@ -71,6 +72,7 @@ fn pattern_for(socket_type: c_int) -> Result<Box<dyn Pattern>> {
         draft::ZMQ_CLIENT => Box::<crate::socket::client::Client>::default(),
         draft::ZMQ_RADIO => Box::<crate::socket::radio::Radio>::default(),
         draft::ZMQ_DISH => Box::<crate::socket::dish::Dish>::default(),
+        draft::ZMQ_DGRAM => Box::<crate::socket::dgram::Dgram>::default(),
         draft::ZMQ_PEER => Box::<crate::socket::server::Server>::default(),
         draft::ZMQ_SCATTER => Box::<crate::socket::single_part::Scatter>::default(),
         draft::ZMQ_GATHER => Box::<crate::socket::single_part::Gather>::default(),
@@ -107,6 +109,8 @@ pub struct Socket {
     rcvmore: bool,
     /// The context is shutting down: everything but close fails with ETERM.
     terminated: bool,
+    /// Threads pumping this socket's udp:// endpoints; joined on close, so their ports are free.
+    udp_pumps: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl Socket {
@@ -134,6 +138,7 @@ impl Socket {
             ipc_files: Vec::new(),
             rcvmore: false,
             terminated: false,
+            udp_pumps: Vec::new(),
         })
     }
 
@@ -263,7 +268,8 @@ impl Socket {
                 }
                 result
             }
-            _ => Err(self.transport_refused(transport, true)),
+            "udp" => self.bind_udp(address, endpoint),
+            _ => Err(unsupported_transport()),
         }
     }
 
@@ -422,7 +428,8 @@ impl Socket {
                 self.options.last_endpoint = endpoint.to_owned();
                 Ok(())
             }
-            _ => Err(self.transport_refused(transport, false)),
+            "udp" => self.connect_udp(address, endpoint),
+            _ => Err(unsupported_transport()),
         }
     }
 
@@ -434,17 +441,38 @@ impl Socket {
         self.mailbox.send(Command::ActivateRead(PipeId::MAX));
     }
 
-    /// Why a bind (`binding`) or connect to a transport this library lacks fails. UDP is still
-    /// checked against the socket type first, as libzmq does: only a DISH or DGRAM binds it, only
-    /// a RADIO or DGRAM connects it (ENOCOMPATPROTO otherwise).
-    fn transport_refused(&self, transport: &str, binding: bool) -> Errno {
-        let socket_type = self.options.socket_type;
-        let allowed =
-            if binding { [draft::ZMQ_DISH, draft::ZMQ_DGRAM] } else { [draft::ZMQ_RADIO, draft::ZMQ_DGRAM] };
-        if transport == "udp" && !allowed.contains(&socket_type) {
-            return Errno::ENOCOMPATPROTO;
+    /// Binds udp:// (draft): DISH and DGRAM only (ENOCOMPATPROTO otherwise, as in libzmq).
+    fn bind_udp(&mut self, address: &str, endpoint: &str) -> Result<()> {
+        let role = match self.options.socket_type {
+            draft::ZMQ_DISH => udp::Role::Dish,
+            draft::ZMQ_DGRAM => udp::Role::Dgram,
+            _ => return Err(Errno::ENOCOMPATPROTO),
+        };
+        let (resolved, end, pump) = udp::bind(address, self.options.ipv6, role)?;
+        self.udp_pumps.push(pump);
+        end.attach(&self.mailbox, None);
+        self.attach(end, false);
+        let _ = endpoint;
+        self.options.last_endpoint = resolved;
+        Ok(())
+    }
+
+    /// Connects udp:// (draft): RADIO only (ENOCOMPATPROTO otherwise, DGRAM included).
+    fn connect_udp(&mut self, address: &str, endpoint: &str) -> Result<()> {
+        if self.options.socket_type != draft::ZMQ_RADIO {
+            return Err(Errno::ENOCOMPATPROTO);
         }
-        unsupported_transport()
+        let options = udp::SendOptions {
+            multicast_loop: self.options.multicast_loop,
+            multicast_hops: self.options.multicast_hops.max(1) as u32,
+        };
+        let (end, pump) = udp::connect(address, self.options.ipv6, options)?;
+        self.udp_pumps.push(pump);
+        end.attach(&self.mailbox, None);
+        self.connected.push((endpoint.to_owned(), end.id()));
+        self.attach(end, true);
+        self.options.last_endpoint = endpoint.to_owned();
+        Ok(())
     }
 
     /// zmq_socket_get_peer_state (ROUTER; ENOTSUP for other types).
@@ -692,6 +720,10 @@ impl Drop for Socket {
             if let Some(end) = self.pipes.remove(pipe) {
                 end.close(self.options.linger);
             }
+        }
+        // Each udp pump ends once it finds its pipe closed.
+        for pump in self.udp_pumps.drain(..) {
+            let _ = pump.join();
         }
         self.ctx.inproc().unbind_all(self.id);
         let mut notified: Vec<*const IoThread> = Vec::new();

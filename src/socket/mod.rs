@@ -5,6 +5,7 @@ pub mod active_set;
 pub mod base;
 pub mod client;
 pub mod dealer;
+pub mod dgram;
 pub mod dish;
 pub mod dist;
 pub mod fq;
