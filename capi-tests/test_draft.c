@@ -6,6 +6,7 @@
  *   Thread-safe CLIENT/SERVER: no ZMQ_FD, ZMQ_THREAD_SAFE is 1, single-part only, routing ids,
  *   and a receive blocked in one thread does not stop another thread sending on the same socket.
  *   RADIO/DISH over tcp: only joined groups arrive, with their group. SCATTER/GATHER single-part.
+ *   zmq_ppoll: a pending signal the mask unblocks interrupts the wait (EINTR).
  * Every wait is bounded (timeouts or ZMQ_RCVTIMEO).
  */
 #include "check.h"
@@ -291,6 +292,37 @@ static void scatter_gather_single_part (void)
     zmq_ctx_term (ctx);
 }
 
+static void on_signal (int sig)
+{
+    (void) sig;
+}
+
+/* A blocked signal that is pending interrupts zmq_ppoll when its mask allows it: EINTR at once,
+ * instead of waiting out the timeout. Without a mask it is zmq_poll. */
+static void ppoll_takes_the_signal_mask (void)
+{
+    void *ctx = zmq_ctx_new ();
+    void *pull = zmq_socket (ctx, ZMQ_PULL);
+    CHECK_OK (zmq_bind (pull, "inproc://ppoll"));
+    zmq_pollitem_t item = {pull, 0, ZMQ_POLLIN, 0};
+    CHECK_INT (zmq_ppoll (&item, 1, 0, NULL), 0);
+
+    struct sigaction action;
+    memset (&action, 0, sizeof action);
+    action.sa_handler = on_signal;
+    sigaction (SIGUSR1, &action, NULL);
+    sigset_t blocked, empty;
+    sigemptyset (&blocked);
+    sigaddset (&blocked, SIGUSR1);
+    sigemptyset (&empty);
+    sigprocmask (SIG_BLOCK, &blocked, NULL);
+    raise (SIGUSR1); /* pending while blocked */
+    CHECK_INT (zmq_poll (&item, 1, 10), 0);
+    CHECK_ERR (zmq_ppoll (&item, 1, 5000, &empty), EINTR);
+    zmq_close (pull);
+    zmq_ctx_term (ctx);
+}
+
 #endif
 
 int main (void)
@@ -304,6 +336,7 @@ int main (void)
     RUN (poller_watches_thread_safe_sockets);
     RUN (radio_dish_over_tcp_filters_groups);
     RUN (scatter_gather_single_part);
+    RUN (ppoll_takes_the_signal_mask);
 #else
     SKIP_CASE (draft, "draft API not built");
 #endif

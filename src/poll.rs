@@ -48,6 +48,17 @@ impl Pollable for &mut Socket {
 /// forever, zero only looks. EINTR when a signal interrupts the wait, ETERM when a socket's
 /// context was shut down.
 pub fn poll<S: Pollable>(items: &mut [Item], sockets: &mut [S], timeout: Option<Duration>) -> Result<usize> {
+    poll_masked(items, sockets, timeout, None)
+}
+
+/// [`poll`] with a signal mask in force while waiting (zmq_ppoll); `None` leaves the thread's
+/// mask alone.
+pub fn poll_masked<S: Pollable>(
+    items: &mut [Item],
+    sockets: &mut [S],
+    timeout: Option<Duration>,
+    sigmask: Option<&libc::sigset_t>,
+) -> Result<usize> {
     let deadline = timeout.map(|timeout| Instant::now() + timeout);
     let mut fds: Vec<sys::PollFd> = items
         .iter()
@@ -59,7 +70,11 @@ pub fn poll<S: Pollable>(items: &mut [Item], sockets: &mut [S], timeout: Option<
     // The first pass only looks at the fds' current state.
     let mut wait = Some(Duration::ZERO);
     loop {
-        if !fds.is_empty() {
+        if let Some(sigmask) = sigmask {
+            // Also without fds: the wait must be interruptible by the signals the mask allows.
+            sys::ppoll(&mut fds, wait, sigmask)
+                .map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EINTR)))?;
+        } else if !fds.is_empty() {
             sys::poll(&mut fds, wait).map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EINTR)))?;
         } else if let Some(wait) = wait.filter(|wait| !wait.is_zero()) {
             std::thread::sleep(wait);

@@ -117,6 +117,24 @@ pub fn poll(fds: &mut [PollFd], timeout: Option<Duration>) -> io::Result<usize> 
     Ok(ready as usize)
 }
 
+/// ppoll(2): `poll` with the signal mask `sigmask` in force while waiting (zmq_ppoll), so the
+/// caller can block signals outside the wait and still be interrupted by them (EINTR) inside it.
+pub fn ppoll(fds: &mut [PollFd], timeout: Option<Duration>, sigmask: &libc::sigset_t) -> io::Result<usize> {
+    let spec = timeout.map(|timeout| libc::timespec {
+        tv_sec: timeout.as_secs().min(libc::time_t::MAX as u64) as libc::time_t,
+        tv_nsec: timeout.subsec_nanos() as libc::c_long,
+    });
+    let spec_ptr = spec.as_ref().map_or(std::ptr::null(), |spec| spec as *const libc::timespec);
+    // SAFETY: fds is a live, exclusively borrowed slice of pollfd of the length passed; spec_ptr
+    // is NULL or points to a live timespec; sigmask is a live sigset_t. The kernel only reads the
+    // last two.
+    let ready = unsafe { libc::ppoll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, spec_ptr, sigmask) };
+    if ready < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(ready as usize)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
-//! The draft socket-level API as exported symbols. The poller works (`poller.rs` over
-//! `poll.rs`); groups, peer state, the versioned monitor and ppoll have not landed yet: each of
-//! those makes libzmq's handle checks and fails with ENOTSUP.
+//! The draft socket-level API as exported symbols: the poller (`poller.rs` over `poll.rs`),
+//! zmq_ppoll, zmq_join/zmq_leave, zmq_connect_peer, zmq_socket_get_peer_state, and
+//! zmq_socket_monitor_versioned for version 1 events. Version 2 monitor events and
+//! zmq_socket_monitor_pipes_stats have not landed: after libzmq's checks they fail with ENOTSUP.
 
 // Parameters keep their C names for the generated header, though unused until implemented.
 #![allow(unused_variables)]
@@ -13,7 +14,7 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 
-use super::sockets::{is_thread_safe, not_yet, socket_mut, str_arg, zmq_pollitem_t, PollSocket};
+use super::sockets::{is_thread_safe, not_yet, poll_items, socket_mut, str_arg, zmq_pollitem_t, PollSocket};
 use super::{bytes_arg, call};
 use crate::constants::{ZMQ_PAIR, ZMQ_PUB, ZMQ_PUSH};
 use crate::error::{Errno, Result};
@@ -165,7 +166,8 @@ pub extern "C" fn zmq_ppoll(
     timeout: c_long,
     sigmask: *const libc::sigset_t,
 ) -> c_int {
-    call(not_yet)
+    // SAFETY: sigmask is NULL or points to the caller's signal set.
+    call(|| poll_items(items, count, timeout, unsafe { sigmask.as_ref() }))
 }
 
 #[no_mangle]

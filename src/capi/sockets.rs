@@ -504,7 +504,17 @@ fn poll_timeout(timeout: c_long) -> Option<Duration> {
 
 #[no_mangle]
 pub extern "C" fn zmq_poll(items: *mut zmq_pollitem_t, count: c_int, timeout: c_long) -> c_int {
-    call(|| {
+    call(|| poll_items(items, count, timeout, None))
+}
+
+/// zmq_poll, and zmq_ppoll with a signal mask for the wait.
+pub(super) fn poll_items(
+    items: *mut zmq_pollitem_t,
+    count: c_int,
+    timeout: c_long,
+    sigmask: Option<&libc::sigset_t>,
+) -> Result<c_int> {
+    {
         if count < 0 || (items.is_null() && count > 0) {
             return Err(Errno::EFAULT);
         }
@@ -530,12 +540,12 @@ pub extern "C" fn zmq_poll(items: *mut zmq_pollitem_t, count: c_int, timeout: c_
             targets.push(Item { target, events: entry.events, revents: 0 });
         }
         let mut sockets = handles.iter().map(|&h| PollSocket::new(h)).collect::<Result<Vec<_>>>()?;
-        let ready = poll::poll(&mut targets, &mut sockets, poll_timeout(timeout))?;
+        let ready = poll::poll_masked(&mut targets, &mut sockets, poll_timeout(timeout), sigmask)?;
         for (entry, item) in entries.iter_mut().zip(&targets) {
             entry.revents = item.revents;
         }
         Ok(ready as c_int)
-    })
+    }
 }
 
 /// The answer of the parts of the API that have not landed yet.
