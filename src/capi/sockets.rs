@@ -66,7 +66,11 @@ impl std::ops::DerefMut for SocketRef<'_> {
 /// The socket behind a handle: ENOTSOCK for NULL, closed or foreign handles. A thread-safe
 /// socket is locked until the returned reference is dropped.
 pub(crate) fn socket_mut<'a>(handle: *mut c_void) -> Result<SocketRef<'a>> {
-    let shell = shell(handle)?;
+    socket_in(shell(handle)?)
+}
+
+/// The socket in a live shell (see `socket_mut`).
+fn socket_in<'a>(shell: &'a SocketShell) -> Result<SocketRef<'a>> {
     let lock = if shell.thread_safe.load(Ordering::Acquire) {
         let guard = shell.lock.lock();
         // It may have been closed while this thread waited for the lock.
@@ -150,13 +154,14 @@ fn transfer<T>(
     timeout_option: c_int,
     mut op: impl FnMut(&mut Socket, c_int) -> Result<T>,
 ) -> Result<T> {
-    if !is_thread_safe(handle)? {
-        return op(&mut *socket_mut(handle)?, flags);
+    let shell = shell(handle)?;
+    if !shell.thread_safe.load(Ordering::Acquire) {
+        return op(&mut *socket_in(shell)?, flags);
     }
     let mut deadline: Option<Option<Instant>> = None;
     loop {
         let (fd, timeout_ms) = {
-            let mut socket = socket_mut(handle)?;
+            let mut socket = socket_in(shell)?;
             match op(&mut socket, flags | ZMQ_DONTWAIT) {
                 Err(Errno::EAGAIN) if flags & ZMQ_DONTWAIT == 0 => {}
                 result => return result,
@@ -336,7 +341,10 @@ fn send_owned(s: *mut c_void, msg: Msg, flags: c_int) -> Result<c_int> {
 
 #[no_mangle]
 pub extern "C" fn zmq_send(s: *mut c_void, buf: *const c_void, len: usize, flags: c_int) -> c_int {
-    call(|| send_owned(s, Msg::from_slice(bytes_arg(buf, len)?)?, flags))
+    call(|| {
+        shell(s)?;
+        send_owned(s, Msg::from_slice(bytes_arg(buf, len)?)?, flags)
+    })
 }
 
 /// Sends memory that stays valid and unchanged for as long as the library may use it (the
