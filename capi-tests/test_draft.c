@@ -179,6 +179,44 @@ static void blocked_receive_does_not_block_send (void)
     zmq_ctx_term (ctx);
 }
 
+/* Two threads block receiving on one CLIENT; two replies wake both (neither waits out its
+ * timeout: the 5 s ZMQ_RCVTIMEO would show in the elapsed time). */
+static void two_blocked_receivers_are_both_woken (void)
+{
+    void *ctx = zmq_ctx_new ();
+    void *server, *client;
+    client_server (ctx, &server, &client);
+    CHECK_INT (zmq_send (client, "hello", 5, 0), 5);
+    zmq_msg_t msg;
+    zmq_msg_init (&msg);
+    CHECK_INT (zmq_msg_recv (&msg, server, 0), 5);
+    uint32_t routing_id = zmq_msg_routing_id (&msg);
+    zmq_msg_close (&msg);
+
+    void *watch = zmq_stopwatch_start ();
+    pthread_t a, b;
+    CHECK_OK (pthread_create (&a, NULL, receive_one, client));
+    CHECK_OK (pthread_create (&b, NULL, receive_one, client));
+    usleep (100 * 1000);
+    for (int i = 0; i < 2; i++) {
+        zmq_msg_init_size (&msg, 4);
+        memcpy (zmq_msg_data (&msg), "back", 4);
+        CHECK_OK (zmq_msg_set_routing_id (&msg, routing_id));
+        CHECK_INT (zmq_msg_send (&msg, server, 0), 4);
+        usleep (10 * 1000);
+    }
+    void *ra = NULL, *rb = NULL;
+    pthread_join (a, &ra);
+    pthread_join (b, &rb);
+    unsigned long elapsed_us = zmq_stopwatch_stop (watch);
+    CHECK_INT ((intptr_t) ra, 4);
+    CHECK_INT ((intptr_t) rb, 4);
+    CHECK (elapsed_us < 2000000);
+    zmq_close (client);
+    zmq_close (server);
+    zmq_ctx_term (ctx);
+}
+
 static void *send_many (void *client)
 {
     for (int i = 0; i < 3000; i++)
@@ -333,6 +371,7 @@ int main (void)
     RUN (thread_safe_sockets_say_so);
     RUN (blocked_receive_does_not_block_send);
     RUN (two_threads_send_on_one_client);
+    RUN (two_blocked_receivers_are_both_woken);
     RUN (poller_watches_thread_safe_sockets);
     RUN (radio_dish_over_tcp_filters_groups);
     RUN (scatter_gather_single_part);

@@ -17,6 +17,25 @@ pub fn eventfd() -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
+/// A non-blocking, close-on-exec semaphore eventfd: each read takes one token, so `n` tokens
+/// added wake `n` waiters (a thread-safe socket's blocked callers, see `capi/sockets.rs`).
+pub fn eventfd_semaphore() -> io::Result<OwnedFd> {
+    // SAFETY: eventfd has no pointer arguments; a non-negative result is a new fd we own.
+    let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC | libc::EFD_SEMAPHORE) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: fd was just created and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Adds `tokens` to an eventfd's counter (best effort: a full counter already wakes everyone).
+pub fn eventfd_add(fd: &OwnedFd, tokens: u64) {
+    // SAFETY: writes 8 bytes from a live u64 to an fd we own; EAGAIN (counter full) and EINTR
+    // are tolerated by callers, whose waiters re-check their condition anyway.
+    let _ = unsafe { libc::write(fd.as_raw_fd(), (&tokens as *const u64).cast(), 8) };
+}
+
 /// Makes an eventfd readable (adds one to its counter).
 pub fn eventfd_signal(fd: &OwnedFd) -> io::Result<()> {
     let one: u64 = 1;

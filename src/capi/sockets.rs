@@ -8,7 +8,9 @@
 
 use std::cell::UnsafeCell;
 use std::ffi::{c_char, c_int, c_long, c_short, c_void, CStr};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use parking_lot::{Mutex, MutexGuard};
@@ -33,6 +35,12 @@ struct SocketShell {
     /// sends/receives wait with the lock released (see `transfer`).
     thread_safe: AtomicBool,
     lock: Mutex<()>,
+    /// Callers of a thread-safe socket blocked in `transfer`, registered under `lock`.
+    waiters: AtomicUsize,
+    /// Wakes them: a semaphore eventfd that gets one token per waiter whenever another caller
+    /// releases the lock (it may have processed the commands they were waiting for). Made on
+    /// first use and kept with the shell.
+    wake: OnceLock<OwnedFd>,
     socket: UnsafeCell<Option<Socket>>,
 }
 
@@ -47,7 +55,29 @@ static FREE_SHELLS: Mutex<Vec<&'static SocketShell>> = Mutex::new(Vec::new());
 /// A socket in use by this call: for a thread-safe socket, its lock is held while this lives.
 pub(crate) struct SocketRef<'a> {
     socket: &'a mut Socket,
-    _lock: Option<MutexGuard<'a, ()>>,
+    shell: &'a SocketShell,
+    lock: Option<MutexGuard<'a, ()>>,
+    /// This caller registered itself as a waiter (it need not wake itself).
+    waiting: bool,
+    /// Commands were waiting when the lock was taken: this caller may process the ones blocked
+    /// callers wait for, so it must wake them when it is done.
+    commands_pending: bool,
+}
+
+impl Drop for SocketRef<'_> {
+    fn drop(&mut self) {
+        if self.lock.is_none() || !self.commands_pending {
+            return;
+        }
+        // This caller took commands blocked callers may have been waiting for: wake them to look.
+        let others = self.shell.waiters.load(Ordering::Acquire).saturating_sub(usize::from(self.waiting));
+        if others > 0 {
+            if let Some(wake) = self.shell.wake.get() {
+                sys::eventfd_add(wake, others as u64);
+            }
+        }
+        self.lock = None;
+    }
 }
 
 impl std::ops::Deref for SocketRef<'_> {
@@ -85,7 +115,8 @@ fn socket_in<'a>(shell: &'a SocketShell) -> Result<SocketRef<'a>> {
     // the calling thread uses it now, or (thread-safe types) the lock taken above is held for as
     // long as the reference lives; so this is the only reference.
     let socket = unsafe { &mut *shell.socket.get() }.as_mut().ok_or(Errno::ENOTSOCK)?;
-    Ok(SocketRef { socket, _lock: lock })
+    let commands_pending = lock.is_some() && socket.has_pending_commands();
+    Ok(SocketRef { socket, shell, lock, waiting: false, commands_pending })
 }
 
 /// Whether a handle is a live thread-safe socket (ENOTSOCK when not a socket).
@@ -140,14 +171,14 @@ impl poll::Pollable for PollSocket<'_> {
     }
 }
 
-/// How long a thread-safe socket's blocked caller sleeps on the mailbox at most before trying
-/// again: another thread may have taken the wake-up (processed the command) meanwhile.
-const SHARED_WAIT_SLICE: Duration = Duration::from_millis(2);
+/// Longest a blocked caller of a thread-safe socket sleeps before looking again by itself.
+const SHARED_WAIT_MAX: Duration = Duration::from_millis(20);
 
 /// Runs a send or receive `op`. Classic sockets block inside the core. A thread-safe socket is
-/// tried without blocking under its lock; while it cannot proceed, the caller waits on the
-/// socket's mailbox with the lock released, so other threads can use the socket meanwhile, and
-/// gives up after `timeout_option` (ZMQ_SNDTIMEO / ZMQ_RCVTIMEO) as the core would.
+/// tried without blocking under its lock; while it cannot proceed, the caller registers as a
+/// waiter and sleeps with the lock released (so other threads can use the socket meanwhile) until
+/// the socket's mailbox has commands or another caller releases the lock (see `SocketRef`'s drop),
+/// and gives up after `timeout_option` (ZMQ_SNDTIMEO / ZMQ_RCVTIMEO) as the core would.
 fn transfer<T>(
     handle: *mut c_void,
     flags: c_int,
@@ -158,34 +189,66 @@ fn transfer<T>(
     if !shell.thread_safe.load(Ordering::Acquire) {
         return op(&mut *socket_in(shell)?, flags);
     }
+    let wake = match shell.wake.get() {
+        Some(wake) => wake,
+        None => {
+            let fd = sys::eventfd_semaphore().map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EMFILE)))?;
+            let _ = shell.wake.set(fd);
+            shell.wake.get().ok_or(Errno::EMFILE)?
+        }
+    };
     let mut deadline: Option<Option<Instant>> = None;
+    let mut registered = false;
     loop {
         let (fd, timeout_ms) = {
             let mut socket = socket_in(shell)?;
+            if registered {
+                registered = false;
+                let _ = shell.waiters.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+            }
             match op(&mut socket, flags | ZMQ_DONTWAIT) {
                 Err(Errno::EAGAIN) if flags & ZMQ_DONTWAIT == 0 => {}
                 result => return result,
             }
             let mut value = [0u8; 4];
             socket.get_option(timeout_option, &mut value)?;
-            (socket.fd(), c_int::from_ne_bytes(value))
+            let timeout_ms = c_int::from_ne_bytes(value);
+            if timeout_ms != 0 {
+                // Registered under the lock: any caller after us will wake us.
+                shell.waiters.fetch_add(1, Ordering::AcqRel);
+                registered = true;
+                socket.waiting = true;
+            }
+            (socket.fd(), timeout_ms)
         };
         let deadline = *deadline.get_or_insert_with(|| {
             (timeout_ms >= 0).then(|| Instant::now() + Duration::from_millis(timeout_ms as u64))
         });
-        let mut slice = SHARED_WAIT_SLICE;
-        if let Some(deadline) = deadline {
-            let now = Instant::now();
-            if now >= deadline {
-                return Err(Errno::EAGAIN);
+        let remaining = deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
+        if !registered || remaining == Some(Duration::ZERO) {
+            if registered {
+                let _ = shell.waiters.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
             }
-            slice = slice.min(deadline - now);
+            return Err(Errno::EAGAIN);
         }
-        let mut entry = [sys::poll_fd(fd, sys::POLLIN)];
-        match sys::poll(&mut entry, Some(slice)) {
+        let mut entries = [sys::poll_fd(fd, sys::POLLIN), sys::poll_fd(wake.as_raw_fd(), sys::POLLIN)];
+        // The bound is a safety net only: a caller that takes commands after acquiring the lock
+        // (they arrived while it held it) does not wake the others.
+        let wait = remaining.map_or(SHARED_WAIT_MAX, |remaining| remaining.min(SHARED_WAIT_MAX));
+        let polled = sys::poll(&mut entries, Some(wait));
+        if entries[1].revents != 0 {
+            // Take our token (a semaphore read takes one).
+            sys::eventfd_clear(wake);
+        }
+        match polled {
             Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return Err(Errno::EINTR),
-            Err(e) => return Err(Errno(e.raw_os_error().unwrap_or(libc::EFAULT))),
+            Err(e) => {
+                let _ = shell.waiters.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+                return Err(match e.kind() {
+                    std::io::ErrorKind::Interrupted => Errno::EINTR,
+                    _ => Errno(e.raw_os_error().unwrap_or(libc::EFAULT)),
+                });
+            }
         }
     }
 }
@@ -234,12 +297,15 @@ pub extern "C" fn zmq_socket(context: *mut c_void, socket_type: c_int) -> *mut c
                 tag: AtomicU32::new(DEAD),
                 thread_safe: AtomicBool::new(false),
                 lock: Mutex::new(()),
+                waiters: AtomicUsize::new(0),
+                wake: OnceLock::new(),
                 socket: UnsafeCell::new(None),
             }))
         });
         // SAFETY: the shell is dead (fresh or from the free list), so no other reference to its
         // socket slot exists.
         unsafe { *shell.socket.get() = Some(socket) };
+        shell.waiters.store(0, Ordering::Release);
         shell.thread_safe.store(thread_safe, Ordering::Release);
         shell.tag.store(LIVE, Ordering::Release);
         Ok((shell as *const SocketShell).cast_mut().cast())

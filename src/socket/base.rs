@@ -654,6 +654,11 @@ impl Socket {
         Ok(events)
     }
 
+    /// Whether commands wait in the mailbox (whoever uses the socket next will process them).
+    pub fn has_pending_commands(&self) -> bool {
+        self.mailbox.has_pending()
+    }
+
     /// The fd that signals possible state changes (ZMQ_FD).
     pub fn fd(&self) -> c_int {
         self.mailbox.fd()
