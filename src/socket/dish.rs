@@ -121,3 +121,30 @@ impl Pattern for Dish {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::socket::router::harness::{parts, Harness};
+
+    #[test]
+    fn joined_groups_arrive_with_their_group_and_peers_hear_joins() {
+        let mut h = Harness::<Dish>::new();
+        h.socket.join(b"TV", &mut h.pipes).unwrap();
+        assert_eq!(h.socket.join(b"TV", &mut h.pipes), Err(Errno::EINVAL));
+        assert_eq!(h.socket.leave(b"Movies", &mut h.pipes), Err(Errno::EINVAL));
+        let mut radio = h.connect(None);
+        assert_eq!(radio.recv(), Some(parts(&[b"\x04JOINTV"])));
+
+        radio.send(&[b"Movies", b"Godfather"]);
+        radio.send(&[b"TV", b"Friends"]);
+        let msg = h.recv_frame().unwrap();
+        assert_eq!((msg.data(), msg.group().to_bytes()), (&b"Friends"[..], &b"TV"[..]));
+        assert_eq!(h.recv_frame().err(), Some(Errno::EAGAIN));
+
+        h.socket.leave(b"TV", &mut h.pipes).unwrap();
+        assert_eq!(radio.recv(), Some(parts(&[b"\x05LEAVETV"])));
+        radio.send(&[b"TV", b"Friends"]);
+        assert_eq!(h.recv_frame().err(), Some(Errno::EAGAIN));
+    }
+}

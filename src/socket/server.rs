@@ -109,3 +109,46 @@ impl Pattern for Server {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::socket::router::harness::{frame, parts, Harness};
+
+    #[test]
+    fn replies_go_to_the_peer_the_routing_id_names() {
+        let mut h = Harness::<Server>::new();
+        let mut a = h.connect(None);
+        let mut b = h.connect(None);
+        b.send(&[b"from b"]);
+        let msg = h.recv_frame().unwrap();
+        assert_eq!(msg.data(), b"from b");
+        let id = msg.routing_id();
+        assert_ne!(id, 0);
+
+        let mut reply = frame(b"to b", false);
+        reply.set_routing_id(id).unwrap();
+        assert!(h.socket.send(reply, &mut h.pipes).is_ok());
+        assert_eq!(b.recv(), Some(parts(&[b"to b"])));
+        assert_eq!(a.recv(), None);
+
+        let mut nowhere = frame(b"x", false);
+        nowhere.set_routing_id(id.wrapping_add(1000)).unwrap();
+        assert_eq!(h.socket.send(nowhere, &mut h.pipes).err().map(|e| e.0), Some(Errno(libc::EHOSTUNREACH)));
+        assert_eq!(h.socket.send(frame(b"x", true), &mut h.pipes).err().map(|e| e.0), Some(Errno::EINVAL));
+    }
+
+    #[test]
+    fn multipart_input_is_dropped_whole_and_farewells_carry_the_id() {
+        let mut h = Harness::<Server>::new();
+        let mut a = h.connect(None);
+        a.send(&[b"one", b"two"]);
+        a.send(&[b"single"]);
+        let msg = h.recv_frame().unwrap();
+        assert_eq!(msg.data(), b"single");
+        let id = msg.routing_id();
+        h.socket.disconnected(a.pipe, Msg::from_slice(b"bye").unwrap());
+        let farewell = h.recv_frame().unwrap();
+        assert_eq!((farewell.data(), farewell.routing_id()), (&b"bye"[..], id));
+    }
+}

@@ -68,3 +68,23 @@ impl<P: Pattern> Pattern for SinglePart<P> {
         self.inner.get_option(option, out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::socket::router::harness::{frame, Harness};
+
+    #[test]
+    fn multipart_is_refused_out_and_dropped_in() {
+        let mut h = Harness::<Gather>::new();
+        let mut peer = h.connect(None);
+        peer.send(&[b"a", b"b"]);
+        peer.send(&[b"c"]);
+        assert_eq!(h.recv_frame().unwrap().data(), b"c");
+
+        let mut scatter = Harness::<Scatter>::new();
+        let _peer = scatter.connect(None);
+        let refused = scatter.socket.send(frame(b"x", true), &mut scatter.pipes);
+        assert_eq!(refused.err().map(|e| e.0), Some(Errno::EINVAL));
+    }
+}
