@@ -8,16 +8,27 @@
 //! not used to filter yet: over TCP the ZMTP layer does not pass them up, so a RADIO could not
 //! tell "joined nothing" from "joins not heard"; every message therefore goes to every peer.
 
+use std::ffi::c_int;
+
+use crate::constants::ZMQ_XPUB_NODROP;
 use crate::error::{Errno, Result};
 use crate::msg::Msg;
 use crate::pipe::PipeId;
 use crate::socket::dist::Dist;
-use crate::socket::pattern::{cannot_recv, Pattern, SendError};
+use crate::socket::pattern::{cannot_recv, int_value, Pattern, SendError};
 use crate::socket::pipes::Pipes;
 
-#[derive(Default)]
 pub struct Radio {
     dist: Dist,
+    /// Peers at their high-water mark miss messages (the default); ZMQ_XPUB_NODROP makes the
+    /// send fail with EAGAIN instead, as libzmq's RADIO does.
+    lossy: bool,
+}
+
+impl Default for Radio {
+    fn default() -> Self {
+        Self { dist: Dist::default(), lossy: true }
+    }
 }
 
 impl Radio {
@@ -43,6 +54,9 @@ impl Pattern for Radio {
             return Err((Errno::EINVAL, msg));
         }
         self.drain(pipes);
+        if !self.has_out(pipes) {
+            return Err((Errno::EAGAIN, msg));
+        }
         let mut group = match Msg::from_slice(msg.group().to_bytes()) {
             Ok(group) => group,
             Err(errno) => return Err((errno, msg)),
@@ -58,7 +72,44 @@ impl Pattern for Radio {
     fn has_in(&mut self, _pipes: &mut Pipes) -> bool {
         false
     }
-    fn has_out(&mut self, _pipes: &mut Pipes) -> bool {
-        true
+    fn has_out(&mut self, pipes: &mut Pipes) -> bool {
+        if self.lossy {
+            return true;
+        }
+        self.dist.set_matching(self.dist.pipes().to_vec());
+        self.dist.all_have_room(pipes)
+    }
+    fn set_option(&mut self, option: c_int, value: &[u8]) -> Result<bool> {
+        if option != ZMQ_XPUB_NODROP {
+            return Ok(false);
+        }
+        let value = int_value(value)?;
+        if value < 0 {
+            return Err(Errno::EINVAL);
+        }
+        self.lossy = value == 0;
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::socket::router::harness::{frame, parts, Harness};
+
+    #[test]
+    fn messages_travel_as_group_then_body_and_nodrop_pushes_back() {
+        let mut h = Harness::<Radio>::new();
+        let mut dish = h.connect_with_hwm(None, 1);
+        let mut msg = frame(b"Friends", false);
+        msg.set_group(c"TV");
+        assert!(h.socket.send(msg, &mut h.pipes).is_ok());
+        assert_eq!(dish.recv(), Some(parts(&[b"TV", b"Friends"])));
+        assert_eq!(h.socket.send(frame(b"x", true), &mut h.pipes).err().map(|e| e.0), Some(Errno::EINVAL));
+
+        h.option(ZMQ_XPUB_NODROP, 1);
+        assert!(h.socket.send(frame(b"one", false), &mut h.pipes).is_ok());
+        // The dish has not read: its pipe is at the mark.
+        assert_eq!(h.socket.send(frame(b"two", false), &mut h.pipes).err().map(|e| e.0), Some(Errno::EAGAIN));
     }
 }
