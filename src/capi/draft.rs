@@ -214,17 +214,28 @@ pub extern "C" fn zmq_poller_add(
         let mut state = shell.state.lock();
         state.poller.add(Watched::Socket(key), user_data as usize, events)?;
         if is_thread_safe(s)? {
-            let fd = PollSocket::new(s).map(|socket| poll::Pollable::fd(&socket))?;
-            if state.signal.is_none() {
-                state.signal = Some(sys::epoll().map_err(os_errno)?);
+            // A thread-safe socket also joins the zmq_poller_fd set; if that fails, so does add.
+            let joined = watch_shared(&mut state, s, key);
+            if joined.is_err() {
+                let _ = state.poller.remove(Watched::Socket(key));
             }
-            if let Some(signal) = &state.signal {
-                sys::epoll_add(signal, fd).map_err(os_errno)?;
-            }
-            state.shared.push((key, fd));
+            joined?;
         }
         Ok(0)
     })
+}
+
+/// Adds a thread-safe socket's mailbox fd to the poller's zmq_poller_fd set (made on first use).
+fn watch_shared(state: &mut PollerState, s: *mut c_void, key: usize) -> Result<()> {
+    let fd = PollSocket::new(s).map(|socket| poll::Pollable::fd(&socket))?;
+    if state.signal.is_none() {
+        state.signal = Some(sys::epoll().map_err(os_errno)?);
+    }
+    if let Some(signal) = &state.signal {
+        sys::epoll_add(signal, fd).map_err(os_errno)?;
+    }
+    state.shared.push((key, fd));
+    Ok(())
 }
 
 fn os_errno(error: std::io::Error) -> Errno {
