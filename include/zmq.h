@@ -913,6 +913,10 @@ ZMQ_EXPORT int zmq_socket_monitor_versioned(void *s, const char *endpoint, uint6
 #endif
 
 #if defined(ZMQ_BUILD_DRAFT_API)
+/*
+ Asks for ZMQ_EVENT_PIPES_STATS: EINVAL without a running monitor, as in libzmq. The statistics
+ themselves (version 2 events) have not landed: ENOTSUP.
+ */
 ZMQ_EXPORT int zmq_socket_monitor_pipes_stats(void *s);
 #endif
 
@@ -953,6 +957,9 @@ ZMQ_EXPORT int zmq_poller_wait_all(void *p, zmq_poller_event_t *events, int n_ev
 #endif
 
 #if defined(ZMQ_BUILD_DRAFT_API)
+/*
+ The fd that signals activity on the poller's thread-safe sockets: EINVAL when it has none.
+ */
 ZMQ_EXPORT int zmq_poller_fd(void *p, int *fd);
 #endif
 

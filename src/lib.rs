@@ -15,6 +15,7 @@ pub mod mailbox;
 pub mod msg;
 pub mod pipe;
 pub mod poll;
+pub mod poller;
 pub mod proxy;
 pub mod socket;
 pub mod sys;

@@ -251,6 +251,11 @@ impl Msg {
         Ok(())
     }
 
+    /// Forgets the routing id (a SERVER's outgoing message must not carry it to the peer).
+    pub fn reset_routing_id(&mut self) {
+        self.routing_id = 0;
+    }
+
     /// The RADIO/DISH group, empty when none is set.
     pub fn group(&self) -> &CStr {
         self.group.as_deref().map_or(c"", CString::as_c_str)

@@ -26,10 +26,39 @@ pub struct Item {
     pub revents: i16,
 }
 
+/// What `poll` needs of a socket: the fd that signals possible state changes, and the state
+/// itself. A classic socket is used directly; a thread-safe socket (`zmq_poller`, `zmq_poll`)
+/// takes its lock only inside `events`, so other threads can use it while the poll waits.
+pub trait Pollable {
+    fn fd(&self) -> c_int;
+    /// ZMQ_EVENTS (ETERM once the context is shut down).
+    fn events(&mut self) -> Result<c_int>;
+}
+
+impl Pollable for &mut Socket {
+    fn fd(&self) -> c_int {
+        Socket::fd(self)
+    }
+    fn events(&mut self) -> Result<c_int> {
+        Socket::events(self)
+    }
+}
+
 /// Fills each item's `revents` and returns how many items have some. `timeout`: `None` waits
 /// forever, zero only looks. EINTR when a signal interrupts the wait, ETERM when a socket's
 /// context was shut down.
-pub fn poll(items: &mut [Item], sockets: &mut [&mut Socket], timeout: Option<Duration>) -> Result<usize> {
+pub fn poll<S: Pollable>(items: &mut [Item], sockets: &mut [S], timeout: Option<Duration>) -> Result<usize> {
+    poll_masked(items, sockets, timeout, None)
+}
+
+/// [`poll`] with a signal mask in force while waiting (zmq_ppoll); `None` leaves the thread's
+/// mask alone.
+pub fn poll_masked<S: Pollable>(
+    items: &mut [Item],
+    sockets: &mut [S],
+    timeout: Option<Duration>,
+    sigmask: Option<&libc::sigset_t>,
+) -> Result<usize> {
     let deadline = timeout.map(|timeout| Instant::now() + timeout);
     let mut fds: Vec<sys::PollFd> = items
         .iter()
@@ -41,7 +70,11 @@ pub fn poll(items: &mut [Item], sockets: &mut [&mut Socket], timeout: Option<Dur
     // The first pass only looks at the fds' current state.
     let mut wait = Some(Duration::ZERO);
     loop {
-        if !fds.is_empty() {
+        if let Some(sigmask) = sigmask {
+            // Also without fds: the wait must be interruptible by the signals the mask allows.
+            sys::ppoll(&mut fds, wait, sigmask)
+                .map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EINTR)))?;
+        } else if !fds.is_empty() {
             sys::poll(&mut fds, wait).map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EINTR)))?;
         } else if let Some(wait) = wait.filter(|wait| !wait.is_zero()) {
             std::thread::sleep(wait);
@@ -114,16 +147,16 @@ mod tests {
         let fd = sys::eventfd().unwrap();
         use std::os::fd::AsRawFd;
         let mut items = [Item { target: Target::Fd(fd.as_raw_fd()), events: ZMQ_POLLIN as i16, revents: 0 }];
-        assert_eq!(poll(&mut items, &mut [], Some(Duration::ZERO)), Ok(0));
+        assert_eq!(poll::<&mut Socket>(&mut items, &mut [], Some(Duration::ZERO)), Ok(0));
         sys::eventfd_signal(&fd).unwrap();
-        assert_eq!(poll(&mut items, &mut [], Some(Duration::from_secs(1))), Ok(1));
+        assert_eq!(poll::<&mut Socket>(&mut items, &mut [], Some(Duration::from_secs(1))), Ok(1));
         assert_eq!(items[0].revents, ZMQ_POLLIN as i16);
     }
 
     #[test]
     fn timeout_without_items_sleeps() {
         let start = Instant::now();
-        assert_eq!(poll(&mut [], &mut [], Some(Duration::from_millis(20))), Ok(0));
+        assert_eq!(poll::<&mut Socket>(&mut [], &mut [], Some(Duration::from_millis(20))), Ok(0));
         assert!(start.elapsed() >= Duration::from_millis(19));
     }
 }

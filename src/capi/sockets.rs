@@ -8,42 +8,120 @@
 
 use std::cell::UnsafeCell;
 use std::ffi::{c_char, c_int, c_long, c_short, c_void, CStr};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
-use parking_lot::Mutex;
+use parking_lot::{Mutex, MutexGuard};
 
 use super::ctx::ctx_from_handle;
 use super::msg::{borrowed_msg, msg_mut, take_msg, write_msg, zmq_msg_t};
 use super::{bytes_arg, call};
-use crate::constants::ZMQ_SNDMORE;
+use crate::constants::{ZMQ_DONTWAIT, ZMQ_FD, ZMQ_RCVTIMEO, ZMQ_SNDMORE, ZMQ_SNDTIMEO, ZMQ_THREAD_SAFE};
 use crate::error::{Errno, Result};
 use crate::msg::Msg;
 use crate::poll::{self, Item, Target};
 use crate::proxy;
 use crate::socket::base::Socket;
+use crate::sys;
 
 const LIVE: u32 = 0x2ead_f00d;
 const DEAD: u32 = 0xdead_50c7;
 
 struct SocketShell {
     tag: AtomicU32,
+    /// A draft thread-safe type (SERVER, CLIENT, ...): every use holds `lock`, and blocking
+    /// sends/receives wait with the lock released (see `transfer`).
+    thread_safe: AtomicBool,
+    lock: Mutex<()>,
+    /// Callers of a thread-safe socket blocked in `transfer`, registered under `lock`.
+    waiters: AtomicUsize,
+    /// Wakes them: a semaphore eventfd that gets one token per waiter whenever another caller
+    /// releases the lock (it may have processed the commands they were waiting for). Made on
+    /// first use and kept with the shell.
+    wake: OnceLock<OwnedFd>,
     socket: UnsafeCell<Option<Socket>>,
 }
 
-// SAFETY: a socket is used by one application thread at a time (ZeroMQ's contract for non
-// thread-safe sockets); the shell itself is only read through its atomic tag by other threads.
+// SAFETY: a classic socket is used by one application thread at a time (ZeroMQ's contract for
+// non thread-safe sockets); a thread-safe socket is only touched under the shell's lock. Other
+// threads read the shell only through its atomic fields.
 unsafe impl Sync for SocketShell {}
 
 /// Shells of closed sockets, ready for reuse.
 static FREE_SHELLS: Mutex<Vec<&'static SocketShell>> = Mutex::new(Vec::new());
 
-/// The socket behind a handle: ENOTSOCK for NULL, closed or foreign handles.
-fn socket_mut<'a>(handle: *mut c_void) -> Result<&'a mut Socket> {
-    let shell = shell(handle)?;
-    // SAFETY: the tag says the shell holds a live socket, and by ZeroMQ's contract only the
-    // calling thread uses it now, so this is the only reference.
-    unsafe { &mut *shell.socket.get() }.as_mut().ok_or(Errno::ENOTSOCK)
+/// A socket in use by this call: for a thread-safe socket, its lock is held while this lives.
+pub(crate) struct SocketRef<'a> {
+    socket: &'a mut Socket,
+    shell: &'a SocketShell,
+    lock: Option<MutexGuard<'a, ()>>,
+    /// This caller registered itself as a waiter (it need not wake itself).
+    waiting: bool,
+    /// Commands were waiting when the lock was taken: this caller may process the ones blocked
+    /// callers wait for, so it must wake them when it is done.
+    commands_pending: bool,
+}
+
+impl Drop for SocketRef<'_> {
+    fn drop(&mut self) {
+        if self.lock.is_none() || !self.commands_pending {
+            return;
+        }
+        // This caller took commands blocked callers may have been waiting for: wake them to look.
+        let others = self.shell.waiters.load(Ordering::Acquire).saturating_sub(usize::from(self.waiting));
+        if others > 0 {
+            if let Some(wake) = self.shell.wake.get() {
+                sys::eventfd_add(wake, others as u64);
+            }
+        }
+        self.lock = None;
+    }
+}
+
+impl std::ops::Deref for SocketRef<'_> {
+    type Target = Socket;
+    fn deref(&self) -> &Socket {
+        self.socket
+    }
+}
+
+impl std::ops::DerefMut for SocketRef<'_> {
+    fn deref_mut(&mut self) -> &mut Socket {
+        self.socket
+    }
+}
+
+/// The socket behind a handle: ENOTSOCK for NULL, closed or foreign handles. A thread-safe
+/// socket is locked until the returned reference is dropped.
+pub(crate) fn socket_mut<'a>(handle: *mut c_void) -> Result<SocketRef<'a>> {
+    socket_in(shell(handle)?)
+}
+
+/// The socket in a live shell (see `socket_mut`).
+fn socket_in<'a>(shell: &'a SocketShell) -> Result<SocketRef<'a>> {
+    let lock = if shell.thread_safe.load(Ordering::Acquire) {
+        let guard = shell.lock.lock();
+        // It may have been closed while this thread waited for the lock.
+        if shell.tag.load(Ordering::Acquire) != LIVE {
+            return Err(Errno::ENOTSOCK);
+        }
+        Some(guard)
+    } else {
+        None
+    };
+    // SAFETY: the tag says the shell holds a live socket, and either by ZeroMQ's contract only
+    // the calling thread uses it now, or (thread-safe types) the lock taken above is held for as
+    // long as the reference lives; so this is the only reference.
+    let socket = unsafe { &mut *shell.socket.get() }.as_mut().ok_or(Errno::ENOTSOCK)?;
+    let commands_pending = lock.is_some() && socket.has_pending_commands();
+    Ok(SocketRef { socket, shell, lock, waiting: false, commands_pending })
+}
+
+/// Whether a handle is a live thread-safe socket (ENOTSOCK when not a socket).
+pub(crate) fn is_thread_safe(handle: *mut c_void) -> Result<bool> {
+    Ok(shell(handle)?.thread_safe.load(Ordering::Acquire))
 }
 
 fn shell<'a>(handle: *mut c_void) -> Result<&'a SocketShell> {
@@ -60,8 +138,141 @@ fn shell<'a>(handle: *mut c_void) -> Result<&'a SocketShell> {
     }
 }
 
+/// A socket as `poll::poll` sees it. A thread-safe socket is not held locked while the poll
+/// waits (other threads go on using it): its lock is taken only to ask ZMQ_EVENTS.
+pub(crate) enum PollSocket<'a> {
+    Classic(SocketRef<'a>),
+    Shared { handle: *mut c_void, fd: c_int },
+}
+
+impl<'a> PollSocket<'a> {
+    pub(crate) fn new(handle: *mut c_void) -> Result<Self> {
+        let socket = socket_mut(handle)?;
+        Ok(if is_thread_safe(handle)? {
+            PollSocket::Shared { handle, fd: socket.fd() }
+        } else {
+            PollSocket::Classic(socket)
+        })
+    }
+}
+
+impl poll::Pollable for PollSocket<'_> {
+    fn fd(&self) -> c_int {
+        match self {
+            PollSocket::Classic(socket) => socket.fd(),
+            PollSocket::Shared { fd, .. } => *fd,
+        }
+    }
+    fn events(&mut self) -> Result<c_int> {
+        match self {
+            PollSocket::Classic(socket) => socket.events(),
+            PollSocket::Shared { handle, .. } => socket_mut(*handle)?.events(),
+        }
+    }
+}
+
+/// Longest a blocked caller of a thread-safe socket sleeps before looking again by itself.
+const SHARED_WAIT_MAX: Duration = Duration::from_millis(20);
+
+/// Runs a send or receive `op`. Classic sockets block inside the core. A thread-safe socket is
+/// tried without blocking under its lock; while it cannot proceed, the caller registers as a
+/// waiter and sleeps with the lock released (so other threads can use the socket meanwhile) until
+/// the socket's mailbox has commands or another caller releases the lock (see `SocketRef`'s drop),
+/// and gives up after `timeout_option` (ZMQ_SNDTIMEO / ZMQ_RCVTIMEO) as the core would.
+fn transfer<T>(
+    handle: *mut c_void,
+    flags: c_int,
+    timeout_option: c_int,
+    mut op: impl FnMut(&mut Socket, c_int) -> Result<T>,
+) -> Result<T> {
+    let shell = shell(handle)?;
+    if !shell.thread_safe.load(Ordering::Acquire) {
+        return op(&mut *socket_in(shell)?, flags);
+    }
+    let wake = match shell.wake.get() {
+        Some(wake) => wake,
+        None => {
+            let fd = sys::eventfd_semaphore().map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EMFILE)))?;
+            let _ = shell.wake.set(fd);
+            shell.wake.get().ok_or(Errno::EMFILE)?
+        }
+    };
+    let mut deadline: Option<Option<Instant>> = None;
+    let mut registered = false;
+    loop {
+        let (fd, timeout_ms) = {
+            let mut socket = socket_in(shell)?;
+            if registered {
+                registered = false;
+                let _ = shell.waiters.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+            }
+            match op(&mut socket, flags | ZMQ_DONTWAIT) {
+                Err(Errno::EAGAIN) if flags & ZMQ_DONTWAIT == 0 => {}
+                result => return result,
+            }
+            let mut value = [0u8; 4];
+            socket.get_option(timeout_option, &mut value)?;
+            let timeout_ms = c_int::from_ne_bytes(value);
+            if timeout_ms != 0 {
+                // Registered under the lock: any caller after us will wake us.
+                shell.waiters.fetch_add(1, Ordering::AcqRel);
+                registered = true;
+                socket.waiting = true;
+            }
+            (socket.fd(), timeout_ms)
+        };
+        let deadline = *deadline.get_or_insert_with(|| {
+            (timeout_ms >= 0).then(|| Instant::now() + Duration::from_millis(timeout_ms as u64))
+        });
+        let remaining = deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
+        if !registered || remaining == Some(Duration::ZERO) {
+            if registered {
+                let _ = shell.waiters.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+            }
+            return Err(Errno::EAGAIN);
+        }
+        let mut entries = [sys::poll_fd(fd, sys::POLLIN), sys::poll_fd(wake.as_raw_fd(), sys::POLLIN)];
+        // The bound is a safety net only: a caller that takes commands after acquiring the lock
+        // (they arrived while it held it) does not wake the others.
+        let wait = remaining.map_or(SHARED_WAIT_MAX, |remaining| remaining.min(SHARED_WAIT_MAX));
+        let polled = sys::poll(&mut entries, Some(wait));
+        if entries[1].revents != 0 {
+            // Take our token (a semaphore read takes one).
+            sys::eventfd_clear(wake);
+        }
+        match polled {
+            Ok(_) => {}
+            Err(e) => {
+                let _ = shell.waiters.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+                return Err(match e.kind() {
+                    std::io::ErrorKind::Interrupted => Errno::EINTR,
+                    _ => Errno(e.raw_os_error().unwrap_or(libc::EFAULT)),
+                });
+            }
+        }
+    }
+}
+
+/// Sends one frame; on failure the message comes back with the error.
+fn send_msg(handle: *mut c_void, msg: Msg, flags: c_int) -> std::result::Result<(), (Errno, Option<Msg>)> {
+    let mut pending = Some(msg);
+    let result = transfer(handle, flags, ZMQ_SNDTIMEO, |socket, flags| {
+        let Some(msg) = pending.take() else { return Err(Errno::EFAULT) };
+        socket.send(msg, flags).map_err(|(errno, returned)| {
+            pending = Some(returned);
+            errno
+        })
+    });
+    result.map_err(|errno| (errno, pending))
+}
+
+/// Receives one frame.
+fn recv_msg(handle: *mut c_void, flags: c_int) -> Result<Msg> {
+    transfer(handle, flags, ZMQ_RCVTIMEO, |socket, flags| socket.recv(flags))
+}
+
 /// A C string argument (endpoint, group): NULL or non-UTF-8 is EINVAL.
-fn str_arg<'a>(text: *const c_char) -> Result<&'a str> {
+pub(super) fn str_arg<'a>(text: *const c_char) -> Result<&'a str> {
     if text.is_null() {
         return Err(Errno::EINVAL);
     }
@@ -77,13 +288,25 @@ fn size_result(size: usize) -> c_int {
 #[no_mangle]
 pub extern "C" fn zmq_socket(context: *mut c_void, socket_type: c_int) -> *mut c_void {
     call(|| {
-        let socket = Socket::new(ctx_from_handle(context)?, socket_type)?;
+        let mut socket = Socket::new(ctx_from_handle(context)?, socket_type)?;
+        let mut value = [0u8; 4];
+        socket.get_option(ZMQ_THREAD_SAFE, &mut value)?;
+        let thread_safe = c_int::from_ne_bytes(value) != 0;
         let shell: &'static SocketShell = FREE_SHELLS.lock().pop().unwrap_or_else(|| {
-            Box::leak(Box::new(SocketShell { tag: AtomicU32::new(DEAD), socket: UnsafeCell::new(None) }))
+            Box::leak(Box::new(SocketShell {
+                tag: AtomicU32::new(DEAD),
+                thread_safe: AtomicBool::new(false),
+                lock: Mutex::new(()),
+                waiters: AtomicUsize::new(0),
+                wake: OnceLock::new(),
+                socket: UnsafeCell::new(None),
+            }))
         });
         // SAFETY: the shell is dead (fresh or from the free list), so no other reference to its
         // socket slot exists.
         unsafe { *shell.socket.get() = Some(socket) };
+        shell.waiters.store(0, Ordering::Release);
+        shell.thread_safe.store(thread_safe, Ordering::Release);
         shell.tag.store(LIVE, Ordering::Release);
         Ok((shell as *const SocketShell).cast_mut().cast())
     })
@@ -93,9 +316,15 @@ pub extern "C" fn zmq_socket(context: *mut c_void, socket_type: c_int) -> *mut c
 pub extern "C" fn zmq_close(s: *mut c_void) -> c_int {
     call(|| {
         let shell = shell(s)?;
-        shell.tag.store(DEAD, Ordering::Release);
-        // SAFETY: the caller owns the socket; after the tag change no new access can start.
-        let socket = unsafe { (*shell.socket.get()).take() };
+        let socket = {
+            let _lock = shell.lock.lock();
+            if shell.tag.swap(DEAD, Ordering::AcqRel) != LIVE {
+                return Err(Errno::ENOTSOCK);
+            }
+            // SAFETY: the caller owns the socket (a thread-safe one is locked here); after the
+            // tag change no new access can start.
+            unsafe { (*shell.socket.get()).take() }
+        };
         drop(socket);
         // SAFETY: handles are addresses of leaked, 'static shells.
         FREE_SHELLS.lock().push(unsafe { &*(shell as *const SocketShell) });
@@ -106,7 +335,7 @@ pub extern "C" fn zmq_close(s: *mut c_void) -> c_int {
 #[no_mangle]
 pub extern "C" fn zmq_setsockopt(s: *mut c_void, option: c_int, value: *const c_void, len: usize) -> c_int {
     call(|| {
-        let socket = socket_mut(s)?;
+        let mut socket = socket_mut(s)?;
         socket.set_option(option, bytes_arg(value, len)?).map(|()| 0)
     })
 }
@@ -119,7 +348,11 @@ pub extern "C" fn zmq_getsockopt(
     len: *mut usize,
 ) -> c_int {
     call(|| {
-        let socket = socket_mut(s)?;
+        if option == ZMQ_FD && is_thread_safe(s)? {
+            // Thread-safe sockets have no ZMQ_FD in libzmq; the poller watches them instead.
+            return Err(Errno::EINVAL);
+        }
+        let mut socket = socket_mut(s)?;
         // SAFETY: len is NULL or points to the caller's buffer size.
         let size = unsafe { len.as_mut() }.ok_or(Errno::EFAULT)?;
         let out: &mut [u8] = match (value.is_null(), *size) {
@@ -136,7 +369,7 @@ pub extern "C" fn zmq_getsockopt(
 #[no_mangle]
 pub extern "C" fn zmq_bind(s: *mut c_void, endpoint: *const c_char) -> c_int {
     call(|| {
-        let socket = socket_mut(s)?;
+        let mut socket = socket_mut(s)?;
         socket.bind(str_arg(endpoint)?).map(|()| 0)
     })
 }
@@ -144,7 +377,7 @@ pub extern "C" fn zmq_bind(s: *mut c_void, endpoint: *const c_char) -> c_int {
 #[no_mangle]
 pub extern "C" fn zmq_connect(s: *mut c_void, endpoint: *const c_char) -> c_int {
     call(|| {
-        let socket = socket_mut(s)?;
+        let mut socket = socket_mut(s)?;
         socket.connect(str_arg(endpoint)?).map(|()| 0)
     })
 }
@@ -152,7 +385,7 @@ pub extern "C" fn zmq_connect(s: *mut c_void, endpoint: *const c_char) -> c_int 
 #[no_mangle]
 pub extern "C" fn zmq_unbind(s: *mut c_void, endpoint: *const c_char) -> c_int {
     call(|| {
-        let socket = socket_mut(s)?;
+        let mut socket = socket_mut(s)?;
         socket.unbind(str_arg(endpoint)?).map(|()| 0)
     })
 }
@@ -160,23 +393,23 @@ pub extern "C" fn zmq_unbind(s: *mut c_void, endpoint: *const c_char) -> c_int {
 #[no_mangle]
 pub extern "C" fn zmq_disconnect(s: *mut c_void, endpoint: *const c_char) -> c_int {
     call(|| {
-        let socket = socket_mut(s)?;
+        let mut socket = socket_mut(s)?;
         socket.disconnect(str_arg(endpoint)?).map(|()| 0)
     })
 }
 
 /// Sends `msg`; on failure the error is returned and the message dropped.
-fn send_owned(socket: &mut Socket, msg: Msg, flags: c_int) -> Result<c_int> {
+fn send_owned(s: *mut c_void, msg: Msg, flags: c_int) -> Result<c_int> {
     let size = size_result(msg.size());
-    socket.send(msg, flags).map_err(|(errno, _)| errno)?;
+    send_msg(s, msg, flags).map_err(|(errno, _)| errno)?;
     Ok(size)
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_send(s: *mut c_void, buf: *const c_void, len: usize, flags: c_int) -> c_int {
     call(|| {
-        let socket = socket_mut(s)?;
-        send_owned(socket, Msg::from_slice(bytes_arg(buf, len)?)?, flags)
+        shell(s)?;
+        send_owned(s, Msg::from_slice(bytes_arg(buf, len)?)?, flags)
     })
 }
 
@@ -185,20 +418,20 @@ pub extern "C" fn zmq_send(s: *mut c_void, buf: *const c_void, len: usize, flags
 #[no_mangle]
 pub extern "C" fn zmq_send_const(s: *mut c_void, buf: *const c_void, len: usize, flags: c_int) -> c_int {
     call(|| {
-        let socket = socket_mut(s)?;
+        shell(s)?;
         bytes_arg(buf, len)?;
-        send_owned(socket, borrowed_msg(buf.cast_mut(), len), flags)
+        send_owned(s, borrowed_msg(buf.cast_mut(), len), flags)
     })
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_recv(s: *mut c_void, buf: *mut c_void, len: usize, flags: c_int) -> c_int {
     call(|| {
-        let socket = socket_mut(s)?;
+        shell(s)?;
         if buf.is_null() && len > 0 {
             return Err(Errno::EFAULT);
         }
-        let msg = socket.recv(flags)?;
+        let msg = recv_msg(s, flags)?;
         let copied = msg.size().min(len);
         if copied > 0 {
             // SAFETY: the caller passes a writable buffer of len bytes at buf.
@@ -213,13 +446,13 @@ pub extern "C" fn zmq_recv(s: *mut c_void, buf: *mut c_void, len: usize, flags: 
 #[no_mangle]
 pub extern "C" fn zmq_msg_send(msg: *mut zmq_msg_t, s: *mut c_void, flags: c_int) -> c_int {
     call(|| {
-        let socket = socket_mut(s)?;
+        shell(s)?;
         let owned = take_msg(msg)?;
         let size = size_result(owned.size());
-        match socket.send(owned, flags) {
+        match send_msg(s, owned, flags) {
             Ok(()) => write_msg(msg, Msg::new()).map(|()| size),
             Err((errno, returned)) => {
-                write_msg(msg, returned)?;
+                write_msg(msg, returned.unwrap_or_default())?;
                 Err(errno)
             }
         }
@@ -230,9 +463,10 @@ pub extern "C" fn zmq_msg_send(msg: *mut zmq_msg_t, s: *mut c_void, flags: c_int
 #[no_mangle]
 pub extern "C" fn zmq_msg_recv(msg: *mut zmq_msg_t, s: *mut c_void, flags: c_int) -> c_int {
     call(|| {
-        let socket = socket_mut(s)?;
+        shell(s)?;
+        msg_mut(msg)?;
+        let received = recv_msg(s, flags)?;
         let slot = msg_mut(msg)?;
-        let received = socket.recv(flags)?;
         let size = size_result(received.size());
         *slot = received;
         Ok(size)
@@ -265,7 +499,7 @@ pub struct iovec {
 #[no_mangle]
 pub extern "C" fn zmq_sendiov(s: *mut c_void, iov: *mut iovec, count: usize, flags: c_int) -> c_int {
     call(|| {
-        let socket = socket_mut(s)?;
+        shell(s)?;
         if iov.is_null() || count == 0 {
             return Err(Errno::EINVAL);
         }
@@ -275,7 +509,7 @@ pub extern "C" fn zmq_sendiov(s: *mut c_void, iov: *mut iovec, count: usize, fla
         for (i, buffer) in buffers.iter().enumerate() {
             let frame_flags = if i == count - 1 { flags & !ZMQ_SNDMORE } else { flags };
             let msg = Msg::from_slice(bytes_arg(buffer.iov_base, buffer.iov_len)?)?;
-            result = send_owned(socket, msg, frame_flags)?;
+            result = send_owned(s, msg, frame_flags)?;
         }
         Ok(result)
     })
@@ -286,7 +520,7 @@ pub extern "C" fn zmq_sendiov(s: *mut c_void, iov: *mut iovec, count: usize, fla
 #[no_mangle]
 pub extern "C" fn zmq_recviov(s: *mut c_void, iov: *mut iovec, count: *mut usize, flags: c_int) -> c_int {
     call(|| {
-        let socket = socket_mut(s)?;
+        shell(s)?;
         // SAFETY: count is NULL or points to the caller's entry count.
         let count = unsafe { count.as_mut() }.ok_or(Errno::EINVAL)?;
         if iov.is_null() || *count == 0 {
@@ -296,7 +530,7 @@ pub extern "C" fn zmq_recviov(s: *mut c_void, iov: *mut iovec, count: *mut usize
         let buffers = unsafe { std::slice::from_raw_parts_mut(iov, *count) };
         *count = 0;
         for buffer in buffers.iter_mut() {
-            let msg = socket.recv(flags)?;
+            let msg = recv_msg(s, flags)?;
             // SAFETY: malloc returns NULL or a buffer of the requested size (at least 1 byte, so
             // an empty frame still gets a freeable pointer).
             let memory = unsafe { libc::malloc(msg.size().max(1)) };
@@ -321,7 +555,7 @@ pub extern "C" fn zmq_recviov(s: *mut c_void, iov: *mut iovec, count: *mut usize
 #[no_mangle]
 pub extern "C" fn zmq_socket_monitor(s: *mut c_void, endpoint: *const c_char, events: c_int) -> c_int {
     call(|| {
-        let socket = socket_mut(s)?;
+        let mut socket = socket_mut(s)?;
         let endpoint = if endpoint.is_null() { None } else { Some(str_arg(endpoint)?) };
         socket.monitor(endpoint, events as u32 as u64).map(|()| 0)
     })
@@ -344,7 +578,17 @@ fn poll_timeout(timeout: c_long) -> Option<Duration> {
 
 #[no_mangle]
 pub extern "C" fn zmq_poll(items: *mut zmq_pollitem_t, count: c_int, timeout: c_long) -> c_int {
-    call(|| {
+    call(|| poll_items(items, count, timeout, None))
+}
+
+/// zmq_poll, and zmq_ppoll with a signal mask for the wait.
+pub(super) fn poll_items(
+    items: *mut zmq_pollitem_t,
+    count: c_int,
+    timeout: c_long,
+    sigmask: Option<&libc::sigset_t>,
+) -> Result<c_int> {
+    {
         if count < 0 || (items.is_null() && count > 0) {
             return Err(Errno::EFAULT);
         }
@@ -369,23 +613,18 @@ pub extern "C" fn zmq_poll(items: *mut zmq_pollitem_t, count: c_int, timeout: c_
             };
             targets.push(Item { target, events: entry.events, revents: 0 });
         }
-        let mut sockets = handles.iter().map(|&h| socket_mut(h)).collect::<Result<Vec<_>>>()?;
-        let ready = poll::poll(&mut targets, &mut sockets, poll_timeout(timeout))?;
+        let mut sockets = handles.iter().map(|&h| PollSocket::new(h)).collect::<Result<Vec<_>>>()?;
+        let ready = poll::poll_masked(&mut targets, &mut sockets, poll_timeout(timeout), sigmask)?;
         for (entry, item) in entries.iter_mut().zip(&targets) {
             entry.revents = item.revents;
         }
         Ok(ready as c_int)
-    })
+    }
 }
 
 /// The answer of the parts of the API that have not landed yet.
 pub(super) fn not_yet<T>() -> Result<T> {
     Err(Errno::ENOTSUP)
-}
-
-/// A socket handle for the calls that are not implemented yet: checked, then ENOTSUP.
-pub(super) fn socket(handle: *mut c_void) -> Result<()> {
-    socket_mut(handle).and(not_yet())
 }
 
 /// Runs the built-in proxy on this thread until the context is terminated (then -1 with ETERM):
@@ -424,7 +663,8 @@ pub extern "C" fn zmq_proxy_steerable(
             capture: (!capture.is_null()).then(|| index_of(capture)),
             control: (!control.is_null()).then(|| index_of(control)),
         };
-        let mut sockets = handles.iter().map(|&h| socket_mut(h)).collect::<Result<Vec<_>>>()?;
+        let mut held = handles.iter().map(|&h| socket_mut(h)).collect::<Result<Vec<_>>>()?;
+        let mut sockets: Vec<&mut Socket> = held.iter_mut().map(|socket| &mut **socket).collect();
         proxy::run(&mut sockets, roles).map(|()| 0)
     })
 }

@@ -29,6 +29,7 @@ use crate::socket::{publisher::Pub, subscriber::Sub, xpub::Xpub, xsub::Xsub};
 use crate::transport::inproc::{combined_hwm, Peer};
 use crate::transport::ipc::{self, IpcAddress};
 use crate::transport::tcp;
+use crate::transport::udp;
 
 /// An OS error as the errno libzmq would report.
 fn os_errno(error: std::io::Error) -> Errno {
@@ -67,6 +68,15 @@ fn pattern_for(socket_type: c_int) -> Result<Box<dyn Pattern>> {
         ZMQ_XPUB => Box::<Xpub>::default(),
         ZMQ_XSUB => Box::<Xsub>::default(),
         ZMQ_STREAM => Box::<crate::socket::stream::Stream>::default(),
+        draft::ZMQ_SERVER => Box::<crate::socket::server::Server>::default(),
+        draft::ZMQ_CLIENT => Box::<crate::socket::client::Client>::default(),
+        draft::ZMQ_RADIO => Box::<crate::socket::radio::Radio>::default(),
+        draft::ZMQ_DISH => Box::<crate::socket::dish::Dish>::default(),
+        draft::ZMQ_DGRAM => Box::<crate::socket::dgram::Dgram>::default(),
+        draft::ZMQ_PEER => Box::<crate::socket::server::Server>::default(),
+        draft::ZMQ_SCATTER => Box::<crate::socket::single_part::Scatter>::default(),
+        draft::ZMQ_GATHER => Box::<crate::socket::single_part::Gather>::default(),
+        draft::ZMQ_CHANNEL => Box::<crate::socket::single_part::Channel>::default(),
         _ => return Err(Errno::EINVAL),
     })
 }
@@ -99,6 +109,8 @@ pub struct Socket {
     rcvmore: bool,
     /// The context is shutting down: everything but close fails with ETERM.
     terminated: bool,
+    /// Threads pumping this socket's udp:// endpoints; joined on close, so their ports are free.
+    udp_pumps: Vec<std::thread::JoinHandle<()>>,
 }
 
 impl Socket {
@@ -126,6 +138,7 @@ impl Socket {
             ipc_files: Vec::new(),
             rcvmore: false,
             terminated: false,
+            udp_pumps: Vec::new(),
         })
     }
 
@@ -177,26 +190,62 @@ impl Socket {
         } else {
             self.pattern.attach(id, &mut self.pipes);
         }
+        self.send_hello(id);
         self.remove_dead_pipes();
+    }
+
+    /// ZMQ_DISCONNECT_MSG (draft): a peer that went away leaves this message behind, received as
+    /// if that peer had sent it last (types that take one: ROUTER... see `Pattern::disconnected`).
+    fn peer_left(&mut self, pipe: PipeId) {
+        if let Ok(msg) = Msg::from_slice(&self.options.disconnect_msg) {
+            self.pattern.disconnected(pipe, msg);
+        }
+    }
+
+    /// ZMQ_HELLO_MSG (draft): every new pipe of a type libzmq lets send one (ROUTER, DEALER,
+    /// SERVER, CLIENT, PEER) first carries this message to the peer. libzmq sends it per network
+    /// connection from the session; here it goes once per pipe, when the socket attaches it.
+    fn send_hello(&mut self, pipe: PipeId) {
+        let can_send = matches!(
+            self.options.socket_type,
+            ZMQ_ROUTER | ZMQ_DEALER | draft::ZMQ_SERVER | draft::ZMQ_CLIENT | draft::ZMQ_PEER
+        );
+        if can_send && !self.options.hello_msg.is_empty() && self.pipes.contains(pipe) {
+            if let Ok(hello) = Msg::from_slice(&self.options.hello_msg) {
+                self.pipes.write(pipe, hello);
+            }
+        }
     }
 
     /// Removes the pipes found dead (a test of one length on the message path).
     #[inline]
     fn remove_dead_pipes(&mut self) {
-        if self.pipes.has_dead() {
-            self.remove_dead_pipes_now();
-        }
+        self.reap_dead_pipes();
+    }
+
+    /// `remove_dead_pipes`, telling whether some pipe was removed: its socket type may then have
+    /// something new for the caller (a ZMQ_ROUTER_NOTIFY or ZMQ_DISCONNECT_MSG notice), which a
+    /// receive that just failed with EAGAIN must not wait past.
+    #[inline]
+    fn reap_dead_pipes(&mut self) -> bool {
+        self.pipes.has_dead() && self.reap_dead_pipes_now()
     }
 
     #[inline(never)]
-    fn remove_dead_pipes_now(&mut self) {
-        for pipe in self.pipes.take_dead() {
+    fn reap_dead_pipes_now(&mut self) -> bool {
+        let dead = self.pipes.take_dead();
+        let reaped = !dead.is_empty();
+        for pipe in dead {
+            if !self.options.disconnect_msg.is_empty() && self.pipes.is_peer_gone(pipe) {
+                self.peer_left(pipe);
+            }
             if let Some(end) = self.pipes.remove(pipe) {
                 end.terminate(false);
                 self.pattern.terminated(pipe);
                 self.connected.retain(|(_, p)| *p != pipe);
             }
         }
+        reaped
     }
 
     /// This socket as an inproc peer.
@@ -234,6 +283,7 @@ impl Socket {
                 }
                 result
             }
+            "udp" => self.bind_udp(address, endpoint),
             _ => Err(unsupported_transport()),
         }
     }
@@ -287,6 +337,21 @@ impl Socket {
     /// zmq_socket_monitor: events go to a PAIR socket bound to the inproc `endpoint`; `None`
     /// stops monitoring.
     pub fn monitor(&mut self, endpoint: Option<&str>, events: u64) -> Result<()> {
+        self.monitor_as(endpoint, events, ZMQ_PAIR)
+    }
+
+    /// Whether zmq_socket_monitor is running on this socket (zmq_socket_monitor_pipes_stats
+    /// needs it).
+    pub fn is_monitored(&self) -> bool {
+        self.monitor.is_active()
+    }
+
+    /// zmq_socket_monitor_versioned (version 1 events): like `monitor`, with the events sent
+    /// through a socket of `socket_type` (PAIR, PUB or PUSH; EINVAL otherwise, as in libzmq).
+    pub fn monitor_as(&mut self, endpoint: Option<&str>, events: u64, socket_type: c_int) -> Result<()> {
+        if !matches!(socket_type, ZMQ_PAIR | ZMQ_PUB | ZMQ_PUSH) {
+            return Err(Errno::EINVAL);
+        }
         self.check_alive()?;
         let Some(endpoint) = endpoint else {
             self.monitor.stop();
@@ -295,7 +360,7 @@ impl Socket {
         if split_endpoint(endpoint)?.0 != "inproc" {
             return Err(unsupported_transport());
         }
-        let mut pair = Socket::new(Arc::clone(&self.ctx), ZMQ_PAIR)?;
+        let mut pair = Socket::new(Arc::clone(&self.ctx), socket_type)?;
         pair.bind(endpoint)?;
         self.monitor.start(pair, events);
         Ok(())
@@ -393,11 +458,89 @@ impl Socket {
                     destination,
                     session_end,
                 ))));
+                self.signal_new_connection();
                 self.options.last_endpoint = endpoint.to_owned();
                 Ok(())
             }
+            "udp" => self.connect_udp(address, endpoint),
             _ => Err(unsupported_transport()),
         }
+    }
+
+    /// In libzmq a network connect sends the socket a command (its new child session), so its
+    /// ZMQ_FD turns readable after zmq_connect; programs polling that fd (upstream test_poller's
+    /// raw-fd case) rely on it. An activation for a pipe id no pipe has is that wake-up, and is
+    /// ignored when processed.
+    fn signal_new_connection(&self) {
+        self.mailbox.send(Command::ActivateRead(PipeId::MAX));
+    }
+
+    /// Binds udp:// (draft): DISH and DGRAM only (ENOCOMPATPROTO otherwise, as in libzmq).
+    fn bind_udp(&mut self, address: &str, endpoint: &str) -> Result<()> {
+        let role = match self.options.socket_type {
+            draft::ZMQ_DISH => udp::Role::Dish,
+            draft::ZMQ_DGRAM => udp::Role::Dgram,
+            _ => return Err(Errno::ENOCOMPATPROTO),
+        };
+        let (resolved, end, pump) = udp::bind(address, self.options.ipv6, role)?;
+        self.udp_pumps.push(pump);
+        end.attach(&self.mailbox, None);
+        self.attach(end, false);
+        let _ = endpoint;
+        self.options.last_endpoint = resolved;
+        Ok(())
+    }
+
+    /// Connects udp:// (draft): RADIO only (ENOCOMPATPROTO otherwise, DGRAM included).
+    fn connect_udp(&mut self, address: &str, endpoint: &str) -> Result<()> {
+        if self.options.socket_type != draft::ZMQ_RADIO {
+            return Err(Errno::ENOCOMPATPROTO);
+        }
+        let options = udp::SendOptions {
+            multicast_loop: self.options.multicast_loop,
+            multicast_hops: self.options.multicast_hops.max(1) as u32,
+        };
+        let (end, pump) = udp::connect(address, self.options.ipv6, options)?;
+        self.udp_pumps.push(pump);
+        end.attach(&self.mailbox, None);
+        self.connected.push((endpoint.to_owned(), end.id()));
+        self.attach(end, true);
+        self.options.last_endpoint = endpoint.to_owned();
+        Ok(())
+    }
+
+    /// zmq_socket_get_peer_state (ROUTER; ENOTSUP for other types).
+    pub fn peer_state(&mut self, routing_id: &[u8]) -> Result<c_int> {
+        self.check_alive()?;
+        let result = self.pattern.peer_state(routing_id, &mut self.pipes);
+        self.remove_dead_pipes();
+        result
+    }
+
+    /// zmq_join / zmq_leave (DISH; ENOTSUP for other types).
+    pub fn join_group(&mut self, group: &[u8], join: bool) -> Result<()> {
+        self.check_alive()?;
+        let result = if join {
+            self.pattern.join(group, &mut self.pipes)
+        } else {
+            self.pattern.leave(group, &mut self.pipes)
+        };
+        self.remove_dead_pipes();
+        result
+    }
+
+    /// zmq_connect_peer: connects a PEER socket and returns the routing id its new peer got.
+    /// ENOTSUP for other types, EFAULT with ZMQ_IMMEDIATE (no pipe to name yet), as in libzmq.
+    pub fn connect_peer(&mut self, endpoint: &str) -> Result<u32> {
+        if self.options.socket_type != draft::ZMQ_PEER {
+            return Err(Errno::ENOTSUP);
+        }
+        if self.options.immediate {
+            return Err(Errno::EFAULT);
+        }
+        self.connect(endpoint)?;
+        let pipe = self.connected.last().map(|(_, pipe)| *pipe).ok_or(Errno::EFAULT)?;
+        self.pattern.peer_routing_id(pipe).ok_or(Errno::EFAULT)
     }
 
     pub fn unbind(&mut self, endpoint: &str) -> Result<()> {
@@ -496,13 +639,15 @@ impl Socket {
         let deadline = Self::deadline(self.options.rcvtimeo);
         loop {
             let result = self.pattern.recv(&mut self.pipes);
-            self.remove_dead_pipes();
+            let reaped = self.reap_dead_pipes();
             match result {
                 Ok(msg) => {
                     let msg = self.conflated(msg);
                     self.rcvmore = msg.more();
                     return Ok(msg);
                 }
+                // A pipe died on the way: look again before giving up or waiting.
+                Err(Errno::EAGAIN) if reaped => continue,
                 Err(Errno::EAGAIN) if !nonblocking => {}
                 Err(errno) => return Err(errno),
             }
@@ -535,8 +680,17 @@ impl Socket {
         if self.pattern.has_out(&mut self.pipes) {
             events |= ZMQ_POLLOUT;
         }
+        if self.reap_dead_pipes() && events & ZMQ_POLLIN == 0 && self.pattern.has_in(&mut self.pipes) {
+            // A pipe that died had left a notice behind (see `reap_dead_pipes`).
+            events |= ZMQ_POLLIN;
+        }
         self.remove_dead_pipes();
         Ok(events)
+    }
+
+    /// Whether commands wait in the mailbox (whoever uses the socket next will process them).
+    pub fn has_pending_commands(&self) -> bool {
+        self.mailbox.has_pending()
     }
 
     /// The fd that signals possible state changes (ZMQ_FD).
@@ -573,6 +727,11 @@ impl Socket {
 
     /// Writes an option into `out` and returns how many bytes it took.
     pub fn get_option(&mut self, option: c_int, out: &mut [u8]) -> Result<usize> {
+        if option == ZMQ_FD && !self.terminated {
+            // As in libzmq, asking for the fd leaves pending commands alone: they are what makes
+            // it readable for the caller about to poll it.
+            return put_int(out, self.fd()).map(|written| written.unwrap_or(0));
+        }
         self.check_alive()?;
         let state = match option {
             ZMQ_RCVMORE => Some(self.rcvmore as c_int),
@@ -600,6 +759,10 @@ impl Drop for Socket {
             if let Some(end) = self.pipes.remove(pipe) {
                 end.close(self.options.linger);
             }
+        }
+        // Each udp pump ends once it finds its pipe closed.
+        for pump in self.udp_pumps.drain(..) {
+            let _ = pump.join();
         }
         self.ctx.inproc().unbind_all(self.id);
         let mut notified: Vec<*const IoThread> = Vec::new();

@@ -3,7 +3,10 @@
 
 pub mod active_set;
 pub mod base;
+pub mod client;
 pub mod dealer;
+pub mod dgram;
+pub mod dish;
 pub mod dist;
 pub mod fq;
 pub mod lb;
@@ -16,9 +19,12 @@ pub mod pipes;
 pub mod publisher;
 pub mod pull;
 pub mod push;
+pub mod radio;
 pub mod rep;
 pub mod req;
 pub mod router;
+pub mod server;
+pub mod single_part;
 pub mod stream;
 pub mod subscriber;
 pub mod trie;

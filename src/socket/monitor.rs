@@ -41,6 +41,11 @@ impl MonitorSlot {
         }
     }
 
+    /// Whether a monitor is running.
+    pub fn is_active(&self) -> bool {
+        self.active.lock().is_some()
+    }
+
     /// Reports one event, if the monitor asked for it.
     pub fn event(&self, event: c_int, value: u64, endpoint: &str) {
         if let Some(active) = self.active.lock().as_mut() {

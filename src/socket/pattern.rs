@@ -44,6 +44,26 @@ pub trait Pattern: Send {
     fn set_option_with_pipes(&mut self, option: c_int, value: &[u8], _pipes: &mut Pipes) -> Result<bool> {
         self.set_option(option, value)
     }
+    /// ZMQ_DISCONNECT_MSG: the peer on `pipe` went away; types that deliver a disconnect message
+    /// (SERVER, PEER) queue `msg` as that peer's last message. Others drop it. Called before
+    /// `terminated`.
+    fn disconnected(&mut self, _pipe: PipeId, _msg: Msg) {}
+    /// zmq_join (DISH): ENOTSUP for other types, as in libzmq.
+    fn join(&mut self, _group: &[u8], _pipes: &mut Pipes) -> Result<()> {
+        Err(Errno::ENOTSUP)
+    }
+    /// zmq_leave (DISH): ENOTSUP for other types.
+    fn leave(&mut self, _group: &[u8], _pipes: &mut Pipes) -> Result<()> {
+        Err(Errno::ENOTSUP)
+    }
+    /// zmq_socket_get_peer_state (ROUTER): ENOTSUP for other types.
+    fn peer_state(&mut self, _routing_id: &[u8], _pipes: &mut Pipes) -> Result<c_int> {
+        Err(Errno::ENOTSUP)
+    }
+    /// The 32-bit routing id a SERVER/PEER gave `pipe` (zmq_connect_peer); `None` elsewhere.
+    fn peer_routing_id(&self, _pipe: PipeId) -> Option<u32> {
+        None
+    }
     /// A type-specific option into `out`: `Ok(None)` when the type does not know it.
     fn get_option(&self, _option: c_int, _out: &mut [u8]) -> Result<Option<usize>> {
         Ok(None)

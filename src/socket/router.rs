@@ -9,6 +9,7 @@ use std::ffi::c_int;
 
 use bytes::Bytes;
 
+use crate::constants::draft::{ZMQ_NOTIFY_CONNECT, ZMQ_NOTIFY_DISCONNECT, ZMQ_ROUTER_NOTIFY};
 use crate::constants::{
     ZMQ_CONNECT_ROUTING_ID, ZMQ_POLLOUT, ZMQ_PROBE_ROUTER, ZMQ_ROUTER_HANDOVER, ZMQ_ROUTER_MANDATORY,
     ZMQ_ROUTER_RAW,
@@ -17,7 +18,7 @@ use crate::error::{Errno, Result};
 use crate::msg::Msg;
 use crate::pipe::PipeId;
 use crate::socket::fq::FairQueue;
-use crate::socket::pattern::{int_value, Pattern, SendError};
+use crate::socket::pattern::{int_value, put_int, Pattern, SendError};
 use crate::socket::pipes::Pipes;
 
 pub struct Router {
@@ -56,6 +57,11 @@ pub struct Router {
     handover: bool,
     probe_router: bool,
     raw: bool,
+    /// ZMQ_ROUTER_NOTIFY (draft): ZMQ_NOTIFY_CONNECT / _DISCONNECT bits.
+    notify: c_int,
+    /// Routing ids of peers that connected or left, each delivered as `[id, ""]` when the
+    /// caller is between messages.
+    notices: VecDeque<Bytes>,
 }
 
 impl Default for Router {
@@ -78,6 +84,8 @@ impl Default for Router {
             handover: false,
             probe_router: false,
             raw: false,
+            notify: 0,
+            notices: VecDeque::new(),
         }
     }
 }
@@ -177,6 +185,15 @@ impl Router {
 
     fn next_frame(&mut self, pipes: &mut Pipes) -> Option<Msg> {
         if self.pending.is_empty() && !self.more_in {
+            if let Some(id) = self.notices.pop_front() {
+                let mut id_frame = Msg::from_bytes(id);
+                id_frame.set_more(true);
+                self.pending.push_back(id_frame);
+                self.pending.push_back(Msg::new());
+                self.current_in = None;
+            }
+        }
+        if self.pending.is_empty() && !self.more_in {
             let (first, pipe) = self.fq.recv(pipes)?;
             self.prefetch(first, pipe);
         }
@@ -231,6 +248,9 @@ impl Pattern for Router {
             Some(id) => id,
             None => self.generate_id(),
         };
+        if self.notify & ZMQ_NOTIFY_CONNECT != 0 {
+            self.notices.push_back(id.clone());
+        }
         self.insert_route(id, pipe);
         self.fq.attach(pipe);
     }
@@ -241,6 +261,9 @@ impl Pattern for Router {
         }
         if let Some(id) = self.ids.remove(&pipe) {
             self.pipes_by_id.remove(&id);
+            if self.notify & ZMQ_NOTIFY_DISCONNECT != 0 {
+                self.notices.push_back(id);
+            }
         }
         self.fq.terminated(pipe);
         if self.current_out == Some(pipe) {
@@ -316,7 +339,7 @@ impl Pattern for Router {
 
     fn has_in(&mut self, pipes: &mut Pipes) -> bool {
         self.sweep_ignored(pipes);
-        if self.more_in || !self.pending.is_empty() {
+        if self.more_in || !self.pending.is_empty() || !self.notices.is_empty() {
             return true;
         }
         match self.fq.recv(pipes) {
@@ -332,6 +355,10 @@ impl Pattern for Router {
         // Without MANDATORY a send never blocks (unroutable messages are dropped); with it, the
         // socket is writable when some peer has room.
         !self.mandatory || self.pipes_by_id.values().any(|&pipe| pipes.check_write(pipe))
+    }
+
+    fn peer_state(&mut self, routing_id: &[u8], pipes: &mut Pipes) -> Result<c_int> {
+        Router::peer_state(self, routing_id, pipes)
     }
 
     fn attach_connected(&mut self, pipe: PipeId, pipes: &mut Pipes) {
@@ -350,6 +377,14 @@ impl Pattern for Router {
             self.connect_routing_id = Some(Bytes::copy_from_slice(value));
             return Ok(true);
         }
+        if option == ZMQ_ROUTER_NOTIFY {
+            let value = int_value(value)?;
+            if !(0..=ZMQ_NOTIFY_CONNECT | ZMQ_NOTIFY_DISCONNECT).contains(&value) {
+                return Err(Errno::EINVAL);
+            }
+            self.notify = value;
+            return Ok(true);
+        }
         let flag = match option {
             ZMQ_ROUTER_MANDATORY => &mut self.mandatory,
             ZMQ_ROUTER_HANDOVER => &mut self.handover,
@@ -364,7 +399,14 @@ impl Pattern for Router {
         *flag = value != 0;
         Ok(true)
     }
-    // No get_option: libzmq's ROUTER options are write-only (zmq_getsockopt gives EINVAL).
+    // libzmq's ROUTER options are write-only (zmq_getsockopt gives EINVAL), except the draft
+    // ZMQ_ROUTER_NOTIFY.
+    fn get_option(&self, option: c_int, out: &mut [u8]) -> Result<Option<usize>> {
+        if option == ZMQ_ROUTER_NOTIFY {
+            return put_int(out, self.notify);
+        }
+        Ok(None)
+    }
 }
 
 /// A stand-in for the socket base and the remote peers, shared by the ROUTER, REP and REQ tests.
@@ -849,6 +891,22 @@ mod tests {
     fn recv_with_nothing_queued_is_eagain() {
         let mut h = router();
         let _peer = h.connect(Some(b"A"));
+        assert_eq!(h.recv(), Err(Errno::EAGAIN));
+    }
+
+    #[test]
+    fn router_notify_announces_peers_arriving_and_leaving() {
+        let mut h = router();
+        assert_eq!(h.socket.set_option(ZMQ_ROUTER_NOTIFY, &4i32.to_ne_bytes()), Err(Errno::EINVAL));
+        h.option(ZMQ_ROUTER_NOTIFY, ZMQ_NOTIFY_CONNECT | ZMQ_NOTIFY_DISCONNECT);
+        let mut a = h.connect(Some(b"A"));
+        assert_eq!(h.recv(), Ok(parts(&[b"A", b""])));
+        a.send(&[b"hello"]);
+        assert_eq!(h.recv(), Ok(parts(&[b"A", b"hello"])));
+        h.disconnect(a, true);
+        // The first look finds the pipe closed (as the base does, it is reaped after the call).
+        assert_eq!(h.recv(), Err(Errno::EAGAIN));
+        assert_eq!(h.recv(), Ok(parts(&[b"A", b""])));
         assert_eq!(h.recv(), Err(Errno::EAGAIN));
     }
 

@@ -19,6 +19,25 @@ pub fn eventfd() -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
+/// A non-blocking, close-on-exec semaphore eventfd: each read takes one token, so `n` tokens
+/// added wake `n` waiters (a thread-safe socket's blocked callers, see `capi/sockets.rs`).
+pub fn eventfd_semaphore() -> io::Result<OwnedFd> {
+    // SAFETY: eventfd has no pointer arguments; a non-negative result is a new fd we own.
+    let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC | libc::EFD_SEMAPHORE) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: fd was just created and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Adds `tokens` to an eventfd's counter (best effort: a full counter already wakes everyone).
+pub fn eventfd_add(fd: &OwnedFd, tokens: u64) {
+    // SAFETY: writes 8 bytes from a live u64 to an fd we own; EAGAIN (counter full) and EINTR
+    // are tolerated by callers, whose waiters re-check their condition anyway.
+    let _ = unsafe { libc::write(fd.as_raw_fd(), (&tokens as *const u64).cast(), 8) };
+}
+
 /// Makes an eventfd readable (adds one to its counter).
 pub fn eventfd_signal(fd: &OwnedFd) -> io::Result<()> {
     let one: u64 = 1;
@@ -63,6 +82,35 @@ pub fn peer_credentials(fd: RawFd) -> io::Result<(i32, u32, u32)> {
     Ok((credentials.pid, credentials.uid, credentials.gid))
 }
 
+/// A close-on-exec epoll set: the one fd zmq_poller_fd hands out, readable while any fd in the
+/// set is readable.
+pub fn epoll() -> io::Result<OwnedFd> {
+    // SAFETY: epoll_create1 has no pointer arguments; a non-negative result is a new fd we own.
+    let fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: fd was just created and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Adds `fd` to an epoll set, watched for readability (level-triggered).
+pub fn epoll_add(set: &OwnedFd, fd: RawFd) -> io::Result<()> {
+    let mut event = libc::epoll_event { events: libc::EPOLLIN as u32, u64: fd as u64 };
+    // SAFETY: set is an epoll fd we own; event is a live epoll_event the kernel only reads.
+    if unsafe { libc::epoll_ctl(set.as_raw_fd(), libc::EPOLL_CTL_ADD, fd, &mut event) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Removes `fd` from an epoll set; fine if it was not there.
+pub fn epoll_remove(set: &OwnedFd, fd: RawFd) {
+    let mut event = libc::epoll_event { events: 0, u64: 0 };
+    // SAFETY: set is an epoll fd we own; event is a live epoll_event (ignored by DEL).
+    let _ = unsafe { libc::epoll_ctl(set.as_raw_fd(), libc::EPOLL_CTL_DEL, fd, &mut event) };
+}
+
 /// One entry for [`poll`].
 pub type PollFd = libc::pollfd;
 
@@ -101,6 +149,24 @@ pub fn block_all_signals() {
         libc::sigfillset(&mut all);
         libc::pthread_sigmask(libc::SIG_BLOCK, &all, std::ptr::null_mut());
     }
+}
+
+/// ppoll(2): `poll` with the signal mask `sigmask` in force while waiting (zmq_ppoll), so the
+/// caller can block signals outside the wait and still be interrupted by them (EINTR) inside it.
+pub fn ppoll(fds: &mut [PollFd], timeout: Option<Duration>, sigmask: &libc::sigset_t) -> io::Result<usize> {
+    let spec = timeout.map(|timeout| libc::timespec {
+        tv_sec: timeout.as_secs().min(libc::time_t::MAX as u64) as libc::time_t,
+        tv_nsec: timeout.subsec_nanos() as libc::c_long,
+    });
+    let spec_ptr = spec.as_ref().map_or(std::ptr::null(), |spec| spec as *const libc::timespec);
+    // SAFETY: fds is a live, exclusively borrowed slice of pollfd of the length passed; spec_ptr
+    // is NULL or points to a live timespec; sigmask is a live sigset_t. The kernel only reads the
+    // last two.
+    let ready = unsafe { libc::ppoll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, spec_ptr, sigmask) };
+    if ready < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(ready as usize)
 }
 
 #[cfg(test)]
