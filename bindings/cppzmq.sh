@@ -13,7 +13,7 @@ bin=$WORK/cppzmq-prog
 flags=(-std=c++17 -Wall -O1 -I"$prefix/include")
 headers=$(g++ "${flags[@]}" -M "$here/cppzmq/main.cpp")
 check "zmq.hpp compiles against our zmq.h" \
-    bash -c 'grep -q "$1/include/zmq.h" <<<"$2" && ! grep -q "/usr/include/zmq.h" <<<"$2" && grep -q "/usr/include/zmq.hpp" <<<"$2"' \
+    bash -c 'grep -qE "$1/include/zmq\.h( |$)" <<<"$2" && ! grep -qE "/usr/include/zmq\.h( |$)" <<<"$2" && grep -q "/usr/include/zmq.hpp" <<<"$2"' \
     _ "$prefix" "$headers"
 if ! g++ "${flags[@]}" -o "$bin" "$here/cppzmq/main.cpp" -L"$prefix/lib" -Wl,-rpath,"$prefix/lib" -lzmq; then
     failed=$((failed + 1))
