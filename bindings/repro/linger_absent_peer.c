@@ -3,7 +3,10 @@
  * with ZMQ_LINGER 250. libzmq's zmq_ctx_term then waits the 250 ms (the session keeps trying to
  * deliver); libzmq-rs returns at once and drops the message.
  *   cc linger_absent_peer.c -lzmq && ./a.out                      (Debian: took 0.250 s, exit 0)
- *   LD_LIBRARY_PATH=build/prefix/lib ./a.out                       (ours: took 0.000 s, exit 1) */
+ *   LD_LIBRARY_PATH=build/prefix/lib ./a.out                       (ours: took 0.000 s, exit 1)
+ * Cause (src/io/session.rs, schedule_reconnect): a session whose socket has closed gives up
+ * (finish) as soon as a connection attempt fails, instead of retrying until ZMQ_LINGER expires
+ * (libzmq keeps reconnecting while it lingers; with linger -1 its zmq_ctx_term waits forever). */
 #include <zmq.h>
 #include <stdio.h>
 #include <time.h>
