@@ -59,4 +59,6 @@ if [[ $(realpath "$resolved") != $(realpath "$lib") ]]; then
     exit 1
 fi
 
+check_binding "$venv" "$lib" || { echo "FAIL the extension's zmq_* calls do not all go to $lib"; echo "0 passed, 1 failed"; exit 1; }
+
 run_suite "$venv" "$WORK/pyzmq-source-$name.log" PYZMQ_EXPECT_VERSION="$version" PYZMQ_EXPECT_LIB="$lib"

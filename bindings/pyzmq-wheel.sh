@@ -11,8 +11,10 @@
 # symbol. A preloaded libzmq.so.5 has another name, so the bundled copy is still mapped, but the
 # dynamic linker binds each undefined symbol to the first definition in the global scope, where
 # preloaded objects come right after the executable: every zmq_* call goes to our library. The
-# script checks those facts on the installed wheel, and the check_libzmq plugin checks inside
-# the test process that zmq.zmq_version() is ours and our file is mapped.
+# script checks those facts on the installed wheel and asks the dynamic linker (LD_DEBUG=bindings)
+# where the calls really bind; the check_libzmq plugin checks inside the test process that
+# zmq.zmq_version() is 4.3.5 and our file is mapped (the bundled copy is 4.3.5 too, hence the
+# LD_DEBUG check).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
@@ -43,6 +45,11 @@ else
     lib=$prefix/lib/libzmq.so.5
     got=$(cd / && LD_PRELOAD=$lib "$venv/bin/python" -c 'import zmq; print(zmq.zmq_version())')
     echo "with LD_PRELOAD=$lib: zmq.zmq_version() = $got"
+    if ! check_binding "$venv" "$lib" LD_PRELOAD="$lib"; then
+        echo "FAIL the preloaded library does not receive every zmq_* call"
+        echo "0 passed, 1 failed"
+        exit 1
+    fi
     run_suite "$venv" "$WORK/pyzmq-wheel-preload.log" LD_PRELOAD="$lib" \
         PYZMQ_EXPECT_VERSION="$OUR_VERSION" PYZMQ_EXPECT_LIB="$lib"
 fi

@@ -2,7 +2,8 @@
 the test process really calls. It fails the session unless zmq.zmq_version() is the expected one
 (PYZMQ_EXPECT_VERSION) and the expected library file (PYZMQ_EXPECT_LIB) is mapped into this very
 process (/proc/self/maps). With a binary wheel plus LD_PRELOAD the wheel's own bundled copy is
-mapped too; the version check is what shows that the calls bind to the preloaded library."""
+mapped too, and it is libzmq 4.3.5 as well: pyzmq-wheel.sh proves where the calls bind with the
+dynamic linker's own trace (LD_DEBUG=bindings) before the suite runs."""
 
 import os
 

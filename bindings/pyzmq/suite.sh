@@ -67,3 +67,25 @@ run_suite() {
     echo "$p passed, $f failed ($s skipped)"
     [[ $f -eq 0 ]]
 }
+
+# check_binding VENV LIB [VAR=value...]: asks the dynamic linker itself (LD_DEBUG=bindings) where
+# the extension's zmq_* calls go when pyzmq creates and terminates a context and a socket in that
+# environment. Every binding must name LIB. (zmq_version alone cannot tell: the wheel's bundled
+# copy is libzmq 4.3.5 too.)
+check_binding() {
+    local venv=$1 lib=$2 out
+    shift 2
+    out=$(mktemp -d)
+    (cd / && env "$@" LD_DEBUG=bindings LD_DEBUG_OUTPUT="$out/ld" "$venv/bin/python" -c \
+        'import zmq; c = zmq.Context(); s = c.socket(zmq.PUSH); s.close(); c.term()')
+    local targets
+    targets=$(cat "$out"/ld.* | grep -F '_zmq.cpython' | grep -E "normal symbol \`zmq_" |
+        sed -E 's/.* to ([^ ]+) \[[0-9]+\]: normal symbol.*/\1/' | sort | uniq -c)
+    rm -rf "$out"
+    echo "dynamic linker: the extension's zmq_* symbols bind to:"
+    sed -e 's/^/  /' <<<"$targets"
+    [[ -n $targets ]] || return 1
+    while read -r _ file; do
+        [[ $(realpath "$file") == $(realpath "$lib") ]] || return 1
+    done <<<"$targets"
+}
