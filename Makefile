@@ -62,6 +62,13 @@ conformance: stage
 demo: stage
 	bash scripts/demo.sh "$(STAGE)"
 
+# Real bindings unchanged on the staged install (bindings/run.sh): pyzmq from source and as the
+# binary wheel with LD_PRELOAD (pyzmq's own suite), ffi-rzmq, cppzmq, the Rust zmq crate, and a C
+# program linked with Debian's libzmq. Installs what it needs (apt-get, pip in build/bindings).
+.PHONY: test-bindings
+test-bindings: stage
+	bash bindings/run.sh "$(STAGE)"
+
 clean:
 	$(CARGO) clean
 	rm -rf build

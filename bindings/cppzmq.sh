@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# cppzmq: Debian's cppzmq-dev headers (zmq.hpp, zmq_addon.hpp, unchanged) compiled against OUR
+# zmq.h (PREFIX/include, checked with the compiler's dependency list) and linked with our
+# library (RUNPATH PREFIX/lib, checked with ldd); bindings/cppzmq/main.cpp then runs its checks.
+#   bash bindings/cppzmq.sh PREFIX
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib.sh"
+prefix=$(cd "${1:?usage: cppzmq.sh PREFIX}" && pwd) || exit 1
+apt_install cppzmq-dev g++
+
+bin=$WORK/cppzmq-prog
+flags=(-std=c++17 -Wall -O1 -I"$prefix/include")
+headers=$(g++ "${flags[@]}" -M "$here/cppzmq/main.cpp")
+check "zmq.hpp compiles against our zmq.h" \
+    bash -c 'grep -qE "$1/include/zmq\.h( |$)" <<<"$2" && ! grep -qE "/usr/include/zmq\.h( |$)" <<<"$2" && grep -q "/usr/include/zmq.hpp" <<<"$2"' \
+    _ "$prefix" "$headers"
+if ! g++ "${flags[@]}" -o "$bin" "$here/cppzmq/main.cpp" -L"$prefix/lib" -Wl,-rpath,"$prefix/lib" -lzmq; then
+    failed=$((failed + 1))
+    summary
+    exit 1
+fi
+check "linked with our libzmq.so.5" \
+    bash -c '[[ $(realpath "$(ldd "$1" | awk '"'"'$1 == "libzmq.so.5" { print $3 }'"'"')") == $(realpath "$2") ]]' \
+    _ "$bin" "$prefix/lib/libzmq.so.5"
+out=$(timeout 120 "$bin" "$OUR_VERSION" 2>&1)
+status=$?
+grep -v '^PASS' <<<"$out" || true
+passed=$((passed + $(grep -c '^PASS' <<<"$out")))
+failed=$((failed + $(grep -c '^FAIL' <<<"$out")))
+if [[ $status -ne 0 ]] && ! grep -q '^FAIL' <<<"$out"; then
+    echo "FAIL program exit status $status"
+    failed=$((failed + 1))
+fi
+summary
