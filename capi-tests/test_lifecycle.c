@@ -6,7 +6,8 @@
  *   - the threads the library starts block every signal, so a process-directed signal that the
  *     application blocked and collects through a signalfd reaches it instead of killing it;
  *   - a socket closed with ZMQ_LINGER and an undelivered message keeps its connecter trying for
- *     the linger period: zmq_ctx_term waits that long, not less.
+ *     the linger period: zmq_ctx_term waits that long, not less, and a peer that binds within
+ *     it still gets the message.
  * Every case arms alarm (10) or a bounded wait.
  */
 #include "check.h"
@@ -123,10 +124,41 @@ static void linger_keeps_connecter_trying (void)
     CHECK (took < 2.0);
 }
 
+static void linger_delivers_to_a_late_peer (void)
+{
+    alarm (10);
+    void *ctx = zmq_ctx_new ();
+    void *probe = zmq_socket (ctx, ZMQ_PULL);
+    CHECK_OK (zmq_bind (probe, "tcp://127.0.0.1:*"));
+    char endpoint[256];
+    size_t len = sizeof endpoint;
+    CHECK_OK (zmq_getsockopt (probe, ZMQ_LAST_ENDPOINT, endpoint, &len));
+    CHECK_OK (zmq_close (probe));
+
+    void *push = zmq_socket (ctx, ZMQ_PUSH);
+    int linger = 2000, reconnect = 50;
+    CHECK_OK (zmq_setsockopt (push, ZMQ_LINGER, &linger, sizeof linger));
+    CHECK_OK (zmq_setsockopt (push, ZMQ_RECONNECT_IVL, &reconnect, sizeof reconnect));
+    CHECK_OK (zmq_connect (push, endpoint));
+    CHECK_INT (zmq_send (push, "late", 4, 0), 4);
+    usleep (100000);
+    CHECK_OK (zmq_close (push));
+    usleep (300000);
+    void *pull = zmq_socket (ctx, ZMQ_PULL);
+    int timeout = 3000;
+    CHECK_OK (zmq_setsockopt (pull, ZMQ_RCVTIMEO, &timeout, sizeof timeout));
+    CHECK_OK (zmq_bind (pull, endpoint));
+    char buf[16];
+    CHECK_INT (zmq_recv (pull, buf, sizeof buf, 0), 4);
+    CHECK_OK (zmq_close (pull));
+    CHECK_OK (zmq_ctx_term (ctx));
+}
+
 int main (void)
 {
     RUN (ctx_term_eintr_then_again);
     RUN (library_threads_block_signals);
     RUN (linger_keeps_connecter_trying);
+    RUN (linger_delivers_to_a_late_peer);
     return check_finish ();
 }
