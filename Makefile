@@ -76,7 +76,7 @@ clean:
 # Benchmarks (perf/, BENCHMARKS.md): the same perf binaries on Debian's libzmq and on the
 # staged libzmq-rs, interleaved rounds, medians. ROUNDS=n (default 5); bench-quick is one
 # short round; bench-instr counts instructions per message under callgrind.
-.PHONY: bench bench-quick bench-instr bench-rss bench-fanout
+.PHONY: bench bench-quick bench-instr bench-rss bench-fanout bench-curve
 bench: stage
 	ROUNDS="$(or $(ROUNDS),5)" bash perf/bench.sh "$(STAGE)"
 
@@ -92,3 +92,6 @@ bench-rss: stage
 
 bench-fanout: stage
 	bash perf/fanout.sh "$(STAGE)"
+
+bench-curve: stage
+	bash perf/curve.sh "$(STAGE)"

@@ -14,7 +14,7 @@ if [[ ! -e /usr/include/zmq.h ]]; then
 fi
 mkdir -p "$outdir"
 for prog in local_thr remote_thr local_lat remote_lat inproc_thr inproc_lat proxy_thr conn_rss \
-    connections fanout; do
+    connections fanout curve; do
     "$cc" "${cflags[@]}" -I/usr/include -o "$outdir/$prog" "$here/$prog.c" -lzmq -lpthread
 done
 "$cc" "${cflags[@]}" -o "$outdir/raw_ref" "$here/raw_ref.c"
