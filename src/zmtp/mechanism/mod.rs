@@ -1,9 +1,14 @@
 //! Security mechanisms: the handshake that runs after the greeting.
 //!
 //! A mechanism sees only command bodies and answers with command bodies; framing, greeting and
-//! I/O belong to the connection. NULL lives in `null`; PLAIN and CURVE will join it behind the
-//! same trait (CURVE will also need per-frame encode/decode hooks once the handshake is done,
-//! to be added to the trait then).
+//! I/O belong to the connection. NULL lives in `null`; PLAIN (`plain`) and CURVE (`curve`) sit
+//! behind the same trait.
+//!
+//! ZAP (RFC 27) is asked by the engine, not by the mechanism: a server-side mechanism that needs
+//! a verdict hands its credentials out through [`Mechanism::zap_request`] and waits (its
+//! `next_handshake_command` returns `None`) until the engine feeds [`Mechanism::zap_reply`].
+//! Mechanisms that encrypt (CURVE) wrap every frame after the handshake through
+//! [`Mechanism::encode_frame`] / [`Mechanism::decode_frame`].
 
 use std::ffi::c_int;
 
@@ -46,6 +51,40 @@ pub trait Mechanism: Send + std::fmt::Debug {
 
     /// The peer's identity and properties; valid once the status is `Ready`.
     fn take_peer_info(&mut self) -> PeerInfo;
+
+    /// Server side: Some(credentials frames) once the handshake needs a ZAP verdict before going on;
+    /// returned once. The session sends the ZAP request (mechanism name = self.name()).
+    /// While the verdict is awaited, `next_handshake_command` returns `None`.
+    fn zap_request(&mut self) -> Option<Vec<Vec<u8>>> {
+        None
+    }
+
+    /// Feeds the ZAP reply: status code ("200", "300", "400", "500"), user id, metadata properties.
+    /// Err for a malformed/denied outcome as libzmq handles it.
+    fn zap_reply(
+        &mut self,
+        _status: &[u8],
+        _user_id: &[u8],
+        _metadata: Vec<(String, Vec<u8>)>,
+    ) -> Result<(), ProtocolError> {
+        Ok(())
+    }
+
+    /// True once messages must go through encode_frame/decode_frame (CURVE after its handshake).
+    fn encrypts(&self) -> bool {
+        false
+    }
+
+    /// Wraps one outgoing frame (flags: ZMTP flag bits MORE=1, COMMAND=4) into the outer frame to
+    /// send: returns (outer_flags, outer_body).
+    fn encode_frame(&mut self, flags: u8, body: &[u8]) -> Result<(u8, Vec<u8>), ProtocolError> {
+        Ok((flags, body.to_vec()))
+    }
+
+    /// Unwraps one incoming outer frame into (flags, body).
+    fn decode_frame(&mut self, outer_flags: u8, outer_body: &[u8]) -> Result<(u8, Vec<u8>), ProtocolError> {
+        Ok((outer_flags, outer_body.to_vec()))
+    }
 }
 
 /// Records a property unless one of that name was already seen (first wins, as in libzmq).
