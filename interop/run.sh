@@ -17,7 +17,8 @@
 # The matrix is every row of MATRIX below x every transport in TRANSPORTS x both directions
 # (left binds and right connects, right binds and left connects), plus the peer restart cases:
 # a DEALER keeps sending while the ROUTER echo server it connected to is killed and restarted on
-# the same endpoint, and every reply must still arrive.
+# the same endpoint, and every reply must still arrive. Then the security cases of security.sh
+# (PLAIN accepted and rejected, each side serving; ONLY=tcp/plain/ runs just those).
 # Output: one line per case, `PASS name` or `FAIL name: reason` (followed by both peers' stderr,
 # indented), and a last line `N passed, M failed`; the exit status is non-zero when M > 0.
 # Run as root on a fresh Debian machine, it installs libzmq3-dev (and a C compiler) itself.
@@ -306,6 +307,21 @@ for transport in "${TRANSPORTS[@]}"; do
         run_restart "$name" "$transport" "$cside"
     done
 done
+
+# ---- security cases: PLAIN accepted/rejected both ways (interop/security.sh) -------------------
+if selected "tcp/plain/"; then
+    if [ "$BASELINE" = 1 ]; then sec_args=(--baseline); else sec_args=("$(dirname "$LEFT_LIB")"); fi
+    sec_out=$(bash "$HERE/security.sh" "${sec_args[@]}" 2>&1) || true
+    printf '%s\n' "$sec_out" | grep -v ' passed, .* failed$' || true
+    sec_summary=$(printf '%s\n' "$sec_out" | tail -n 1)
+    if [[ $sec_summary =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+        passed=$((passed + BASH_REMATCH[1]))
+        failed=$((failed + BASH_REMATCH[2]))
+    else
+        echo "FAIL security: interop/security.sh did not finish"
+        failed=$((failed + 1))
+    fi
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

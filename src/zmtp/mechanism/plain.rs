@@ -13,6 +13,12 @@
 //! Owns both roles' state machines on command bodies, with libzmq's classification of every
 //! malformed or unexpected command (the `ZMQ_PROTOCOL_ERROR_ZMTP_*` code its monitor reports).
 //! The ZAP round trip itself belongs to the engine (see `Mechanism::zap_request`).
+//!
+//! libzmq's PLAIN ERROR is not RFC 23's: its name literal `"\x05ERROR"` reads, in C, as the hex
+//! escape `\x05E`, so libzmq (4.3.4 and 4.3.5) sends and expects the five bytes `^RROR` (0x5E
+//! 'R' 'R' 'O' 'R') where the name length and "ERROR" should be, and takes a well-formed ERROR
+//! for an unexpected command. We send libzmq's form, so libzmq clients see the refusal, and
+//! accept both forms.
 
 use super::{error_reason, is_command, read_peer_properties, Mechanism, OwnProperties, PeerInfo, Status};
 use crate::constants::{
@@ -25,6 +31,26 @@ use crate::zmtp::{command, ProtocolError};
 const HELLO: &[u8] = b"HELLO";
 const WELCOME: &[u8] = b"WELCOME";
 const INITIATE: &[u8] = b"INITIATE";
+/// What libzmq's PLAIN puts where "\x05ERROR" belongs (see the module doc).
+const LIBZMQ_ERROR_PREFIX: &[u8] = b"\x5eRROR";
+
+/// libzmq's PLAIN ERROR: `^RROR`, reason length, reason.
+fn libzmq_error_body(reason: &[u8]) -> Vec<u8> {
+    let mut body = LIBZMQ_ERROR_PREFIX.to_vec();
+    body.push(reason.len() as u8);
+    body.extend_from_slice(reason);
+    body
+}
+
+/// The reason of an ERROR in libzmq's PLAIN form (prefix already matched).
+fn libzmq_error_reason(body: &[u8]) -> ProtocolError {
+    let start = LIBZMQ_ERROR_PREFIX.len() + 1;
+    let Some(&reason_len) = body.get(start - 1) else { return ProtocolError::MalformedError };
+    match body.get(start..start + usize::from(reason_len)) {
+        Some(reason) => ProtocolError::PeerError { reason: String::from_utf8_lossy(reason).into_owned() },
+        None => ProtocolError::MalformedError,
+    }
+}
 
 fn fail(code: i32) -> ProtocolError {
     ProtocolError::Handshake { code }
@@ -107,11 +133,15 @@ impl Mechanism for PlainClient {
                 .map_err(|_| fail(ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_METADATA))?;
             self.state = ClientState::Ready;
             Ok(())
-        } else if is_command(body, command::ERROR) {
+        } else if is_command(body, command::ERROR) || body.starts_with(LIBZMQ_ERROR_PREFIX) {
             if !matches!(self.state, ClientState::WaitingForWelcome | ClientState::WaitingForReady) {
                 return Err(unexpected);
             }
-            let error = error_reason(body);
+            let error = if body.starts_with(LIBZMQ_ERROR_PREFIX) {
+                libzmq_error_reason(body)
+            } else {
+                error_reason(body)
+            };
             if let ProtocolError::PeerError { .. } = error {
                 self.state = ClientState::ErrorReceived;
             }
@@ -220,7 +250,7 @@ impl Mechanism for PlainServer {
             }
             ServerState::SendingError => {
                 self.state = ServerState::ErrorSent;
-                Some(command::error_body(&self.zap_status))
+                Some(libzmq_error_body(&self.zap_status))
             }
             _ => None,
         }
@@ -359,6 +389,17 @@ mod tests {
         let mut c = client();
         c.next_handshake_command();
         assert_eq!(c.process_handshake_command(b"\x05ERROR\x05400"), Err(ProtocolError::MalformedError));
+        // libzmq's form of ERROR is understood too.
+        let mut c = client();
+        c.next_handshake_command();
+        let error = c.process_handshake_command(b"^RROR\x03500").unwrap_err();
+        assert_eq!(error.auth_status_code(), Some(500));
+        let mut c = client();
+        c.next_handshake_command();
+        assert_eq!(c.process_handshake_command(b"^RROR\x04500"), Err(ProtocolError::MalformedError));
+        let mut c = client();
+        c.next_handshake_command();
+        assert_eq!(c.process_handshake_command(b"^RROR"), Err(ProtocolError::MalformedError));
         // ERROR before HELLO went out is unexpected.
         assert_eq!(
             code(client().process_handshake_command(b"\x05ERROR\x03400")),
@@ -404,7 +445,7 @@ mod tests {
         s.process_handshake_command(b"\x05HELLO\x01a\x01b").unwrap();
         s.zap_request();
         s.zap_reply(b"400", b"", vec![]).unwrap();
-        assert_eq!(s.next_handshake_command().unwrap(), b"\x05ERROR\x03400");
+        assert_eq!(s.next_handshake_command().unwrap(), b"^RROR\x03400", "libzmq's PLAIN ERROR");
         assert_eq!(s.status(), Status::Error);
         assert_eq!(
             code(s.process_handshake_command(b"\x08INITIATE")),
