@@ -28,6 +28,8 @@ pub mod socket_type;
 pub mod zap;
 
 #[cfg(test)]
+mod security_tests;
+#[cfg(test)]
 mod tests;
 
 pub use error::ProtocolError;
@@ -190,14 +192,24 @@ impl Connection {
             }
             Security::PlainServer => Box::new(PlainServer::new(own)),
         };
+        Self::with_mechanism(config.socket_type, config.routing_id.len(), config.maxmsgsize, mechanism)
+    }
+
+    /// A connection running `mechanism` (which already knows our properties).
+    pub(crate) fn with_mechanism(
+        socket_type: c_int,
+        routing_id_len: usize,
+        maxmsgsize: i64,
+        mechanism: Box<dyn Mechanism>,
+    ) -> Self {
         let exchange = GreetingExchange::new(greeting::mechanism_field(mechanism.name()));
         Self {
             phase: Phase::Greeting(exchange),
-            socket_type: config.socket_type,
+            socket_type,
             version: None,
             mechanism,
-            decoder: Decoder::new(config.maxmsgsize),
-            out: greeting::signature(config.routing_id.len()).to_vec(),
+            decoder: Decoder::new(maxmsgsize),
+            out: greeting::signature(routing_id_len).to_vec(),
             out_pos: 0,
             events: VecDeque::new(),
             sending_more: false,
