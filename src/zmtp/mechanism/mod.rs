@@ -14,6 +14,7 @@ use std::ffi::c_int;
 
 use super::ProtocolError;
 
+pub mod curve;
 pub mod null;
 
 /// Where a mechanism's handshake stands.
