@@ -8,6 +8,7 @@
 use std::ffi::c_int;
 
 use x25519_dalek::StaticSecret;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::crypto::{self, BoxKey, KeyPair, KEY_LEN};
 use super::message::MessageCodec;
@@ -60,16 +61,19 @@ impl CurveClient {
         routing_id: Vec<u8>,
         metadata: Vec<(String, Vec<u8>)>,
         public_key: [u8; KEY_LEN],
-        secret_key: [u8; KEY_LEN],
+        mut secret_key: [u8; KEY_LEN],
         server_key: [u8; KEY_LEN],
     ) -> Self {
         let short_term = KeyPair::generate().ok();
+        let secret = crypto::static_secret(&secret_key);
+        // Our by-value copy of the caller's secret must not linger on the stack.
+        secret_key.zeroize();
         Self {
             socket_type,
             routing_id,
             metadata,
             public_key,
-            secret_key: StaticSecret::from(secret_key),
+            secret_key: secret,
             server_key,
             state: if short_term.is_some() { State::SendHello } else { State::Failed },
             short_term,
@@ -85,7 +89,7 @@ impl CurveClient {
     /// Replaces the short-term key pair, so tests can compare bytes with known answers.
     #[cfg(test)]
     pub(super) fn with_short_term_secret(mut self, secret: [u8; KEY_LEN]) -> Self {
-        self.short_term = Some(KeyPair::from_secret(secret));
+        self.short_term = Some(KeyPair::from_secret(&secret));
         self.state = State::SendHello;
         self
     }
@@ -147,8 +151,7 @@ impl CurveClient {
         vouch_plaintext[..KEY_LEN].copy_from_slice(&short_term.public);
         vouch_plaintext[KEY_LEN..].copy_from_slice(&self.server_key);
         let properties = properties::ours(self.socket_type, &self.routing_id, &self.metadata);
-        let mut plaintext =
-            zeroize::Zeroizing::new(Vec::with_capacity(INITIATE_METADATA_AT + properties.len()));
+        let mut plaintext = Zeroizing::new(Vec::with_capacity(INITIATE_METADATA_AT + properties.len()));
         plaintext.extend_from_slice(&self.public_key);
         plaintext.extend_from_slice(&vouch_tail[..]);
         vouch_key.seal_into(

@@ -43,11 +43,11 @@ pub(super) struct KeyPair {
 impl KeyPair {
     /// A fresh pair, as `crypto_box_keypair` makes one: 32 random bytes as the secret.
     pub fn generate() -> Result<Self, NoRandomness> {
-        Ok(Self::from_secret(*random_bytes::<KEY_LEN>()?))
+        Ok(Self::from_secret(&*random_bytes::<KEY_LEN>()?))
     }
 
-    pub fn from_secret(secret: [u8; KEY_LEN]) -> Self {
-        let secret = StaticSecret::from(secret);
+    pub fn from_secret(secret: &[u8; KEY_LEN]) -> Self {
+        let secret = static_secret(secret);
         let public = PublicKey::from(&secret).to_bytes();
         Self { secret, public }
     }
@@ -57,6 +57,12 @@ impl std::fmt::Debug for KeyPair {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KeyPair").field("public", &self.public).finish_non_exhaustive()
     }
+}
+
+/// An X25519 secret from raw bytes, leaving no unwiped copy of them behind on our side.
+pub(super) fn static_secret(bytes: &[u8; KEY_LEN]) -> StaticSecret {
+    let copy = Zeroizing::new(*bytes);
+    StaticSecret::from(*copy)
 }
 
 /// A box opened with the wrong key, or whose bytes were altered.
@@ -188,14 +194,14 @@ pub(super) mod tests {
 
     #[test]
     fn public_keys_match_libsodium() {
-        assert_eq!(KeyPair::from_secret(secret_a()).public.to_vec(), hex(PUBLIC_A));
-        assert_eq!(KeyPair::from_secret(secret_b()).public.to_vec(), hex(PUBLIC_B));
+        assert_eq!(KeyPair::from_secret(&secret_a()).public.to_vec(), hex(PUBLIC_A));
+        assert_eq!(KeyPair::from_secret(&secret_b()).public.to_vec(), hex(PUBLIC_B));
     }
 
     #[test]
     fn box_matches_libsodium_crypto_box_easy() {
-        let a = KeyPair::from_secret(secret_a());
-        let b = KeyPair::from_secret(secret_b());
+        let a = KeyPair::from_secret(&secret_a());
+        let b = KeyPair::from_secret(&secret_b());
         let key = BoxKey::agree(&a.secret, &b.public).unwrap();
         let mut boxed = Vec::new();
         key.seal_into(&counter_nonce(b"CurveZMQHELLO---", 1), &[0; 64], &mut boxed);
@@ -208,8 +214,8 @@ pub(super) mod tests {
 
     #[test]
     fn precomputed_box_matches_libsodium_afternm() {
-        let a = KeyPair::from_secret(secret_a());
-        let b = KeyPair::from_secret(secret_b());
+        let a = KeyPair::from_secret(&secret_a());
+        let b = KeyPair::from_secret(&secret_b());
         let key = BoxKey::agree(&a.secret, &b.public).unwrap();
         let mut boxed = Vec::new();
         key.seal_into(&counter_nonce(b"CurveZMQMESSAGEC", 3), b"\x01hello", &mut boxed);
@@ -232,7 +238,7 @@ pub(super) mod tests {
 
     #[test]
     fn small_order_public_key_is_refused() {
-        let a = KeyPair::from_secret(secret_a());
+        let a = KeyPair::from_secret(&secret_a());
         assert!(BoxKey::agree(&a.secret, &[0; KEY_LEN]).is_none());
         let mut one = [0; KEY_LEN];
         one[0] = 1;

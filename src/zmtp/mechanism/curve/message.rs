@@ -123,8 +123,8 @@ mod tests {
 
     /// A client codec (keys a -> b) and the server codec facing it (b -> a).
     fn pair() -> (MessageCodec, MessageCodec) {
-        let a = KeyPair::from_secret(secret_a());
-        let b = KeyPair::from_secret(secret_b());
+        let a = KeyPair::from_secret(&secret_a());
+        let b = KeyPair::from_secret(&secret_b());
         let client = MessageCodec::new(BoxKey::agree(&a.secret, &b.public).unwrap(), true, 3, 1);
         let server = MessageCodec::new(BoxKey::agree(&b.secret, &a.public).unwrap(), false, 2, 2);
         (client, server)
@@ -221,8 +221,8 @@ mod tests {
         // A frame the client sent, reflected back to it, must not open.
         let (mut client, _) = pair();
         let (_, wire) = client.encode(0, b"mirror").unwrap();
-        let a = KeyPair::from_secret(secret_a());
-        let b = KeyPair::from_secret(secret_b());
+        let a = KeyPair::from_secret(&secret_a());
+        let b = KeyPair::from_secret(&secret_b());
         let mut reflected = MessageCodec::new(BoxKey::agree(&a.secret, &b.public).unwrap(), true, 3, 1);
         assert_eq!(reflected.decode(0, &wire), Err(ProtocolError::Cryptographic));
     }

@@ -9,7 +9,7 @@
 use std::ffi::c_int;
 
 use x25519_dalek::StaticSecret;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::crypto::{self, BoxKey, KeyPair, KEY_LEN};
 use super::message::MessageCodec;
@@ -75,14 +75,17 @@ impl CurveServer {
         routing_id: Vec<u8>,
         metadata: Vec<(String, Vec<u8>)>,
         _public_key: [u8; KEY_LEN],
-        secret_key: [u8; KEY_LEN],
+        mut secret_key: [u8; KEY_LEN],
     ) -> Self {
         let short_term = KeyPair::generate().ok();
+        let secret = crypto::static_secret(&secret_key);
+        // Our by-value copy of the caller's secret must not linger on the stack.
+        secret_key.zeroize();
         Self {
             socket_type,
             routing_id,
             metadata,
-            secret_key: StaticSecret::from(secret_key),
+            secret_key: secret,
             state: if short_term.is_some() { State::ExpectHello } else { State::Failed },
             short_term,
             cookie_key: None,
