@@ -506,3 +506,52 @@ fn replayed_initiate_cookie_is_refused() {
     server.next_handshake_command().unwrap();
     assert_eq!(server.process_handshake_command(&initiate), Err(ProtocolError::Cryptographic));
 }
+
+/// Deterministic pseudo-random bytes (xorshift), so a failure reproduces.
+fn noise(seed: &mut u64, len: usize) -> Vec<u8> {
+    (0..len)
+        .map(|_| {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            *seed as u8
+        })
+        .collect()
+}
+
+#[test]
+fn garbage_never_panics_and_is_always_refused() {
+    let keys = keys();
+    let mut seed = 0x9e37_79b9_7f4a_7c15;
+    let prefixes: [&[u8]; 7] =
+        [b"", b"\x05HELLO", b"\x07WELCOME", b"\x08INITIATE", b"\x05READY", b"\x05ERROR", b"\x07MESSAGE"];
+    // Around every boundary the parsers check (sizes are of the noise after the prefix).
+    let lengths = [
+        0, 1, 2, 5, 7, 8, 9, 15, 16, 17, 22, 23, 24, 25, 29, 96, 104, 105, 112, 113, 120, 159, 160, 161, 191,
+        192, 193, 194, 248, 249, 250, 300, 1024,
+    ];
+    // Failed frames change nothing, so one connected pair serves every frame.
+    let (mut connected_client, mut connected_server) = connected(&keys);
+    for len in lengths {
+        for prefix in prefixes {
+            let mut body = prefix.to_vec();
+            body.extend(noise(&mut seed, len));
+            // Handshake commands at every stage of both sides.
+            let mut server = server_for(&keys);
+            assert!(server.process_handshake_command(&body).is_err());
+            let mut client = client_for(&keys, keys.server.public);
+            client.next_handshake_command();
+            // A well-formed ERROR is the peer's refusal: an error too.
+            assert!(client.process_handshake_command(&body).is_err());
+            let (mut client, mut server) = (client_for(&keys, keys.server.public), server_for(&keys));
+            up_to_initiate(&mut client, &mut server);
+            assert!(client.process_handshake_command(&body).is_err());
+            assert!(server.process_handshake_command(&body).is_err());
+            // Frames after the handshake.
+            assert!(connected_server.decode_frame(0, &body).is_err());
+            assert!(connected_client.decode_frame(0, &body).is_err());
+        }
+    }
+    let (_, wire) = connected_client.encode_frame(0, b"still fine").unwrap();
+    assert_eq!(connected_server.decode_frame(0, &wire).unwrap(), (0, b"still fine".to_vec()));
+}
