@@ -4,3 +4,4 @@
 pub mod session;
 pub mod stream;
 pub mod thread;
+pub mod zap;

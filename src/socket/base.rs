@@ -310,6 +310,8 @@ impl Socket {
             heartbeat_ivl: options.heartbeat_ivl,
             heartbeat_ttl: options.heartbeat_ttl,
             heartbeat_timeout: options.heartbeat_timeout,
+            security: crate::io::session::SecurityConfig::from_options(options),
+            ctx: Arc::downgrade(&self.ctx),
             metadata: options
                 .metadata
                 .iter()

@@ -66,8 +66,9 @@ const MS_PER_DECISECOND: c_int = 100;
 const HEARTBEAT_TTL_MAX_DS: c_int = u16::MAX as c_int;
 
 /// The security mechanism, as ZMQ_MECHANISM reports it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Mechanism {
+    #[default]
     Null,
     Plain,
     Curve,

@@ -4,13 +4,8 @@
 //! reconnecting belong to the engine that drives [`super::Connection`].
 
 use crate::constants::{
-    ZMQ_PROTOCOL_ERROR_ZAP_INVALID_STATUS_CODE, ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC,
-    ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_METADATA, ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_SEQUENCE,
-    ZMQ_PROTOCOL_ERROR_ZMTP_KEY_EXCHANGE, ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_ERROR,
-    ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_HELLO, ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_INITIATE,
-    ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_MESSAGE, ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_READY,
-    ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED, ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH,
-    ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND, ZMQ_PROTOCOL_ERROR_ZMTP_UNSPECIFIED,
+    ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_ERROR, ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH,
+    ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND,
 };
 
 /// A protocol violation (or a resource failure caused by the peer's input). Once `receive` has
@@ -47,35 +42,20 @@ pub enum ProtocolError {
     MessageTooLarge { size: u64 },
     /// A frame's announced size could not be allocated.
     OutOfMemory { size: u64 },
-
-    // CURVE (mechanism/curve/). Each maps to the protocol error code libzmq reports for it.
-    /// A CURVE handshake command or encrypted frame that is empty, only a name length byte, or
-    /// whose name runs past its end.
-    MalformedCommandStructure,
-    /// A HELLO that is not 200 bytes or not version 1.0.
-    MalformedHello,
-    /// An INITIATE shorter than 257 bytes.
-    MalformedInitiate,
-    /// A CURVE READY shorter than 30 bytes.
-    MalformedCurveReady,
-    /// A MESSAGE shorter than 33 bytes.
-    MalformedMessage,
-    /// A box, cookie or vouch that does not open (wrong key, altered bytes), a WELCOME of the
-    /// wrong size, or a peer key of small order.
-    Cryptographic,
-    /// A MESSAGE whose nonce is not above the last one received (replayed or reordered).
-    InvalidSequence,
-    /// The client's vouch names another short-term key than its HELLO.
-    KeyExchange,
-    /// The properties in the server's READY are malformed or name an incompatible socket type.
-    InvalidMetadata,
-    /// A handshake command while the CURVE server expects none (libzmq's "unspecified").
-    CommandOutOfSequence,
-    /// The ZAP handler denied the peer: 300 (temporary, nothing sent), 400 or 500 (an ERROR with
-    /// that code goes to the peer first).
-    AuthFailed { status_code: u16 },
-    /// A ZAP status code other than 200, 300, 400 or 500.
-    InvalidZapStatus,
+    /// A mechanism's handshake failure that libzmq reports as
+    /// `ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL` with `code` (a `ZMQ_PROTOCOL_ERROR_ZMTP_*` or
+    /// `ZMQ_PROTOCOL_ERROR_ZAP_*` value): malformed PLAIN/CURVE commands, bad metadata,
+    /// cryptographic failures, malformed ZAP replies.
+    Handshake { code: i32 },
+    /// The handshake was refused and already reported (a ZAP status other than 200, an ERROR
+    /// sent): libzmq drops such a connection with no further monitor event.
+    Refused,
+    /// A PLAIN INITIATE whose metadata is malformed or names an incompatible socket type;
+    /// libzmq's PLAIN server drops the connection without a monitor event.
+    BadInitiateMetadata,
+    /// A ZAP verdict is needed but no handler is bound at `inproc://zeromq.zap.01` (libzmq:
+    /// `ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL` with EFAULT).
+    ZapUnavailable,
 }
 
 impl ProtocolError {
@@ -91,17 +71,7 @@ impl ProtocolError {
                 Some(ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND)
             }
             Self::MalformedError => Some(ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_ERROR),
-            Self::MalformedCommandStructure => Some(ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_UNSPECIFIED),
-            Self::MalformedHello => Some(ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_HELLO),
-            Self::MalformedInitiate => Some(ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_INITIATE),
-            Self::MalformedCurveReady => Some(ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_READY),
-            Self::MalformedMessage => Some(ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_MESSAGE),
-            Self::Cryptographic => Some(ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC),
-            Self::InvalidSequence => Some(ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_SEQUENCE),
-            Self::KeyExchange => Some(ZMQ_PROTOCOL_ERROR_ZMTP_KEY_EXCHANGE),
-            Self::InvalidMetadata => Some(ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_METADATA),
-            Self::CommandOutOfSequence => Some(ZMQ_PROTOCOL_ERROR_ZMTP_UNSPECIFIED),
-            Self::InvalidZapStatus => Some(ZMQ_PROTOCOL_ERROR_ZAP_INVALID_STATUS_CODE),
+            Self::Handshake { code } => Some(*code),
             _ => None,
         }
     }
@@ -111,17 +81,22 @@ impl ProtocolError {
         match self {
             Self::MessageTooLarge { .. } => libc::EMSGSIZE,
             Self::OutOfMemory { .. } => libc::ENOMEM,
+            Self::ZapUnavailable => libc::EFAULT,
             _ => libc::EPROTO,
         }
     }
 
-    /// For an ERROR whose reason is a ZAP status code (300, 400 or 500), or a ZAP denial on our
-    /// side: that code. libzmq then emits `ZMQ_EVENT_HANDSHAKE_FAILED_AUTH` with it; other
-    /// reasons produce no event.
+    /// Whether the engine reports this failure with `ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL` (and
+    /// [`errno`](Self::errno)) when it has no protocol error code. `Refused` was reported when it
+    /// happened.
+    pub fn reports_no_detail(&self) -> bool {
+        self.protocol_error_code().is_none()
+            && !matches!(self, Self::Refused | Self::PeerError { .. } | Self::BadInitiateMetadata)
+    }
+
+    /// For an ERROR whose reason is a ZAP status code (300, 400 or 500): that code. libzmq then
+    /// emits `ZMQ_EVENT_HANDSHAKE_FAILED_AUTH` with it; other reasons produce no event.
     pub fn auth_status_code(&self) -> Option<i32> {
-        if let Self::AuthFailed { status_code } = self {
-            return Some(i32::from(*status_code));
-        }
         let Self::PeerError { reason } = self else { return None };
         match reason.as_str() {
             "300" => Some(300),
@@ -151,18 +126,10 @@ impl std::fmt::Display for ProtocolError {
             Self::PeerError { reason } => write!(f, "peer sent ERROR: {reason}"),
             Self::MessageTooLarge { size } => write!(f, "frame of {size} bytes exceeds the limit"),
             Self::OutOfMemory { size } => write!(f, "cannot allocate a frame of {size} bytes"),
-            Self::MalformedCommandStructure => write!(f, "malformed command"),
-            Self::MalformedHello => write!(f, "malformed HELLO command"),
-            Self::MalformedInitiate => write!(f, "malformed INITIATE command"),
-            Self::MalformedCurveReady => write!(f, "malformed CURVE READY command"),
-            Self::MalformedMessage => write!(f, "malformed MESSAGE command"),
-            Self::Cryptographic => write!(f, "CURVE box cannot be opened"),
-            Self::InvalidSequence => write!(f, "CURVE nonce out of sequence"),
-            Self::KeyExchange => write!(f, "CURVE vouch does not match the short-term key"),
-            Self::InvalidMetadata => write!(f, "invalid metadata in CURVE READY"),
-            Self::CommandOutOfSequence => write!(f, "handshake command out of sequence"),
-            Self::AuthFailed { status_code } => write!(f, "ZAP handler denied the peer ({status_code})"),
-            Self::InvalidZapStatus => write!(f, "invalid ZAP status code"),
+            Self::Handshake { code } => write!(f, "handshake failed (protocol error {code:#x})"),
+            Self::Refused => write!(f, "handshake refused"),
+            Self::BadInitiateMetadata => write!(f, "malformed INITIATE metadata"),
+            Self::ZapUnavailable => write!(f, "no ZAP handler at inproc://zeromq.zap.01"),
         }
     }
 }

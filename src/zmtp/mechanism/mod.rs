@@ -12,10 +12,11 @@
 
 use std::ffi::c_int;
 
-use super::ProtocolError;
+use super::{command, metadata, socket_type, ProtocolError};
 
 pub mod curve;
 pub mod null;
+pub mod plain;
 
 /// Where a mechanism's handshake stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +24,11 @@ pub enum Status {
     Handshaking,
     /// Both sides have agreed: messages may flow.
     Ready,
+    /// The handshake failed and that was already said (an ERROR sent after a ZAP refusal, or a
+    /// ZAP 300 that closes silently). As in libzmq, the connection is not torn down at once:
+    /// the engine drops it at the next command from the peer, or when the peer leaves, without
+    /// a further monitor event.
+    Error,
 }
 
 /// What the handshake learnt about the peer.
@@ -93,4 +99,82 @@ pub(crate) fn insert_property(properties: &mut Vec<(String, Vec<u8>)>, name: Str
     if !properties.iter().any(|(existing, _)| *existing == name) {
         properties.push((name, value));
     }
+}
+
+const SOCKET_TYPE_PROPERTY: &str = "Socket-Type";
+const IDENTITY_PROPERTY: &str = "Identity";
+
+/// What every mechanism says about our socket in READY (or PLAIN's INITIATE): Socket-Type,
+/// Identity for the types libzmq sends it for (even when empty), then the application metadata,
+/// in that order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OwnProperties {
+    pub socket_type: c_int,
+    pub routing_id: Vec<u8>,
+    pub metadata: Vec<(String, Vec<u8>)>,
+}
+
+impl OwnProperties {
+    /// A command body: `name` then the properties.
+    pub fn command(&self, name: &[u8]) -> Vec<u8> {
+        let type_name = socket_type::name(self.socket_type).expect("Connection checked the socket type");
+        let mut body = command::body(name, &[]);
+        metadata::write_property(&mut body, SOCKET_TYPE_PROPERTY, type_name.as_bytes());
+        if socket_type::sends_identity(self.socket_type) {
+            metadata::write_property(&mut body, IDENTITY_PROPERTY, &self.routing_id);
+        }
+        for (name, value) in &self.metadata {
+            metadata::write_property(&mut body, name, value);
+        }
+        body
+    }
+}
+
+/// Why a peer's property list was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum BadProperties {
+    Malformed,
+    IncompatibleSocketType(Vec<u8>),
+}
+
+/// Reads the peer's property list into `peer`: its Socket-Type must be compatible with
+/// `own_socket_type`; the first Socket-Type and Identity count.
+pub(crate) fn read_peer_properties(
+    peer: &mut PeerInfo,
+    own_socket_type: c_int,
+    data: &[u8],
+) -> Result<(), BadProperties> {
+    let properties = metadata::parse(data).map_err(|_| BadProperties::Malformed)?;
+    for (name, value) in properties {
+        if name == SOCKET_TYPE_PROPERTY {
+            let peer_type = socket_type::from_name(&value)
+                .filter(|&peer_type| socket_type::compatible(own_socket_type, peer_type))
+                .ok_or_else(|| BadProperties::IncompatibleSocketType(value.clone()))?;
+            if peer.socket_type < 0 {
+                peer.socket_type = peer_type;
+            }
+        } else if name == IDENTITY_PROPERTY && peer.routing_id.is_none() {
+            peer.routing_id = Some(value.clone());
+        }
+        insert_property(&mut peer.properties, name, value);
+    }
+    Ok(())
+}
+
+/// Length of ERROR's fixed part: name length byte, "ERROR", reason length byte.
+const ERROR_PREFIX_LEN: usize = 7;
+
+/// The reason of an ERROR command body (whose name the caller checked). Bytes after the reason
+/// are ignored, as libzmq does; a reason running past the end is `MalformedError`.
+pub(crate) fn error_reason(body: &[u8]) -> ProtocolError {
+    let Some(&reason_len) = body.get(ERROR_PREFIX_LEN - 1) else { return ProtocolError::MalformedError };
+    match body.get(ERROR_PREFIX_LEN..ERROR_PREFIX_LEN + usize::from(reason_len)) {
+        Some(reason) => ProtocolError::PeerError { reason: String::from_utf8_lossy(reason).into_owned() },
+        None => ProtocolError::MalformedError,
+    }
+}
+
+/// Whether `body` starts with the command name `name` (libzmq matches names as prefixes).
+pub(crate) fn is_command(body: &[u8], name: &[u8]) -> bool {
+    body.first() == Some(&(name.len() as u8)) && body.get(1..1 + name.len()) == Some(name)
 }

@@ -5,16 +5,16 @@
 //! connection) and the order of its commands. Checks and monitor codes follow libzmq 4.3's
 //! client; sans-I/O: command bodies in and out, no ZAP (only servers ask ZAP).
 
-use std::ffi::c_int;
-
 use x25519_dalek::StaticSecret;
 use zeroize::{Zeroize, Zeroizing};
 
 use super::crypto::{self, BoxKey, KeyPair, KEY_LEN};
+use super::failure;
 use super::message::MessageCodec;
-use super::properties::{self, PropertiesFault};
 use super::wire::{self, *};
-use crate::zmtp::mechanism::{Mechanism, PeerInfo, Status};
+use crate::zmtp::mechanism::{
+    error_reason, read_peer_properties, Mechanism, OwnProperties, PeerInfo, Status,
+};
 use crate::zmtp::ProtocolError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,15 +24,15 @@ enum State {
     SendInitiate,
     ExpectReady,
     Ready,
+    /// The server sent ERROR: `Status::Error`.
+    ErrorReceived,
     /// The handshake cannot go on (no randomness, or a key of small order from the server);
     /// nothing more is sent and the handshake times out.
     Failed,
 }
 
 pub struct CurveClient {
-    socket_type: c_int,
-    routing_id: Vec<u8>,
-    metadata: Vec<(String, Vec<u8>)>,
+    own: OwnProperties,
     /// C and c: who we are.
     public_key: [u8; KEY_LEN],
     secret_key: StaticSecret,
@@ -53,13 +53,10 @@ pub struct CurveClient {
 }
 
 impl CurveClient {
-    /// `socket_type`, `routing_id`, `metadata` as for `NullMechanism::new` (they fill INITIATE's
-    /// properties); `public_key`/`secret_key` are ZMQ_CURVE_PUBLICKEY/SECRETKEY,
-    /// `server_key` is ZMQ_CURVE_SERVERKEY.
+    /// `own` fills INITIATE's properties; `public_key`/`secret_key` are ZMQ_CURVE_PUBLICKEY and
+    /// ZMQ_CURVE_SECRETKEY, `server_key` is ZMQ_CURVE_SERVERKEY.
     pub fn new(
-        socket_type: c_int,
-        routing_id: Vec<u8>,
-        metadata: Vec<(String, Vec<u8>)>,
+        own: OwnProperties,
         public_key: [u8; KEY_LEN],
         mut secret_key: [u8; KEY_LEN],
         server_key: [u8; KEY_LEN],
@@ -69,9 +66,7 @@ impl CurveClient {
         // Our by-value copy of the caller's secret must not linger on the stack.
         secret_key.zeroize();
         Self {
-            socket_type,
-            routing_id,
-            metadata,
+            own,
             public_key,
             secret_key: secret,
             server_key,
@@ -124,18 +119,16 @@ impl CurveClient {
     fn process_welcome(&mut self, body: &[u8]) -> Result<(), ProtocolError> {
         // libzmq reports a WELCOME of the wrong size as a cryptographic failure.
         if body.len() != WELCOME_LEN {
-            return Err(ProtocolError::Cryptographic);
+            return Err(failure::CRYPTOGRAPHIC);
         }
-        let short_term = self.short_term.as_ref().ok_or(ProtocolError::Cryptographic)?;
-        let key = BoxKey::agree(&short_term.secret, &self.server_key).ok_or(ProtocolError::Cryptographic)?;
+        let short_term = self.short_term.as_ref().ok_or(failure::CRYPTOGRAPHIC)?;
+        let key = BoxKey::agree(&short_term.secret, &self.server_key).ok_or(failure::CRYPTOGRAPHIC)?;
         let nonce = crypto::nonce(WELCOME_NONCE_PREFIX, &body[WELCOME_NONCE_AT..WELCOME_BOX_AT]);
-        let plaintext =
-            key.open(&nonce, &body[WELCOME_BOX_AT..]).map_err(|_| ProtocolError::Cryptographic)?;
+        let plaintext = key.open(&nonce, &body[WELCOME_BOX_AT..]).map_err(|_| failure::CRYPTOGRAPHIC)?;
         self.server_short_term.copy_from_slice(&plaintext[..KEY_LEN]);
         self.cookie.copy_from_slice(&plaintext[KEY_LEN..]);
-        self.connection_key = Some(
-            BoxKey::agree(&short_term.secret, &self.server_short_term).ok_or(ProtocolError::Cryptographic)?,
-        );
+        self.connection_key =
+            Some(BoxKey::agree(&short_term.secret, &self.server_short_term).ok_or(failure::CRYPTOGRAPHIC)?);
         self.state = State::SendInitiate;
         Ok(())
     }
@@ -150,7 +143,7 @@ impl CurveClient {
         let mut vouch_plaintext = [0; 2 * KEY_LEN];
         vouch_plaintext[..KEY_LEN].copy_from_slice(&short_term.public);
         vouch_plaintext[KEY_LEN..].copy_from_slice(&self.server_key);
-        let properties = properties::ours(self.socket_type, &self.routing_id, &self.metadata);
+        let properties = wire::properties(&self.own);
         let mut plaintext = Zeroizing::new(Vec::with_capacity(INITIATE_METADATA_AT + properties.len()));
         plaintext.extend_from_slice(&self.public_key);
         plaintext.extend_from_slice(&vouch_tail[..]);
@@ -175,15 +168,15 @@ impl CurveClient {
 
     fn process_ready(&mut self, body: &[u8]) -> Result<(), ProtocolError> {
         if body.len() < READY_MIN_LEN {
-            return Err(ProtocolError::MalformedCurveReady);
+            return Err(failure::MALFORMED_READY);
         }
         let peer_nonce = wire::short_nonce(body, READY_NONCE_AT);
         let nonce = crypto::nonce(READY_NONCE_PREFIX, &peer_nonce.to_be_bytes());
-        let key = self.connection_key.take().ok_or(ProtocolError::Cryptographic)?;
-        let plaintext = key.open(&nonce, &body[READY_BOX_AT..]).map_err(|_| ProtocolError::Cryptographic)?;
+        let key = self.connection_key.take().ok_or(failure::CRYPTOGRAPHIC)?;
+        let plaintext = key.open(&nonce, &body[READY_BOX_AT..]).map_err(|_| failure::CRYPTOGRAPHIC)?;
         // libzmq reports malformed properties and an incompatible socket type alike here.
-        properties::absorb(self.socket_type, &plaintext, &mut self.peer)
-            .map_err(|_: PropertiesFault| ProtocolError::InvalidMetadata)?;
+        read_peer_properties(&mut self.peer, self.own.socket_type, &plaintext)
+            .map_err(|_| failure::INVALID_METADATA)?;
         self.codec = Some(MessageCodec::new(key, true, self.next_nonce, peer_nonce));
         self.state = State::Ready;
         Ok(())
@@ -230,19 +223,21 @@ impl Mechanism for CurveClient {
         } else if body.starts_with(READY) {
             self.process_ready(body)
         } else {
-            Err(wire::peer_error(body))
+            Err(error_reason(body))
         };
-        if result.is_err() {
-            self.state = State::Failed;
-        }
+        self.state = match result {
+            Ok(()) => return Ok(()),
+            Err(ProtocolError::PeerError { .. }) => State::ErrorReceived,
+            Err(_) => State::Failed,
+        };
         result
     }
 
     fn status(&self) -> Status {
-        if self.state == State::Ready {
-            Status::Ready
-        } else {
-            Status::Handshaking
+        match self.state {
+            State::Ready => Status::Ready,
+            State::ErrorReceived => Status::Error,
+            _ => Status::Handshaking,
         }
     }
 

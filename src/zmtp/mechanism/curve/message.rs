@@ -14,6 +14,7 @@
 //! nonce at first), so replayed or reordered frames are refused. Must not see handshake commands.
 
 use super::crypto::{self, BoxKey, MAC_LEN};
+use super::failure;
 use crate::zmtp::ProtocolError;
 
 /// ZMTP frame flag bits as the connection passes them.
@@ -57,7 +58,7 @@ impl MessageCodec {
     pub fn encode(&mut self, flags: u8, body: &[u8]) -> Result<(u8, Vec<u8>), ProtocolError> {
         let short_nonce = self.next_nonce;
         // 2^64 frames cannot be sent in practice, but a wrapped counter would reuse nonces.
-        self.next_nonce = short_nonce.checked_add(1).ok_or(ProtocolError::InvalidSequence)?;
+        self.next_nonce = short_nonce.checked_add(1).ok_or(failure::INVALID_SEQUENCE)?;
         let mut payload_flags = 0;
         if flags & ZMTP_MORE != 0 {
             payload_flags |= PAYLOAD_MORE;
@@ -82,23 +83,23 @@ impl MessageCodec {
     /// The checks and their order are libzmq's, so monitors see the same protocol error codes.
     pub fn decode(&mut self, outer_flags: u8, outer: &[u8]) -> Result<(u8, Vec<u8>), ProtocolError> {
         if outer.len() <= 1 || outer.len() <= usize::from(outer[0]) {
-            return Err(ProtocolError::MalformedCommandStructure);
+            return Err(failure::MALFORMED_STRUCTURE);
         }
         if !outer.starts_with(MESSAGE_NAME) {
             return Err(ProtocolError::UnexpectedCommand);
         }
         if outer.len() < MIN_LEN {
-            return Err(ProtocolError::MalformedMessage);
+            return Err(failure::MALFORMED_MESSAGE);
         }
         let short_nonce =
             u64::from_be_bytes(outer[MESSAGE_NAME.len()..HEADER_LEN].try_into().expect("8 bytes"));
         if short_nonce <= self.peer_nonce {
-            return Err(ProtocolError::InvalidSequence);
+            return Err(failure::INVALID_SEQUENCE);
         }
         let mac: &[u8; MAC_LEN] = outer[HEADER_LEN..HEADER_LEN + MAC_LEN].try_into().expect("16 bytes");
         let mut payload = outer[HEADER_LEN + MAC_LEN..].to_vec();
         let nonce = crypto::nonce(self.receive_prefix, &short_nonce.to_be_bytes());
-        self.key.open_in_place(&nonce, &mut payload, mac).map_err(|_| ProtocolError::Cryptographic)?;
+        self.key.open_in_place(&nonce, &mut payload, mac).map_err(|_| failure::CRYPTOGRAPHIC)?;
         self.peer_nonce = short_nonce;
         let payload_flags = payload[0];
         // Drop the flags byte in place: a move, not a second buffer.
@@ -174,7 +175,7 @@ mod tests {
         let (mut client, mut server) = pair();
         let (_, wire) = client.encode(0, b"once").unwrap();
         server.decode(0, &wire).unwrap();
-        assert_eq!(server.decode(0, &wire), Err(ProtocolError::InvalidSequence));
+        assert_eq!(server.decode(0, &wire), Err(failure::INVALID_SEQUENCE));
     }
 
     #[test]
@@ -183,7 +184,7 @@ mod tests {
         let (_, first) = client.encode(0, b"1").unwrap();
         let (_, second) = client.encode(0, b"2").unwrap();
         server.decode(0, &second).unwrap();
-        assert_eq!(server.decode(0, &first), Err(ProtocolError::InvalidSequence));
+        assert_eq!(server.decode(0, &first), Err(failure::INVALID_SEQUENCE));
     }
 
     #[test]
@@ -192,7 +193,7 @@ mod tests {
         let (mut client, mut server) = pair();
         client.next_nonce = 2;
         let (_, wire) = client.encode(0, b"").unwrap();
-        assert_eq!(server.decode(0, &wire), Err(ProtocolError::InvalidSequence));
+        assert_eq!(server.decode(0, &wire), Err(failure::INVALID_SEQUENCE));
     }
 
     #[test]
@@ -202,7 +203,7 @@ mod tests {
         for i in HEADER_LEN..wire.len() {
             let mut altered = wire.clone();
             altered[i] ^= 1;
-            assert_eq!(server.decode(0, &altered), Err(ProtocolError::Cryptographic), "byte {i}");
+            assert_eq!(server.decode(0, &altered), Err(failure::CRYPTOGRAPHIC), "byte {i}");
         }
         // A failed frame does not advance the sequence: the genuine one still opens.
         assert_eq!(server.decode(0, &wire).unwrap(), (0, b"payload".to_vec()));
@@ -213,7 +214,7 @@ mod tests {
         let (mut client, mut server) = pair();
         let (_, mut wire) = client.encode(0, b"payload").unwrap();
         wire[15] += 1;
-        assert_eq!(server.decode(0, &wire), Err(ProtocolError::Cryptographic));
+        assert_eq!(server.decode(0, &wire), Err(failure::CRYPTOGRAPHIC));
     }
 
     #[test]
@@ -224,7 +225,7 @@ mod tests {
         let a = KeyPair::from_secret(&secret_a());
         let b = KeyPair::from_secret(&secret_b());
         let mut reflected = MessageCodec::new(BoxKey::agree(&a.secret, &b.public).unwrap(), true, 3, 1);
-        assert_eq!(reflected.decode(0, &wire), Err(ProtocolError::Cryptographic));
+        assert_eq!(reflected.decode(0, &wire), Err(failure::CRYPTOGRAPHIC));
     }
 
     #[test]
@@ -232,12 +233,12 @@ mod tests {
         let (mut client, mut server) = pair();
         let (_, wire) = client.encode(0, b"").unwrap();
         assert_eq!(wire.len(), MIN_LEN);
-        assert_eq!(server.decode(0, b""), Err(ProtocolError::MalformedCommandStructure));
-        assert_eq!(server.decode(0, b"\x07"), Err(ProtocolError::MalformedCommandStructure));
-        assert_eq!(server.decode(0, b"\x07MESSAG"), Err(ProtocolError::MalformedCommandStructure));
+        assert_eq!(server.decode(0, b""), Err(failure::MALFORMED_STRUCTURE));
+        assert_eq!(server.decode(0, b"\x07"), Err(failure::MALFORMED_STRUCTURE));
+        assert_eq!(server.decode(0, b"\x07MESSAG"), Err(failure::MALFORMED_STRUCTURE));
         assert_eq!(server.decode(0, b"\x04PING\x00\x00"), Err(ProtocolError::UnexpectedCommand));
-        assert_eq!(server.decode(0, &wire[..MIN_LEN - 1]), Err(ProtocolError::MalformedMessage));
-        assert_eq!(server.decode(0, &wire[..HEADER_LEN]), Err(ProtocolError::MalformedMessage));
+        assert_eq!(server.decode(0, &wire[..MIN_LEN - 1]), Err(failure::MALFORMED_MESSAGE));
+        assert_eq!(server.decode(0, &wire[..HEADER_LEN]), Err(failure::MALFORMED_MESSAGE));
         assert_eq!(server.decode(0, &wire).unwrap(), (0, vec![]));
     }
 
@@ -245,6 +246,6 @@ mod tests {
     fn exhausted_counter_is_an_error() {
         let (mut client, _) = pair();
         client.next_nonce = u64::MAX;
-        assert_eq!(client.encode(0, b"").map(|_| ()), Err(ProtocolError::InvalidSequence));
+        assert_eq!(client.encode(0, b"").map(|_| ()), Err(failure::INVALID_SEQUENCE));
     }
 }

@@ -3,29 +3,30 @@
 //!
 //! Files: `wire` (command layouts), `crypto` (NaCl boxes over x25519-dalek + RustCrypto's
 //! XSalsa20-Poly1305, libsodium known answers in its tests), `message` (MESSAGE frames and
-//! nonce sequencing), `properties` (the metadata inside INITIATE/READY), `client`, `server`.
+//! nonce sequencing), `failure` (libzmq's monitor code for each failure), `client`, `server`.
 //! Owns no I/O, no ZAP socket, no socket options: keys come in raw (32 bytes each; Z85 decoding
 //! belongs to the options layer).
 //!
 //! # Contract with the engine
 //!
-//! Handshake: as for NULL, send every body `next_handshake_command` yields and feed every
+//! Handshake: as for PLAIN, send every body `next_handshake_command` yields and feed every
 //! received command body to `process_handshake_command`; an `Err` ends the connection (its
 //! [`crate::zmtp::ProtocolError::protocol_error_code`] is libzmq's monitor code).
 //!
-//! ZAP (server only): once INITIATE is accepted, `zap_request()` returns, exactly once,
-//! `Some(vec![client_long_term_public_key])` (one 32-byte credentials frame; mechanism "CURVE").
-//! The server then waits (`next_handshake_command` gives `None`) until `zap_reply`:
-//! - `"200"`: `Ok`; READY follows. The user id (when not empty) becomes the `User-Id` property
-//!   and the ZAP metadata are added before the client's properties (first name wins), as
-//!   libzmq's property map does.
-//! - `"300"`: `Err(AuthFailed { status_code: 300 })`; nothing is sent, close.
-//! - `"400"`/`"500"`: `Err(AuthFailed { .. })`, and `next_handshake_command` then yields one
-//!   ERROR body carrying that code: send it, then close (libzmq sends ERROR before closing).
-//! - anything else: `Err(InvalidZapStatus)`.
+//! ZAP (server only, when built with `zap`): once INITIATE is accepted, `zap_request()` returns,
+//! exactly once, `Some(vec![client_long_term_public_key])` (one 32-byte credentials frame;
+//! mechanism "CURVE"), and the server waits (`next_handshake_command` gives `None`) until
+//! `zap_reply`, whose status the engine has validated and whose user id and metadata the engine
+//! keeps:
+//! - `"200"`: READY follows.
+//! - `"300"`: `Status::Error` at once; nothing is sent (RFC 27: a temporary failure is not
+//!   answered).
+//! - `"400"`/`"500"`: one ERROR body with that status follows, then `Status::Error`.
 //!
-//! Without a ZAP handler (no ZAP domain, or libzmq's non-enforcing mode with no handler) the
-//! engine still takes `zap_request()` and answers at once with `zap_reply(b"200", b"", vec![])`.
+//! Built without `zap`, the server sends READY right after INITIATE. An engine that finds out
+//! only after `zap_request()` that there is nobody to ask (libzmq's non-enforcing mode with no
+//! handler bound) may answer at once with `zap_reply(b"200", b"", vec![])`.
+//! A client that receives ERROR returns `Err(PeerError)` and reports `Status::Error`.
 //!
 //! After the handshake (`status() == Ready`, `encrypts() == true`) every frame goes through
 //! `encode_frame(flags, body)` / `decode_frame(outer_flags, outer_body)`, with ZMTP flag bits
@@ -41,8 +42,8 @@
 
 mod client;
 mod crypto;
+mod failure;
 mod message;
-mod properties;
 mod server;
 mod wire;
 

@@ -6,20 +6,15 @@
 //! the wait for the ZAP verdict. Asking the ZAP handler is the engine's job (see the `curve`
 //! module doc for the contract).
 
-use std::ffi::c_int;
-
 use x25519_dalek::StaticSecret;
 use zeroize::{Zeroize, Zeroizing};
 
 use super::crypto::{self, BoxKey, KeyPair, KEY_LEN};
+use super::failure;
 use super::message::MessageCodec;
-use super::properties::{self, PropertiesFault};
 use super::wire::{self, *};
-use crate::zmtp::mechanism::{insert_property, Mechanism, PeerInfo, Status};
+use crate::zmtp::mechanism::{read_peer_properties, Mechanism, OwnProperties, PeerInfo, Status};
 use crate::zmtp::{command, ProtocolError};
-
-/// The property under which libzmq exposes the ZAP handler's user id.
-const USER_ID_PROPERTY: &str = "User-Id";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -31,18 +26,22 @@ enum State {
         requested: bool,
     },
     SendReady,
-    /// ZAP said 400 or 500: that ERROR is the last thing we send.
+    /// ZAP refused (400, 500): that status goes out in an ERROR, our last word.
     SendError {
-        status_code: u16,
+        status: [u8; 3],
     },
     Ready,
+    /// Refused and said so (ERROR sent, or ZAP 300 which drops the client silently):
+    /// `Status::Error`.
+    Refused,
+    /// A protocol failure was returned; nothing more happens.
     Failed,
 }
 
 pub struct CurveServer {
-    socket_type: c_int,
-    routing_id: Vec<u8>,
-    metadata: Vec<(String, Vec<u8>)>,
+    own: OwnProperties,
+    /// Whether READY waits for a ZAP verdict.
+    zap: bool,
     /// s: who we are (S is implied by it).
     secret_key: StaticSecret,
     /// S'/s' for this connection; `None` when the random source failed.
@@ -62,18 +61,18 @@ pub struct CurveServer {
     peer_nonce: u64,
     codec: Option<MessageCodec>,
     peer: PeerInfo,
-    /// User-Id and the ZAP handler's metadata; they take precedence over the client's properties.
-    zap_properties: Vec<(String, Vec<u8>)>,
 }
 
 impl CurveServer {
-    /// `socket_type`, `routing_id`, `metadata` as for `NullMechanism::new` (they fill READY's
-    /// properties); `public_key`/`secret_key` are ZMQ_CURVE_PUBLICKEY/SECRETKEY. Only the secret
-    /// key takes part in the handshake, as in libzmq.
+    /// `own` fills READY's properties; `zap`: ask the ZAP handler about the client's key before
+    /// READY (as for `NullMechanism::new`; libzmq asks whenever a handler is bound, or a ZAP
+    /// domain is set under ZMQ_ZAP_ENFORCE_DOMAIN); without it any client with a valid handshake
+    /// is accepted (the "Stonehouse" pattern). `public_key`/`secret_key` are
+    /// ZMQ_CURVE_PUBLICKEY and ZMQ_CURVE_SECRETKEY; only the secret key takes part in the
+    /// handshake, as in libzmq.
     pub fn new(
-        socket_type: c_int,
-        routing_id: Vec<u8>,
-        metadata: Vec<(String, Vec<u8>)>,
+        own: OwnProperties,
+        zap: bool,
         _public_key: [u8; KEY_LEN],
         mut secret_key: [u8; KEY_LEN],
     ) -> Self {
@@ -82,9 +81,8 @@ impl CurveServer {
         // Our by-value copy of the caller's secret must not linger on the stack.
         secret_key.zeroize();
         Self {
-            socket_type,
-            routing_id,
-            metadata,
+            own,
+            zap,
             secret_key: secret,
             state: if short_term.is_some() { State::ExpectHello } else { State::Failed },
             short_term,
@@ -97,7 +95,6 @@ impl CurveServer {
             peer_nonce: 0,
             codec: None,
             peer: PeerInfo { socket_type: -1, ..PeerInfo::default() },
-            zap_properties: Vec::new(),
         }
     }
 
@@ -107,15 +104,14 @@ impl CurveServer {
             return Err(ProtocolError::UnexpectedCommand);
         }
         if body.len() != HELLO_LEN || body[HELLO_VERSION_AT..HELLO_VERSION_AT + 2] != HELLO_VERSION {
-            return Err(ProtocolError::MalformedHello);
+            return Err(failure::MALFORMED_HELLO);
         }
         self.client_short_term.copy_from_slice(&body[HELLO_CLIENT_KEY_AT..HELLO_NONCE_AT]);
         self.peer_nonce = wire::short_nonce(body, HELLO_NONCE_AT);
         let nonce = crypto::nonce(HELLO_NONCE_PREFIX, &body[HELLO_NONCE_AT..HELLO_BOX_AT]);
         // A wrong server key on the client's side ends here.
-        let key =
-            BoxKey::agree(&self.secret_key, &self.client_short_term).ok_or(ProtocolError::Cryptographic)?;
-        key.open(&nonce, &body[HELLO_BOX_AT..]).map_err(|_| ProtocolError::Cryptographic)?;
+        let key = BoxKey::agree(&self.secret_key, &self.client_short_term).ok_or(failure::CRYPTOGRAPHIC)?;
+        key.open(&nonce, &body[HELLO_BOX_AT..]).map_err(|_| failure::CRYPTOGRAPHIC)?;
         self.hello_key = Some(key);
         self.state = State::SendWelcome;
         Ok(())
@@ -157,54 +153,47 @@ impl CurveServer {
             return Err(ProtocolError::UnexpectedCommand);
         }
         if body.len() < INITIATE_MIN_LEN {
-            return Err(ProtocolError::MalformedInitiate);
+            return Err(failure::MALFORMED_INITIATE);
         }
-        let short_term = self.short_term.as_ref().ok_or(ProtocolError::Cryptographic)?;
+        let short_term = self.short_term.as_ref().ok_or(failure::CRYPTOGRAPHIC)?;
 
         // Our cookie must come back intact and hold this connection's C' and s'.
-        let cookie_key = self.cookie_key.take().ok_or(ProtocolError::Cryptographic)?;
+        let cookie_key = self.cookie_key.take().ok_or(failure::CRYPTOGRAPHIC)?;
         let cookie = &body[INITIATE_COOKIE_AT..INITIATE_NONCE_AT];
         let cookie_nonce = crypto::nonce(COOKIE_NONCE_PREFIX, &cookie[..LONG_NONCE_LEN]);
         let cookie_plaintext = BoxKey::secret(&cookie_key)
             .open(&cookie_nonce, &cookie[LONG_NONCE_LEN..])
-            .map_err(|_| ProtocolError::Cryptographic)?;
+            .map_err(|_| failure::CRYPTOGRAPHIC)?;
         if cookie_plaintext[..KEY_LEN] != self.client_short_term
             || cookie_plaintext[KEY_LEN..] != short_term.secret.as_bytes()[..]
         {
-            return Err(ProtocolError::Cryptographic);
+            return Err(failure::CRYPTOGRAPHIC);
         }
 
         self.peer_nonce = wire::short_nonce(body, INITIATE_NONCE_AT);
         let nonce = crypto::nonce(INITIATE_NONCE_PREFIX, &body[INITIATE_NONCE_AT..INITIATE_BOX_AT]);
         let connection_key =
-            BoxKey::agree(&short_term.secret, &self.client_short_term).ok_or(ProtocolError::Cryptographic)?;
-        let plaintext = connection_key
-            .open(&nonce, &body[INITIATE_BOX_AT..])
-            .map_err(|_| ProtocolError::Cryptographic)?;
+            BoxKey::agree(&short_term.secret, &self.client_short_term).ok_or(failure::CRYPTOGRAPHIC)?;
+        let plaintext =
+            connection_key.open(&nonce, &body[INITIATE_BOX_AT..]).map_err(|_| failure::CRYPTOGRAPHIC)?;
         self.client_key.copy_from_slice(&plaintext[..KEY_LEN]);
 
         // The vouch: C (whose secret only the client has) vouches for C'.
         let vouch_nonce = crypto::nonce(VOUCH_NONCE_PREFIX, &plaintext[VOUCH_NONCE_AT..VOUCH_BOX_AT]);
         let vouch = BoxKey::agree(&short_term.secret, &self.client_key)
-            .ok_or(ProtocolError::Cryptographic)?
+            .ok_or(failure::CRYPTOGRAPHIC)?
             .open(&vouch_nonce, &plaintext[VOUCH_BOX_AT..INITIATE_METADATA_AT])
-            .map_err(|_| ProtocolError::Cryptographic)?;
+            .map_err(|_| failure::CRYPTOGRAPHIC)?;
         // libzmq checks only C' in the vouch, not the S after it.
         if vouch[..KEY_LEN] != self.client_short_term {
-            return Err(ProtocolError::KeyExchange);
+            return Err(failure::KEY_EXCHANGE);
         }
 
-        // libzmq raises no protocol event for these on the server side (as under NULL).
-        properties::absorb(self.socket_type, &plaintext[INITIATE_METADATA_AT..], &mut self.peer).map_err(
-            |fault| match fault {
-                PropertiesFault::Malformed => ProtocolError::MalformedReady,
-                PropertiesFault::IncompatibleSocketType(peer_socket_type) => {
-                    ProtocolError::IncompatibleSocketType { peer_socket_type }
-                }
-            },
-        )?;
+        // libzmq's server drops the connection without a monitor event for these.
+        read_peer_properties(&mut self.peer, self.own.socket_type, &plaintext[INITIATE_METADATA_AT..])
+            .map_err(|_| ProtocolError::BadInitiateMetadata)?;
         self.connection_key = Some(connection_key);
-        self.state = State::AwaitZap { requested: false };
+        self.state = if self.zap { State::AwaitZap { requested: false } } else { State::SendReady };
         Ok(())
     }
 
@@ -212,7 +201,7 @@ impl CurveServer {
         let key = self.connection_key.take()?;
         let nonce = self.next_nonce;
         self.next_nonce += 1;
-        let properties = properties::ours(self.socket_type, &self.routing_id, &self.metadata);
+        let properties = wire::properties(&self.own);
         let mut body = Vec::with_capacity(READY_MIN_LEN + properties.len());
         body.extend_from_slice(READY);
         body.extend_from_slice(&nonce.to_be_bytes());
@@ -239,9 +228,7 @@ impl Mechanism for CurveServer {
         let (command, next) = match self.state {
             State::SendWelcome => (self.welcome(), State::ExpectInitiate),
             State::SendReady => (self.ready(), State::Ready),
-            State::SendError { status_code } => {
-                (Some(command::error_body(status_code.to_string().as_bytes())), State::Failed)
-            }
+            State::SendError { status } => (Some(command::error_body(&status)), State::Refused),
             _ => return None,
         };
         self.state = if command.is_some() { next } else { State::Failed };
@@ -252,7 +239,7 @@ impl Mechanism for CurveServer {
         let result = match self.state {
             State::ExpectHello => self.process_hello(body),
             State::ExpectInitiate => self.process_initiate(body),
-            _ => Err(ProtocolError::CommandOutOfSequence),
+            _ => Err(failure::OUT_OF_SEQUENCE),
         };
         if result.is_err() {
             self.state = State::Failed;
@@ -261,22 +248,15 @@ impl Mechanism for CurveServer {
     }
 
     fn status(&self) -> Status {
-        if self.state == State::Ready {
-            Status::Ready
-        } else {
-            Status::Handshaking
+        match self.state {
+            State::Ready => Status::Ready,
+            State::Refused => Status::Error,
+            _ => Status::Handshaking,
         }
     }
 
     fn take_peer_info(&mut self) -> PeerInfo {
-        let mut peer = std::mem::take(&mut self.peer);
-        // As libzmq's property map: ZAP's properties first, and the first of a name wins.
-        let client_properties =
-            std::mem::replace(&mut peer.properties, std::mem::take(&mut self.zap_properties));
-        for (name, value) in client_properties {
-            insert_property(&mut peer.properties, name, value);
-        }
-        peer
+        std::mem::take(&mut self.peer)
     }
 
     fn zap_request(&mut self) -> Option<Vec<Vec<u8>>> {
@@ -289,41 +269,30 @@ impl Mechanism for CurveServer {
         }
     }
 
+    /// The engine validated the status (200, 300, 400, 500) and keeps the user id and ZAP
+    /// metadata itself; only the verdict matters here.
     fn zap_reply(
         &mut self,
         status: &[u8],
-        user_id: &[u8],
-        metadata: Vec<(String, Vec<u8>)>,
+        _user_id: &[u8],
+        _metadata: Vec<(String, Vec<u8>)>,
     ) -> Result<(), ProtocolError> {
         if !matches!(self.state, State::AwaitZap { .. }) {
-            return Err(ProtocolError::CommandOutOfSequence);
+            return Err(failure::OUT_OF_SEQUENCE);
         }
-        match status {
-            b"200" => {
-                if !user_id.is_empty() {
-                    self.zap_properties.push((USER_ID_PROPERTY.to_string(), user_id.to_vec()));
+        self.state = match status {
+            b"200" => State::SendReady,
+            // A temporary failure: the client is not answered at all (RFC 27, as libzmq).
+            b"300" => State::Refused,
+            _ => match status.try_into() {
+                Ok(status) => State::SendError { status },
+                Err(_) => {
+                    self.state = State::Failed;
+                    return Err(ProtocolError::Refused);
                 }
-                for (name, value) in metadata {
-                    insert_property(&mut self.zap_properties, name, value);
-                }
-                self.state = State::SendReady;
-                Ok(())
-            }
-            // Temporary failure: the client is dropped without an ERROR (RFC 27, as libzmq).
-            b"300" => {
-                self.state = State::Failed;
-                Err(ProtocolError::AuthFailed { status_code: 300 })
-            }
-            b"400" | b"500" => {
-                let status_code = if status == b"400" { 400 } else { 500 };
-                self.state = State::SendError { status_code };
-                Err(ProtocolError::AuthFailed { status_code })
-            }
-            _ => {
-                self.state = State::Failed;
-                Err(ProtocolError::InvalidZapStatus)
-            }
-        }
+            },
+        };
+        Ok(())
     }
 
     fn encrypts(&self) -> bool {

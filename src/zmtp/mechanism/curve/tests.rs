@@ -2,10 +2,11 @@
 
 use super::crypto::tests::{hex, secret_a, HELLO_BOX, PUBLIC_A, PUBLIC_B};
 use super::crypto::{self, BoxKey, KeyPair};
+use super::failure;
 use super::wire;
 use super::{CurveClient, CurveServer};
 use crate::constants::{ZMQ_DEALER, ZMQ_PUB, ZMQ_ROUTER};
-use crate::zmtp::mechanism::{Mechanism, Status};
+use crate::zmtp::mechanism::{Mechanism, OwnProperties, Status};
 use crate::zmtp::ProtocolError;
 
 const MORE: u8 = 0x01;
@@ -20,11 +21,13 @@ fn keys() -> Keys {
     Keys { client: KeyPair::generate().unwrap(), server: KeyPair::generate().unwrap() }
 }
 
+fn own(socket_type: std::ffi::c_int, routing_id: &[u8], metadata: Vec<(String, Vec<u8>)>) -> OwnProperties {
+    OwnProperties { socket_type, routing_id: routing_id.to_vec(), metadata }
+}
+
 fn client_for(keys: &Keys, server_key: [u8; 32]) -> CurveClient {
     CurveClient::new(
-        ZMQ_DEALER,
-        b"client-id".to_vec(),
-        vec![("X-Client".into(), b"c".to_vec())],
+        own(ZMQ_DEALER, b"client-id", vec![("X-Client".into(), b"c".to_vec())]),
         keys.client.public,
         keys.client.secret.to_bytes(),
         server_key,
@@ -33,9 +36,8 @@ fn client_for(keys: &Keys, server_key: [u8; 32]) -> CurveClient {
 
 fn server_for(keys: &Keys) -> CurveServer {
     CurveServer::new(
-        ZMQ_ROUTER,
-        vec![],
-        vec![("X-Server".into(), b"s".to_vec())],
+        own(ZMQ_ROUTER, b"", vec![("X-Server".into(), b"s".to_vec())]),
+        true,
         keys.server.public,
         keys.server.secret.to_bytes(),
     )
@@ -101,6 +103,7 @@ fn handshake_then_messages_both_ways() {
     assert_eq!(server.zap_request(), Some(vec![keys.client.public.to_vec()]));
     assert_eq!(server.zap_request(), None);
     assert_eq!(server.next_handshake_command(), None);
+    // The engine keeps the user id and ZAP metadata: the mechanism only takes the verdict.
     server.zap_reply(b"200", b"alice", vec![("X-Zap".into(), b"z".to_vec())]).unwrap();
 
     let ready = server.next_handshake_command().unwrap();
@@ -120,8 +123,7 @@ fn handshake_then_messages_both_ways() {
     assert_eq!(server_view.socket_type, ZMQ_DEALER);
     assert_eq!(server_view.routing_id.as_deref(), Some(&b"client-id"[..]));
     let names: Vec<&str> = server_view.properties.iter().map(|(name, _)| name.as_str()).collect();
-    assert_eq!(names, ["User-Id", "X-Zap", "Socket-Type", "Identity", "X-Client"]);
-    assert_eq!(server_view.properties[0].1, b"alice");
+    assert_eq!(names, ["Socket-Type", "Identity", "X-Client"]);
 
     // Messages, multipart and commands, both ways.
     let (outer_flags, wire) = client.encode_frame(MORE, b"part one").unwrap();
@@ -155,11 +157,30 @@ fn hello_matches_libsodium_known_answer() {
 }
 
 #[test]
+fn without_zap_ready_follows_initiate() {
+    let keys = keys();
+    let mut client = client_for(&keys, keys.server.public);
+    let mut server = CurveServer::new(
+        own(ZMQ_ROUTER, b"", vec![]),
+        false,
+        keys.server.public,
+        keys.server.secret.to_bytes(),
+    );
+    up_to_initiate(&mut client, &mut server);
+    assert_eq!(server.zap_request(), None);
+    let ready = server.next_handshake_command().unwrap();
+    assert_eq!(server.status(), Status::Ready);
+    client.process_handshake_command(&ready).unwrap();
+    assert_eq!(server.zap_reply(b"200", b"", vec![]), Err(failure::OUT_OF_SEQUENCE));
+    let (flags, wire) = client.encode_frame(0, b"hi").unwrap();
+    assert_eq!(server.decode_frame(flags, &wire).unwrap(), (0, b"hi".to_vec()));
+}
+
+#[test]
 fn no_zap_handler_mode_proceeds_with_200() {
     let keys = keys();
     let (mut client, mut server) = connected(&keys);
-    let names: Vec<String> = server.take_peer_info().properties.into_iter().map(|(name, _)| name).collect();
-    assert!(!names.iter().any(|name| name == "User-Id"));
+    assert_eq!(server.status(), Status::Ready);
     let (flags, wire) = server.encode_frame(0, b"hi").unwrap();
     assert_eq!(client.decode_frame(flags, &wire).unwrap(), (0, b"hi".to_vec()));
 }
@@ -171,7 +192,7 @@ fn wrong_server_key_is_refused_at_hello() {
     let mut client = client_for(&keys, other.public);
     let mut server = server_for(&keys);
     let hello = client.next_handshake_command().unwrap();
-    assert_eq!(server.process_handshake_command(&hello), Err(ProtocolError::Cryptographic));
+    assert_eq!(server.process_handshake_command(&hello), Err(failure::CRYPTOGRAPHIC));
     assert_eq!(server.next_handshake_command(), None);
 }
 
@@ -182,16 +203,16 @@ fn zap_denial_400_sends_error_then_nothing() {
     let mut server = server_for(&keys);
     up_to_initiate(&mut client, &mut server);
     server.zap_request().unwrap();
-    let denial = server.zap_reply(b"400", b"", vec![]);
-    assert_eq!(denial, Err(ProtocolError::AuthFailed { status_code: 400 }));
-    assert_eq!(denial.unwrap_err().auth_status_code(), Some(400));
+    server.zap_reply(b"400", b"", vec![]).unwrap();
+    assert_eq!(server.status(), Status::Handshaking);
     let error = server.next_handshake_command().unwrap();
     assert_eq!(error, b"\x05ERROR\x03400");
     assert_eq!(server.next_handshake_command(), None);
-    assert_eq!(server.status(), Status::Handshaking);
+    assert_eq!(server.status(), Status::Error);
     let refused = client.process_handshake_command(&error).unwrap_err();
     assert_eq!(refused, ProtocolError::PeerError { reason: "400".into() });
     assert_eq!(refused.auth_status_code(), Some(400));
+    assert_eq!(client.status(), Status::Error);
 }
 
 #[test]
@@ -200,14 +221,16 @@ fn zap_denial_500_and_300() {
     let mut client = client_for(&keys, keys.server.public);
     let mut server = server_for(&keys);
     up_to_initiate(&mut client, &mut server);
-    assert_eq!(server.zap_reply(b"500", b"", vec![]), Err(ProtocolError::AuthFailed { status_code: 500 }));
+    server.zap_reply(b"500", b"", vec![]).unwrap();
     assert_eq!(server.next_handshake_command().unwrap(), b"\x05ERROR\x03500");
+    assert_eq!(server.status(), Status::Error);
 
     let mut client = client_for(&keys, keys.server.public);
     let mut server = server_for(&keys);
     up_to_initiate(&mut client, &mut server);
-    assert_eq!(server.zap_reply(b"300", b"", vec![]), Err(ProtocolError::AuthFailed { status_code: 300 }));
-    // A temporary failure closes silently.
+    server.zap_reply(b"300", b"", vec![]).unwrap();
+    // A temporary failure: refused without a word.
+    assert_eq!(server.status(), Status::Error);
     assert_eq!(server.next_handshake_command(), None);
 }
 
@@ -216,14 +239,14 @@ fn invalid_zap_status_and_early_reply_are_errors() {
     let keys = keys();
     let mut server = server_for(&keys);
     assert_eq!(server.zap_request(), None);
-    assert_eq!(server.zap_reply(b"200", b"", vec![]), Err(ProtocolError::CommandOutOfSequence));
+    assert_eq!(server.zap_reply(b"200", b"", vec![]), Err(failure::OUT_OF_SEQUENCE));
     let mut client = client_for(&keys, keys.server.public);
     let mut server = server_for(&keys);
     up_to_initiate(&mut client, &mut server);
-    let invalid = server.zap_reply(b"201", b"", vec![]).unwrap_err();
-    assert_eq!(invalid, ProtocolError::InvalidZapStatus);
-    assert!(invalid.protocol_error_code().is_some());
+    // The engine validates statuses; a malformed one still cannot produce a bad ERROR.
+    assert_eq!(server.zap_reply(b"4000", b"", vec![]), Err(ProtocolError::Refused));
     assert_eq!(server.next_handshake_command(), None);
+    assert_eq!(server.zap_reply(b"200", b"", vec![]), Err(failure::OUT_OF_SEQUENCE));
 }
 
 #[test]
@@ -247,10 +270,10 @@ fn replayed_and_reordered_messages_are_refused() {
     let (_, first) = client.encode_frame(0, b"1").unwrap();
     let (_, second) = client.encode_frame(0, b"2").unwrap();
     server.decode_frame(0, &second).unwrap();
-    assert_eq!(server.decode_frame(0, &first), Err(ProtocolError::InvalidSequence));
-    assert_eq!(server.decode_frame(0, &second), Err(ProtocolError::InvalidSequence));
+    assert_eq!(server.decode_frame(0, &first), Err(failure::INVALID_SEQUENCE));
+    assert_eq!(server.decode_frame(0, &second), Err(failure::INVALID_SEQUENCE));
     assert_eq!(
-        ProtocolError::InvalidSequence.protocol_error_code(),
+        failure::INVALID_SEQUENCE.protocol_error_code(),
         Some(crate::constants::ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_SEQUENCE)
     );
 }
@@ -262,14 +285,14 @@ fn corrupted_and_short_messages_are_refused() {
     let (_, wire) = client.encode_frame(0, b"payload").unwrap();
     let mut altered = wire.clone();
     *altered.last_mut().unwrap() ^= 0x80;
-    assert_eq!(server.decode_frame(0, &altered), Err(ProtocolError::Cryptographic));
-    assert_eq!(server.decode_frame(0, &wire[..32]), Err(ProtocolError::MalformedMessage));
-    assert_eq!(server.decode_frame(0, b""), Err(ProtocolError::MalformedCommandStructure));
+    assert_eq!(server.decode_frame(0, &altered), Err(failure::CRYPTOGRAPHIC));
+    assert_eq!(server.decode_frame(0, &wire[..32]), Err(failure::MALFORMED_MESSAGE));
+    assert_eq!(server.decode_frame(0, b""), Err(failure::MALFORMED_STRUCTURE));
     assert_eq!(server.decode_frame(0, b"\x05READY\x00"), Err(ProtocolError::UnexpectedCommand));
     // A frame from another connection (other keys) does not open.
     let (mut other_client, _) = connected(&keys);
     let (_, foreign) = other_client.encode_frame(0, b"x").unwrap();
-    assert_eq!(server.decode_frame(0, &foreign), Err(ProtocolError::Cryptographic));
+    assert_eq!(server.decode_frame(0, &foreign), Err(failure::CRYPTOGRAPHIC));
 }
 
 fn hello_with(mutate: impl FnOnce(&mut Vec<u8>)) -> Result<(), ProtocolError> {
@@ -283,20 +306,20 @@ fn hello_with(mutate: impl FnOnce(&mut Vec<u8>)) -> Result<(), ProtocolError> {
 #[test]
 fn bad_hello_gets_libzmq_codes() {
     assert_eq!(hello_with(|_| ()), Ok(()));
-    assert_eq!(hello_with(|h| h.truncate(199)), Err(ProtocolError::MalformedHello));
-    assert_eq!(hello_with(|h| h.push(0)), Err(ProtocolError::MalformedHello));
-    assert_eq!(hello_with(|h| h[6] = 2), Err(ProtocolError::MalformedHello));
-    assert_eq!(hello_with(|h| h[7] = 1), Err(ProtocolError::MalformedHello));
-    assert_eq!(hello_with(|h| h[150] ^= 1), Err(ProtocolError::Cryptographic));
-    assert_eq!(hello_with(|h| h[119] ^= 1), Err(ProtocolError::Cryptographic));
-    assert_eq!(hello_with(|h| h[80] ^= 1), Err(ProtocolError::Cryptographic));
+    assert_eq!(hello_with(|h| h.truncate(199)), Err(failure::MALFORMED_HELLO));
+    assert_eq!(hello_with(|h| h.push(0)), Err(failure::MALFORMED_HELLO));
+    assert_eq!(hello_with(|h| h[6] = 2), Err(failure::MALFORMED_HELLO));
+    assert_eq!(hello_with(|h| h[7] = 1), Err(failure::MALFORMED_HELLO));
+    assert_eq!(hello_with(|h| h[150] ^= 1), Err(failure::CRYPTOGRAPHIC));
+    assert_eq!(hello_with(|h| h[119] ^= 1), Err(failure::CRYPTOGRAPHIC));
+    assert_eq!(hello_with(|h| h[80] ^= 1), Err(failure::CRYPTOGRAPHIC));
     // A small-order C' cannot make a box the server opens.
-    assert_eq!(hello_with(|h| h[80..112].fill(0)), Err(ProtocolError::Cryptographic));
-    assert_eq!(hello_with(|h| h.truncate(5)), Err(ProtocolError::MalformedCommandStructure));
+    assert_eq!(hello_with(|h| h[80..112].fill(0)), Err(failure::CRYPTOGRAPHIC));
+    assert_eq!(hello_with(|h| h.truncate(5)), Err(failure::MALFORMED_STRUCTURE));
     assert_eq!(hello_with(|h| h[1] = b'J'), Err(ProtocolError::UnexpectedCommand));
     assert_eq!(hello_with(|h| *h = b"\x05READY".to_vec()), Err(ProtocolError::UnexpectedCommand));
     assert_eq!(
-        ProtocolError::MalformedHello.protocol_error_code(),
+        failure::MALFORMED_HELLO.protocol_error_code(),
         Some(crate::constants::ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_HELLO)
     );
 }
@@ -315,16 +338,16 @@ fn initiate_with(mutate: impl FnOnce(&mut Vec<u8>)) -> Result<(), ProtocolError>
 #[test]
 fn bad_initiate_gets_libzmq_codes() {
     assert_eq!(initiate_with(|_| ()), Ok(()));
-    assert_eq!(initiate_with(|i| i.truncate(256)), Err(ProtocolError::MalformedInitiate));
+    assert_eq!(initiate_with(|i| i.truncate(256)), Err(failure::MALFORMED_INITIATE));
     // Truncated metadata breaks the box's MAC.
-    assert_eq!(initiate_with(|i| i.truncate(300)), Err(ProtocolError::Cryptographic));
+    assert_eq!(initiate_with(|i| i.truncate(300)), Err(failure::CRYPTOGRAPHIC));
     // Cookie, short nonce, box.
-    assert_eq!(initiate_with(|i| i[20] ^= 1), Err(ProtocolError::Cryptographic));
-    assert_eq!(initiate_with(|i| i[60] ^= 1), Err(ProtocolError::Cryptographic));
-    assert_eq!(initiate_with(|i| i[110] ^= 1), Err(ProtocolError::Cryptographic));
-    assert_eq!(initiate_with(|i| i[200] ^= 1), Err(ProtocolError::Cryptographic));
+    assert_eq!(initiate_with(|i| i[20] ^= 1), Err(failure::CRYPTOGRAPHIC));
+    assert_eq!(initiate_with(|i| i[60] ^= 1), Err(failure::CRYPTOGRAPHIC));
+    assert_eq!(initiate_with(|i| i[110] ^= 1), Err(failure::CRYPTOGRAPHIC));
+    assert_eq!(initiate_with(|i| i[200] ^= 1), Err(failure::CRYPTOGRAPHIC));
     assert_eq!(initiate_with(|i| i[8] = b'X'), Err(ProtocolError::UnexpectedCommand));
-    assert_eq!(initiate_with(|i| i.truncate(1)), Err(ProtocolError::MalformedCommandStructure));
+    assert_eq!(initiate_with(|i| i.truncate(1)), Err(failure::MALFORMED_STRUCTURE));
 }
 
 /// Builds an INITIATE from the client's real keys and cookie, but with a vouch of our making.
@@ -385,28 +408,26 @@ fn bad_vouch_is_refused() {
     let wrong_key = |keys: &Keys, _short_term, server_short_term| {
         vouch(&keys.client, server_short_term, &[[9; 32], keys.server.public].concat())
     };
-    assert_eq!(initiate_with_vouch(wrong_key), Err(ProtocolError::KeyExchange));
+    assert_eq!(initiate_with_vouch(wrong_key), Err(failure::KEY_EXCHANGE));
     // Signed by someone who does not hold c.
     let impostor = |keys: &Keys, short_term: [u8; 32], server_short_term| {
         vouch(&KeyPair::generate().unwrap(), server_short_term, &[short_term, keys.server.public].concat())
     };
-    assert_eq!(initiate_with_vouch(impostor), Err(ProtocolError::Cryptographic));
+    assert_eq!(initiate_with_vouch(impostor), Err(failure::CRYPTOGRAPHIC));
     // Altered.
     let altered = |keys: &Keys, short_term: [u8; 32], server_short_term| {
         let mut v = vouch(&keys.client, server_short_term, &[short_term, keys.server.public].concat());
         v[40] ^= 1;
         v
     };
-    assert_eq!(initiate_with_vouch(altered), Err(ProtocolError::Cryptographic));
+    assert_eq!(initiate_with_vouch(altered), Err(failure::CRYPTOGRAPHIC));
 }
 
 #[test]
 fn incompatible_or_malformed_client_metadata_is_refused() {
     let keys = keys();
     let mut client = CurveClient::new(
-        ZMQ_PUB,
-        vec![],
-        vec![],
+        own(ZMQ_PUB, b"", vec![]),
         keys.client.public,
         keys.client.secret.to_bytes(),
         keys.server.public,
@@ -415,7 +436,8 @@ fn incompatible_or_malformed_client_metadata_is_refused() {
     server.process_handshake_command(&client.next_handshake_command().unwrap()).unwrap();
     client.process_handshake_command(&server.next_handshake_command().unwrap()).unwrap();
     let refused = server.process_handshake_command(&client.next_handshake_command().unwrap()).unwrap_err();
-    assert_eq!(refused, ProtocolError::IncompatibleSocketType { peer_socket_type: b"PUB".to_vec() });
+    // libzmq's server reports no protocol error for it.
+    assert_eq!(refused, ProtocolError::BadInitiateMetadata);
     assert_eq!(refused.protocol_error_code(), None);
 }
 
@@ -432,12 +454,12 @@ fn bad_welcome_and_ready_get_libzmq_codes() {
         c.next_handshake_command();
         c
     };
-    assert_eq!(fresh().process_handshake_command(&welcome[..167]), Err(ProtocolError::Cryptographic));
+    assert_eq!(fresh().process_handshake_command(&welcome[..167]), Err(failure::CRYPTOGRAPHIC));
     let mut altered = welcome.clone();
     altered[100] ^= 1;
-    assert_eq!(fresh().process_handshake_command(&altered), Err(ProtocolError::Cryptographic));
+    assert_eq!(fresh().process_handshake_command(&altered), Err(failure::CRYPTOGRAPHIC));
     // WELCOME for another client's HELLO.
-    assert_eq!(fresh().process_handshake_command(&welcome), Err(ProtocolError::Cryptographic));
+    assert_eq!(fresh().process_handshake_command(&welcome), Err(failure::CRYPTOGRAPHIC));
     // READY before WELCOME, unknown commands.
     assert_eq!(fresh().process_handshake_command(b"\x05READY"), Err(ProtocolError::UnexpectedCommand));
     assert_eq!(fresh().process_handshake_command(b"\x04PING"), Err(ProtocolError::UnexpectedCommand));
@@ -451,7 +473,7 @@ fn bad_welcome_and_ready_get_libzmq_codes() {
     up_to_initiate(&mut client, &mut server);
     server.zap_reply(b"200", b"", vec![]).unwrap();
     let ready = server.next_handshake_command().unwrap();
-    assert_eq!(client.process_handshake_command(&ready[..29]), Err(ProtocolError::MalformedCurveReady));
+    assert_eq!(client.process_handshake_command(&ready[..29]), Err(failure::MALFORMED_READY));
 }
 
 #[test]
@@ -459,8 +481,12 @@ fn ready_with_altered_box_or_bad_metadata() {
     let keys = keys();
     let ready_for = |metadata: Vec<(String, Vec<u8>)>, alter: bool| {
         let mut client = client_for(&keys, keys.server.public);
-        let mut server =
-            CurveServer::new(ZMQ_ROUTER, vec![], metadata, keys.server.public, keys.server.secret.to_bytes());
+        let mut server = CurveServer::new(
+            own(ZMQ_ROUTER, b"", metadata),
+            true,
+            keys.server.public,
+            keys.server.secret.to_bytes(),
+        );
         up_to_initiate(&mut client, &mut server);
         server.zap_reply(b"200", b"", vec![]).unwrap();
         let mut ready = server.next_handshake_command().unwrap();
@@ -470,10 +496,10 @@ fn ready_with_altered_box_or_bad_metadata() {
         client.process_handshake_command(&ready)
     };
     assert_eq!(ready_for(vec![], false), Ok(()));
-    assert_eq!(ready_for(vec![], true), Err(ProtocolError::Cryptographic));
+    assert_eq!(ready_for(vec![], true), Err(failure::CRYPTOGRAPHIC));
     // A second Socket-Type that a DEALER may not talk to (only a forged READY carries one).
     let refused = ready_for(vec![("Socket-Type".into(), b"PUB".to_vec())], false);
-    assert_eq!(refused, Err(ProtocolError::InvalidMetadata));
+    assert_eq!(refused, Err(failure::INVALID_METADATA));
     assert_eq!(
         refused.unwrap_err().protocol_error_code(),
         Some(crate::constants::ZMQ_PROTOCOL_ERROR_ZMTP_INVALID_METADATA)
@@ -488,10 +514,10 @@ fn server_refuses_commands_out_of_sequence() {
     let hello = client.next_handshake_command().unwrap();
     server.process_handshake_command(&hello).unwrap();
     // WELCOME not sent yet: nothing is expected.
-    assert_eq!(server.process_handshake_command(&hello), Err(ProtocolError::CommandOutOfSequence));
+    assert_eq!(server.process_handshake_command(&hello), Err(failure::OUT_OF_SEQUENCE));
     let mut server = server_for(&keys);
     let (_, _) = (up_to_initiate(&mut client_for(&keys, keys.server.public), &mut server), ());
-    assert_eq!(server.process_handshake_command(&hello), Err(ProtocolError::CommandOutOfSequence));
+    assert_eq!(server.process_handshake_command(&hello), Err(failure::OUT_OF_SEQUENCE));
 }
 
 #[test]
@@ -504,7 +530,7 @@ fn replayed_initiate_cookie_is_refused() {
     let mut client = client_for(&keys, keys.server.public);
     server.process_handshake_command(&client.next_handshake_command().unwrap()).unwrap();
     server.next_handshake_command().unwrap();
-    assert_eq!(server.process_handshake_command(&initiate), Err(ProtocolError::Cryptographic));
+    assert_eq!(server.process_handshake_command(&initiate), Err(failure::CRYPTOGRAPHIC));
 }
 
 /// Deterministic pseudo-random bytes (xorshift), so a failure reproduces.

@@ -4,6 +4,10 @@
 //! Owns names, offsets, lengths and nonce prefixes only; the state machines live in `client` and
 //! `server`, MESSAGE in `message`.
 
+use zeroize::Zeroizing;
+
+use super::failure;
+use crate::zmtp::mechanism::OwnProperties;
 use crate::zmtp::ProtocolError;
 
 pub(super) const HELLO: &[u8] = b"\x05HELLO";
@@ -62,7 +66,7 @@ pub(super) const LONG_NONCE_LEN: usize = 16;
 pub(super) fn check_structure(body: &[u8]) -> Result<(), ProtocolError> {
     match body.first() {
         Some(&name_len) if body.len() > 1 && body.len() > usize::from(name_len) => Ok(()),
-        _ => Err(ProtocolError::MalformedCommandStructure),
+        _ => Err(failure::MALFORMED_STRUCTURE),
     }
 }
 
@@ -71,14 +75,15 @@ pub(super) fn short_nonce(body: &[u8], at: usize) -> u64 {
     u64::from_be_bytes(body[at..at + SHORT_NONCE_LEN].try_into().expect("8 bytes"))
 }
 
-/// What an ERROR command from the server means: its reason, or malformed.
-pub(super) fn peer_error(body: &[u8]) -> ProtocolError {
-    const REASON_AT: usize = 7;
-    let Some(&reason_len) = body.get(REASON_AT - 1) else { return ProtocolError::MalformedError };
-    match body.get(REASON_AT..REASON_AT + usize::from(reason_len)) {
-        Some(reason) => ProtocolError::PeerError { reason: String::from_utf8_lossy(reason).into_owned() },
-        None => ProtocolError::MalformedError,
-    }
+/// Our property list as CURVE carries it inside INITIATE's and READY's boxes: what NULL's READY
+/// carries after its name (libzmq writes the same properties for every mechanism). Wiped on drop
+/// with the rest of the plaintext.
+pub(super) fn properties(own: &OwnProperties) -> Zeroizing<Vec<u8>> {
+    // The shared writer makes a whole command; a command with an empty name is its one name
+    // length byte followed by the properties.
+    let mut command = Zeroizing::new(own.command(b""));
+    command.remove(0);
+    command
 }
 
 #[cfg(test)]
@@ -96,16 +101,22 @@ mod tests {
 
     #[test]
     fn structure_check() {
-        assert_eq!(check_structure(b""), Err(ProtocolError::MalformedCommandStructure));
-        assert_eq!(check_structure(b"\x00"), Err(ProtocolError::MalformedCommandStructure));
-        assert_eq!(check_structure(b"\x05HELL"), Err(ProtocolError::MalformedCommandStructure));
+        assert_eq!(check_structure(b""), Err(failure::MALFORMED_STRUCTURE));
+        assert_eq!(check_structure(b"\x00"), Err(failure::MALFORMED_STRUCTURE));
+        assert_eq!(check_structure(b"\x05HELL"), Err(failure::MALFORMED_STRUCTURE));
         assert_eq!(check_structure(b"\x05HELLO"), Ok(()));
     }
 
     #[test]
-    fn error_reasons() {
-        assert_eq!(peer_error(b"\x05ERROR"), ProtocolError::MalformedError);
-        assert_eq!(peer_error(b"\x05ERROR\x04400"), ProtocolError::MalformedError);
-        assert_eq!(peer_error(b"\x05ERROR\x03400"), ProtocolError::PeerError { reason: "400".into() });
+    fn properties_have_null_ready_layout() {
+        use crate::constants::{ZMQ_DEALER, ZMQ_PUB};
+        let metadata = vec![("X-Foo".into(), b"bar".to_vec())];
+        let own = OwnProperties { socket_type: ZMQ_DEALER, routing_id: b"id".to_vec(), metadata };
+        assert_eq!(
+            &properties(&own)[..],
+            b"\x0bSocket-Type\x00\x00\x00\x06DEALER\x08Identity\x00\x00\x00\x02id\x05X-Foo\x00\x00\x00\x03bar"
+        );
+        let own = OwnProperties { socket_type: ZMQ_PUB, routing_id: b"id".to_vec(), metadata: vec![] };
+        assert_eq!(&properties(&own)[..], b"\x0bSocket-Type\x00\x00\x00\x03PUB");
     }
 }
