@@ -14,6 +14,7 @@ use std::ffi::c_int;
 
 use super::{command, metadata, socket_type, ProtocolError};
 
+pub mod curve;
 pub mod null;
 pub mod plain;
 
