@@ -6,7 +6,7 @@
 //! connection. Runs only on its I/O thread; it talks to the socket only through the pipe and
 //! commands.
 //!
-//! Security: the mechanism (NULL, PLAIN) is chosen per connection from the socket's options
+//! Security: the mechanism (NULL, PLAIN, CURVE) is chosen per connection from the socket's options
 //! (`SecurityConfig`). When the mechanism needs a ZAP verdict, the session asks the handler
 //! through `io::zap` and feeds the reply back (validated by `zmtp::zap`); it also raises
 //! libzmq's handshake monitor events (`_PROTOCOL` with the protocol error code, `_AUTH` with
@@ -78,7 +78,7 @@ pub struct SessionConfig {
 }
 
 /// The security options a session needs (libzmq's mechanism options, fixed at bind/connect).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SecurityConfig {
     pub mechanism: Mechanism,
     pub as_server: bool,
@@ -86,6 +86,15 @@ pub struct SecurityConfig {
     pub plain_password: Vec<u8>,
     pub zap_domain: Vec<u8>,
     pub zap_enforce_domain: bool,
+    pub curve_public_key: zmtp::CurveKey,
+    pub curve_secret_key: zmtp::CurveKey,
+    pub curve_server_key: zmtp::CurveKey,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        Self::from_options(&Options::new(ZMQ_PAIR))
+    }
 }
 
 impl SecurityConfig {
@@ -97,6 +106,9 @@ impl SecurityConfig {
             plain_password: options.plain_password.clone(),
             zap_domain: options.zap_domain.clone(),
             zap_enforce_domain: options.zap_enforce_domain,
+            curve_public_key: zmtp::CurveKey(options.curve_public_key),
+            curve_secret_key: zmtp::CurveKey(options.curve_secret_key),
+            curve_server_key: zmtp::CurveKey(options.curve_server_key),
         }
     }
 }
@@ -122,7 +134,20 @@ impl SessionConfig {
 
     fn zmtp_config(&self) -> zmtp::Config {
         let security = &self.security;
+        let handler_bound = || self.ctx.upgrade().is_some_and(|ctx| ZapClient::handler_bound(&ctx));
         let mechanism = match security.mechanism {
+            // libzmq's CURVE server asks ZAP when a handler is bound; without one it accepts any
+            // client that completes the handshake, unless ZMQ_ZAP_ENFORCE_DOMAIN is on.
+            Mechanism::Curve if security.as_server => zmtp::Security::CurveServer {
+                zap: security.zap_enforce_domain || handler_bound(),
+                public_key: security.curve_public_key.clone(),
+                secret_key: security.curve_secret_key.clone(),
+            },
+            Mechanism::Curve => zmtp::Security::CurveClient {
+                server_key: security.curve_server_key.clone(),
+                public_key: security.curve_public_key.clone(),
+                secret_key: security.curve_secret_key.clone(),
+            },
             Mechanism::Plain if security.as_server => zmtp::Security::PlainServer,
             Mechanism::Plain => zmtp::Security::PlainClient {
                 username: security.plain_username.clone(),
@@ -131,9 +156,7 @@ impl SessionConfig {
             // NULL asks ZAP when a domain is set and a handler is there to ask (or the domain
             // is enforced, and then a missing handler fails the handshake).
             _ => zmtp::Security::Null {
-                zap: !security.zap_domain.is_empty()
-                    && (security.zap_enforce_domain
-                        || self.ctx.upgrade().is_some_and(|ctx| ZapClient::handler_bound(&ctx))),
+                zap: !security.zap_domain.is_empty() && (security.zap_enforce_domain || handler_bound()),
             },
         };
         zmtp::Config {
@@ -639,7 +662,17 @@ impl Session {
         let client = self.config.ctx.upgrade().and_then(|ctx| ZapClient::connect(&ctx));
         let Some(connection) = &mut self.connection else { return Ok(()) };
         let Some(mut client) = client else {
-            // ZAP was required but nobody is there to ask: fail closed.
+            // The handler went away since the connection started. NULL and CURVE then go on
+            // without ZAP unless the domain is enforced; otherwise fail closed.
+            if mechanism != "PLAIN" && !self.config.security.zap_enforce_domain {
+                if let Wire::Zmtp(zmtp) = &mut connection.wire {
+                    if let Err(error) = zmtp.zap_skipped() {
+                        self.report_handshake_error(&error);
+                        return Err(Failure::Protocol);
+                    }
+                }
+                return Ok(());
+            }
             self.config.event(ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, libc::EFAULT as u64);
             return Err(Failure::Protocol);
         };

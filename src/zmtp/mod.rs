@@ -5,8 +5,7 @@
 //! touches a socket, a thread or a clock; the engine that drives it reads and writes the bytes,
 //! runs the timers (handshake, heartbeat) and decides what a failure means for the socket.
 //!
-//! Only ZMTP 3.x is spoken, with the NULL and PLAIN mechanisms (CURVE plugs in behind the same
-//! trait). Peers announcing ZMTP 1.0/2.0 are refused with a [`ProtocolError`] where libzmq would
+//! Only ZMTP 3.x is spoken, with the NULL, PLAIN and CURVE mechanisms. Peers announcing ZMTP 1.0/2.0 are refused with a [`ProtocolError`] where libzmq would
 //! fall back. When a mechanism needs a ZAP verdict, the connection raises
 //! [`Event::ZapRequest`] and waits for [`Connection::zap_reply`]; asking the handler is the
 //! engine's job. The verdict's User-Id and metadata join the peer's properties in
@@ -37,6 +36,7 @@ pub use greeting::Version;
 
 use decoder::Decoder;
 use greeting::{GreetingExchange, Progress};
+use mechanism::curve::{CurveClient, CurveServer};
 use mechanism::null::NullMechanism;
 use mechanism::plain::{PlainClient, PlainServer};
 use mechanism::{Mechanism, OwnProperties, Status};
@@ -62,6 +62,35 @@ pub enum Security {
         password: Vec<u8>,
     },
     PlainServer,
+    /// CURVE client: ZMQ_CURVE_SERVERKEY and our key pair.
+    CurveClient {
+        server_key: CurveKey,
+        public_key: CurveKey,
+        secret_key: CurveKey,
+    },
+    /// CURVE server; `zap`: ask the ZAP handler about the client's key (a handler is bound, or
+    /// ZMQ_ZAP_ENFORCE_DOMAIN is on).
+    CurveServer {
+        zap: bool,
+        public_key: CurveKey,
+        secret_key: CurveKey,
+    },
+}
+
+/// A 32-byte CURVE key on its way to the mechanism: wiped on drop, never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CurveKey(pub [u8; 32]);
+
+impl Drop for CurveKey {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+
+impl std::fmt::Debug for CurveKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CurveKey(..)")
+    }
 }
 
 impl Default for Security {
@@ -191,6 +220,12 @@ impl Connection {
                 Box::new(PlainClient::new(own, username, password))
             }
             Security::PlainServer => Box::new(PlainServer::new(own)),
+            Security::CurveClient { server_key, public_key, secret_key } => {
+                Box::new(CurveClient::new(own, public_key.0, secret_key.0, server_key.0))
+            }
+            Security::CurveServer { zap, public_key, secret_key } => {
+                Box::new(CurveServer::new(own, zap, public_key.0, secret_key.0))
+            }
         };
         Self::with_mechanism(config.socket_type, config.routing_id.len(), config.maxmsgsize, mechanism)
     }
@@ -314,6 +349,21 @@ impl Connection {
             mechanism::insert_property(&mut self.zap_properties, name.clone(), value.clone());
         }
         if let Err(error) = self.mechanism.zap_reply(status, user_id, metadata) {
+            self.phase = Phase::Failed(error.clone());
+            return Err(error);
+        }
+        self.advance_handshake();
+        Ok(())
+    }
+
+    /// The engine found nobody to ask (no handler bound) where libzmq then goes on without ZAP
+    /// (NULL and CURVE without ZMQ_ZAP_ENFORCE_DOMAIN): the handshake proceeds as after a 200
+    /// verdict, but without a User-Id.
+    pub fn zap_skipped(&mut self) -> Result<(), ProtocolError> {
+        if let Phase::Failed(error) = &self.phase {
+            return Err(error.clone());
+        }
+        if let Err(error) = self.mechanism.zap_reply(b"200", b"", Vec::new()) {
             self.phase = Phase::Failed(error.clone());
             return Err(error);
         }
