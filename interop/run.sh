@@ -18,7 +18,8 @@
 # (left binds and right connects, right binds and left connects), plus the peer restart cases:
 # a DEALER keeps sending while the ROUTER echo server it connected to is killed and restarted on
 # the same endpoint, and every reply must still arrive. Then the security cases of security.sh
-# (PLAIN accepted and rejected, each side serving; ONLY=tcp/plain/ runs just those).
+# (PLAIN and CURVE accepted and rejected, a 1 MiB CURVE echo, each side serving; ONLY='tcp/(plain|curve)/'
+# runs just those).
 # Output: one line per case, `PASS name` or `FAIL name: reason` (followed by both peers' stderr,
 # indented), and a last line `N passed, M failed`; the exit status is non-zero when M > 0.
 # Run as root on a fresh Debian machine, it installs libzmq3-dev (and a C compiler) itself.
@@ -308,8 +309,8 @@ for transport in "${TRANSPORTS[@]}"; do
     done
 done
 
-# ---- security cases: PLAIN accepted/rejected both ways (interop/security.sh) -------------------
-if selected "tcp/plain/"; then
+# ---- security cases: PLAIN and CURVE, both ways (interop/security.sh) ---------------------------
+if selected "tcp/plain/" || selected "tcp/curve/"; then
     if [ "$BASELINE" = 1 ]; then sec_args=(--baseline); else sec_args=("$(dirname "$LEFT_LIB")"); fi
     sec_out=$(bash "$HERE/security.sh" "${sec_args[@]}" 2>&1) || true
     printf '%s\n' "$sec_out" | grep -v ' passed, .* failed$' || true

@@ -5,13 +5,18 @@
 #   bash interop/security.sh --baseline  Debian's libzmq on both sides: proves the cases
 #
 # Cases (each with our library as server and Debian's as client, then the other way round):
-#   plain/accept  PLAIN with the right password: the REQ/REP echo goes through.
-#   plain/reject  wrong password: the server's ZAP handler answers 400, no message passes, and the
-#                 client's monitor reports ZMQ_EVENT_HANDSHAKE_FAILED_AUTH 400.
+#   plain/accept        PLAIN with the right password: the REQ/REP echo goes through.
+#   plain/reject        wrong password: the server's ZAP handler answers 400, no message passes,
+#                       and the client's monitor reports ZMQ_EVENT_HANDSHAKE_FAILED_AUTH 400.
+#   curve/accept        CURVE with the right keys, a 5-byte and a 1 MiB echo.
+#   curve/reject        a client key the ZAP handler does not know: 400, as for PLAIN.
+#   curve/wrong-server-key  the client has another server key: no message passes either way.
+# Key pairs come from Debian's zmq_curve_keypair.
 # The server peer runs its own ZAP handler (security_peer.c). Prints `PASS name` / `FAIL name:
 # reason` lines and a last line `N passed, M failed`; exit status non-zero when M > 0. Needs
 # Debian's libzmq3-dev and a C compiler (run.sh installs them when run as root).
 set -euo pipefail
+set -f   # Z85 keys may hold * ? [ ], and the case arguments are split unquoted
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 if [ "${1:-}" = --baseline ]; then
@@ -42,10 +47,13 @@ version_of() { if [ "$1" = ours ]; then echo "$OURS_VERSION"; else echo 4.3.4; f
 passed=0
 failed=0
 n=0
-run_case() {   # run_case NAME SERVER_SIDE CLIENT_SIDE CLIENT_PASSWORD accept|reject
-    local name=$1 sside=$2 cside=$3 password=$4 outcome=$5 dir spid cpid src=0 crc=0 ep reasons=
+# run_case NAME SERVER_SIDE CLIENT_SIDE SERVER_OUTCOME "SERVER ARGS" "CLIENT ARGS": the args are
+# the peer's arguments after the endpoint (see security_peer.c); word-split on purpose.
+run_case() {
+    local name=$1 sside=$2 cside=$3 server_args=$4 client_args=$5 dir spid cpid src=0 crc=0 ep reasons=
     n=$((n + 1)); dir=$WORK/case$n; mkdir -p "$dir"
-    run_side "$sside" "$dir/server" server plain "tcp://127.0.0.1:*" admin secret "$outcome"
+    # shellcheck disable=SC2086
+    run_side "$sside" "$dir/server" server ${server_args%% *} "tcp://127.0.0.1:*" ${server_args#* }
     spid=$LAST_PID
     for _ in $(seq 150); do grep -q '^endpoint ' "$dir/server.out" 2>/dev/null && break; sleep 0.1; done
     ep=$(sed -n 's/^endpoint //p' "$dir/server.out")
@@ -53,7 +61,8 @@ run_case() {   # run_case NAME SERVER_SIDE CLIENT_SIDE CLIENT_PASSWORD accept|re
         kill "$spid" 2>/dev/null || true
         reasons="server printed no endpoint"
     else
-        run_side "$cside" "$dir/client" client plain "$ep" admin "$password" "$outcome"
+        # shellcheck disable=SC2086
+        run_side "$cside" "$dir/client" client ${client_args%% *} "$ep" ${client_args#* }
         cpid=$LAST_PID
         wait "$cpid" || crc=$?
         wait "$spid" || src=$?
@@ -69,10 +78,25 @@ run_case() {   # run_case NAME SERVER_SIDE CLIENT_SIDE CLIENT_PASSWORD accept|re
     fi
 }
 
+# CURVE keys: the server's, an allowed client's, an unknown client's, and a stranger server key.
+env -u LD_LIBRARY_PATH "$PEER" keypair >"$WORK/server.keys"
+env -u LD_LIBRARY_PATH "$PEER" keypair >"$WORK/client.keys"
+env -u LD_LIBRARY_PATH "$PEER" keypair >"$WORK/intruder.keys"
+env -u LD_LIBRARY_PATH "$PEER" keypair >"$WORK/other.keys"
+key() { sed -n "s/^$2 //p" "$WORK/$1.keys"; }
+SP=$(key server public); SS=$(key server secret)
+CP=$(key client public); CS=$(key client secret)
+IP=$(key intruder public); IS=$(key intruder secret)
+OP=$(key other public)
+
 for sside in ours debian; do
     if [ "$sside" = ours ]; then cside=debian; else cside=ours; fi
-    run_case "tcp/plain/accept/$sside-serves" "$sside" "$cside" secret accept
-    run_case "tcp/plain/reject/$sside-serves" "$sside" "$cside" wrong reject
+    run_case "tcp/plain/accept/$sside-serves" "$sside" "$cside" "plain admin secret accept" "plain admin secret accept"
+    run_case "tcp/plain/reject/$sside-serves" "$sside" "$cside" "plain admin secret reject" "plain admin wrong reject"
+    run_case "tcp/curve/accept/$sside-serves" "$sside" "$cside" "curve $SS $CP accept" "curve $SP $CP $CS accept"
+    run_case "tcp/curve/accept-1mib/$sside-serves" "$sside" "$cside" "curve $SS $CP accept" "curve $SP $CP $CS accept 1048576"
+    run_case "tcp/curve/reject/$sside-serves" "$sside" "$cside" "curve $SS $CP reject" "curve $SP $IP $IS reject"
+    run_case "tcp/curve/wrong-server-key/$sside-serves" "$sside" "$cside" "curve $SS $CP noreply" "curve $OP $CP $CS noreply"
 done
 
 echo "$passed passed, $failed failed"

@@ -1,13 +1,21 @@
 /* security_peer.c: one side of a security interop case (see security.sh).
  *
- *   security_peer server plain ENDPOINT USER PASS accept|reject
- *       REP socket, PLAIN server, with its own ZAP handler (a REP socket at
- *       inproc://zeromq.zap.01 polled in the same loop) that accepts exactly USER/PASS.
- *       Binds, prints "endpoint E", then: accept: echoes one request and exits 0;
- *       reject: must deny at least one ZAP request and receive no message within 3 s.
- *   security_peer client plain ENDPOINT USER PASS accept|reject
- *       REQ socket, PLAIN client. accept: the echo must come back; reject: no reply within
- *       2 s and the monitor must report ZMQ_EVENT_HANDSHAKE_FAILED_AUTH with 400.
+ *   security_peer keypair
+ *       prints "public Z85" and "secret Z85" (a fresh CURVE key pair from this libzmq).
+ *   security_peer server plain ENDPOINT USER PASS OUTCOME
+ *   security_peer server curve ENDPOINT SERVER_SECRET ALLOWED_CLIENT_PUBLIC OUTCOME
+ *       REP socket as PLAIN or CURVE server, with its own ZAP handler (a REP socket at
+ *       inproc://zeromq.zap.01 polled in the same loop) that accepts exactly USER/PASS, or
+ *       exactly the client key ALLOWED_CLIENT_PUBLIC. Binds, prints "endpoint E", then, by OUTCOME:
+ *         accept   echoes one request (any size) and exits 0;
+ *         reject   must deny at least one ZAP request and receive no message;
+ *         noreply  must receive no message within 5 s (the handshake cannot even start).
+ *   security_peer client plain ENDPOINT USER PASS OUTCOME
+ *   security_peer client curve ENDPOINT SERVER_PUBLIC CLIENT_PUBLIC CLIENT_SECRET OUTCOME [SIZE]
+ *       REQ socket as PLAIN or CURVE client; sends SIZE bytes (default 5) and, by OUTCOME:
+ *         accept   the same bytes must come back;
+ *         reject   no reply within 2 s, and ZMQ_EVENT_HANDSHAKE_FAILED_AUTH 400 on the monitor;
+ *         noreply  no reply within 2 s.
  *
  * Prints "version X.Y.Z" first, so the runner can check which libzmq was loaded. Exit 0 when
  * the side saw what it expected; "FAIL reason" on stderr otherwise.
@@ -24,9 +32,9 @@ static void fail(const char *what)
     exit(1);
 }
 
-static int recv_str(void *s, char *buf, size_t cap, int flags)
+static int recv_str(void *s, char *buf, size_t cap)
 {
-    int n = zmq_recv(s, buf, cap - 1, flags);
+    int n = zmq_recv(s, buf, cap - 1, 0);
     if (n < 0)
         return n;
     if ((size_t) n >= cap)
@@ -35,44 +43,44 @@ static int recv_str(void *s, char *buf, size_t cap, int flags)
     return n;
 }
 
-/* Answers one ZAP request on `zap`: 200 when the PLAIN credentials match. Returns 1 when the
- * request was denied, 0 when accepted. */
-static int serve_zap(void *zap, const char *user, const char *pass)
+/* What the ZAP handler accepts. */
+static const char *plain_user, *plain_pass;
+static uint8_t curve_allowed[32];
+
+/* Answers one ZAP request on `zap`: 200 when the credentials match. Returns 1 when denied. */
+static int serve_zap(void *zap)
 {
     char frames[8][256];
+    int sizes[8];
     int count = 0, more = 1;
     while (more && count < 8) {
-        if (recv_str(zap, frames[count], sizeof frames[count], 0) < 0)
+        sizes[count] = recv_str(zap, frames[count], sizeof frames[count]);
+        if (sizes[count] < 0)
             fail("zap recv");
         count++;
         size_t size = sizeof more;
         zmq_getsockopt(zap, ZMQ_RCVMORE, &more, &size);
     }
-    /* version, request id, domain, address, routing id, mechanism, username, password */
-    int ok = count == 8 && strcmp(frames[0], "1.0") == 0 && strcmp(frames[5], "PLAIN") == 0
-             && strcmp(frames[6], user) == 0 && strcmp(frames[7], pass) == 0;
+    /* version, request id, domain, address, routing id, mechanism, credentials... */
+    int ok = count >= 7 && strcmp(frames[0], "1.0") == 0;
+    if (ok && strcmp(frames[5], "PLAIN") == 0)
+        ok = count == 8 && strcmp(frames[6], plain_user) == 0 && strcmp(frames[7], plain_pass) == 0;
+    else if (ok && strcmp(frames[5], "CURVE") == 0)
+        ok = count == 7 && sizes[6] == 32 && memcmp(frames[6], curve_allowed, 32) == 0;
+    else
+        ok = 0;
     zmq_send(zap, frames[0], strlen(frames[0]), ZMQ_SNDMORE);
     zmq_send(zap, frames[1], strlen(frames[1]), ZMQ_SNDMORE);
     zmq_send(zap, ok ? "200" : "400", 3, ZMQ_SNDMORE);
     zmq_send(zap, ok ? "OK" : "denied", ok ? 2 : 6, ZMQ_SNDMORE);
-    zmq_send(zap, ok ? user : "", ok ? strlen(user) : 0, ZMQ_SNDMORE);
+    zmq_send(zap, ok ? "user" : "", ok ? 4 : 0, ZMQ_SNDMORE);
     zmq_send(zap, "", 0, 0);
     return !ok;
 }
 
-static int server(void *ctx, const char *endpoint, const char *user, const char *pass, int accept)
+static int run_server(void *ctx, void *zap, void *s, const char *endpoint, const char *outcome)
 {
-    void *zap = zmq_socket(ctx, ZMQ_REP);
-    if (!zap || zmq_bind(zap, "inproc://zeromq.zap.01") != 0)
-        fail("zap bind");
-    void *s = zmq_socket(ctx, ZMQ_REP);
-    int one = 1, linger = 0;
-    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(zap, ZMQ_LINGER, &linger, sizeof linger);
-    if (zmq_setsockopt(s, ZMQ_PLAIN_SERVER, &one, sizeof one) != 0)
-        fail("ZMQ_PLAIN_SERVER");
-    if (zmq_setsockopt(s, ZMQ_ZAP_DOMAIN, "interop", 7) != 0)
-        fail("ZMQ_ZAP_DOMAIN");
+    int accept = strcmp(outcome, "accept") == 0, noreply = strcmp(outcome, "noreply") == 0;
     if (zmq_bind(s, endpoint) != 0)
         fail("bind");
     char ep[256];
@@ -80,34 +88,35 @@ static int server(void *ctx, const char *endpoint, const char *user, const char 
     zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, ep, &size);
     printf("endpoint %s\n", ep);
     fflush(stdout);
+    (void) ctx;
 
     int denied = 0;
-    /* 100 ms steps: up to 20 s waiting for the client, then 3 s after a denial. */
-    int steps = 200, after_denial = -1;
+    /* 100 ms steps: up to 20 s waiting for the client (5 s for noreply), then 3 s after a
+     * denial. */
+    int steps = noreply ? 50 : 200, after_denial = -1;
     while (steps-- > 0 && after_denial != 0) {
         zmq_pollitem_t items[] = {{zap, 0, ZMQ_POLLIN, 0}, {s, 0, ZMQ_POLLIN, 0}};
         if (zmq_poll(items, 2, 100) < 0)
             fail("poll");
         if (after_denial > 0)
             after_denial--;
-        if (items[0].revents & ZMQ_POLLIN) {
-            if (serve_zap(zap, user, pass)) {
-                denied++;
-                if (after_denial < 0)
-                    after_denial = 30;
-            }
+        if ((items[0].revents & ZMQ_POLLIN) && serve_zap(zap)) {
+            denied++;
+            if (after_denial < 0)
+                after_denial = 30;
         }
         if (items[1].revents & ZMQ_POLLIN) {
-            char buf[256];
-            if (recv_str(s, buf, sizeof buf, 0) < 0)
+            zmq_msg_t msg;
+            zmq_msg_init(&msg);
+            if (zmq_msg_recv(&msg, s, 0) < 0)
                 fail("recv");
             if (!accept)
-                fail("a message got through a rejected handshake");
-            if (zmq_send(s, buf, strlen(buf), 0) < 0)
+                fail("a message got through a handshake that should have failed");
+            if (zmq_msg_send(&msg, s, 0) < 0)
                 fail("send");
             /* Let the reply go out before closing. */
             zmq_pollitem_t none[] = {{zap, 0, ZMQ_POLLIN, 0}};
-            zmq_poll(none, 1, 300);
+            zmq_poll(none, 1, 500);
             zmq_close(s);
             zmq_close(zap);
             return 0;
@@ -117,20 +126,17 @@ static int server(void *ctx, const char *endpoint, const char *user, const char 
     zmq_close(zap);
     if (accept)
         fail("no request arrived");
-    if (!denied)
+    if (!noreply && !denied)
         fail("the ZAP handler was never asked");
     return 0;
 }
 
-static int client(void *ctx, const char *endpoint, const char *user, const char *pass, int accept)
+static int client(void *ctx, void *s, const char *endpoint, const char *outcome, size_t n)
 {
-    void *s = zmq_socket(ctx, ZMQ_REQ);
+    int accept = strcmp(outcome, "accept") == 0, reject = strcmp(outcome, "reject") == 0;
     int linger = 0, timeout = accept ? 10000 : 2000;
     zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
-    if (zmq_setsockopt(s, ZMQ_PLAIN_USERNAME, user, strlen(user)) != 0
-        || zmq_setsockopt(s, ZMQ_PLAIN_PASSWORD, pass, strlen(pass)) != 0)
-        fail("PLAIN credentials");
     if (zmq_socket_monitor(s, "inproc://client-monitor", ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) != 0)
         fail("monitor");
     void *mon = zmq_socket(ctx, ZMQ_PAIR);
@@ -139,16 +145,20 @@ static int client(void *ctx, const char *endpoint, const char *user, const char 
         fail("monitor connect");
     if (zmq_connect(s, endpoint) != 0)
         fail("connect");
-    if (zmq_send(s, "hello", 5, 0) != 5)
+    unsigned char *data = malloc(n);
+    for (size_t i = 0; i < n; i++)
+        data[i] = (unsigned char) (i * 7 + 1);
+    if (zmq_send(s, data, n, 0) != (int) n)
         fail("send");
-    char buf[256];
-    int n = recv_str(s, buf, sizeof buf, 0);
+    zmq_msg_t reply;
+    zmq_msg_init(&reply);
+    int got = zmq_msg_recv(&reply, s, 0);
     if (accept) {
-        if (n != 5 || strcmp(buf, "hello") != 0)
-            fail("no echo through an accepted PLAIN handshake");
-    } else {
-        if (n >= 0)
-            fail("a reply came through a rejected handshake");
+        if (got != (int) n || memcmp(zmq_msg_data(&reply), data, n) != 0)
+            fail("no echo through an accepted handshake");
+    } else if (got >= 0) {
+        fail("a reply came through a handshake that should have failed");
+    } else if (reject) {
         /* The server's ERROR "400" must show up as an AUTH failure. */
         zmq_setsockopt(mon, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
         zmq_msg_t event;
@@ -165,25 +175,96 @@ static int client(void *ctx, const char *endpoint, const char *user, const char 
             exit(1);
         }
     }
+    zmq_msg_close(&reply);
+    free(data);
     zmq_close(mon);
     zmq_close(s);
     return 0;
 }
 
+static void set_key(void *s, int option, const char *z85)
+{
+    if (strlen(z85) != 40 || zmq_setsockopt(s, option, z85, 40) != 0)
+        fail("CURVE key option");
+}
+
+static void usage(const char *me)
+{
+    fprintf(stderr,
+            "usage: %s keypair\n"
+            "       %s server plain ENDPOINT USER PASS accept|reject|noreply\n"
+            "       %s server curve ENDPOINT SERVER_SECRET ALLOWED_CLIENT_PUBLIC accept|reject|noreply\n"
+            "       %s client plain ENDPOINT USER PASS accept|reject|noreply\n"
+            "       %s client curve ENDPOINT SERVER_PUBLIC CLIENT_PUBLIC CLIENT_SECRET "
+            "accept|reject|noreply [SIZE]\n",
+            me, me, me, me, me);
+    exit(2);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 7 || strcmp(argv[2], "plain") != 0) {
-        fprintf(stderr, "usage: %s server|client plain ENDPOINT USER PASS accept|reject\n", argv[0]);
-        return 2;
-    }
+    if (argc < 2)
+        usage(argv[0]);
     int major, minor, patch;
     zmq_version(&major, &minor, &patch);
     printf("version %d.%d.%d\n", major, minor, patch);
     fflush(stdout);
+    if (strcmp(argv[1], "keypair") == 0) {
+        char pub[41], sec[41];
+        if (zmq_curve_keypair(pub, sec) != 0)
+            fail("zmq_curve_keypair");
+        printf("public %s\nsecret %s\n", pub, sec);
+        return 0;
+    }
+    if (argc < 7)
+        usage(argv[0]);
+    int is_server = strcmp(argv[1], "server") == 0, curve = strcmp(argv[2], "curve") == 0;
+    const char *endpoint = argv[3];
     void *ctx = zmq_ctx_new();
-    int accept = strcmp(argv[6], "accept") == 0;
-    int rc = strcmp(argv[1], "server") == 0 ? server(ctx, argv[3], argv[4], argv[5], accept)
-                                            : client(ctx, argv[3], argv[4], argv[5], accept);
+    int rc;
+    if (is_server) {
+        int one = 1;
+        void *zap = zmq_socket(ctx, ZMQ_REP);
+        void *s = zmq_socket(ctx, ZMQ_REP);
+        int linger = 0;
+        zmq_setsockopt(zap, ZMQ_LINGER, &linger, sizeof linger);
+        zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+        if (zmq_bind(zap, "inproc://zeromq.zap.01") != 0)
+            fail("zap bind");
+        if (zmq_setsockopt(s, ZMQ_ZAP_DOMAIN, "interop", 7) != 0)
+            fail("ZMQ_ZAP_DOMAIN");
+        if (curve) {
+            if (zmq_setsockopt(s, ZMQ_CURVE_SERVER, &one, sizeof one) != 0)
+                fail("ZMQ_CURVE_SERVER");
+            set_key(s, ZMQ_CURVE_SECRETKEY, argv[4]);
+            if (strlen(argv[5]) != 40 || !zmq_z85_decode(curve_allowed, argv[5]))
+                fail("allowed client key");
+        } else {
+            plain_user = argv[4];
+            plain_pass = argv[5];
+            if (zmq_setsockopt(s, ZMQ_PLAIN_SERVER, &one, sizeof one) != 0)
+                fail("ZMQ_PLAIN_SERVER");
+        }
+        rc = run_server(ctx, zap, s, endpoint, argv[6]);
+    } else {
+        void *s = zmq_socket(ctx, ZMQ_REQ);
+        const char *outcome = argv[6];
+        size_t n = 5;
+        if (curve) {
+            if (argc < 8)
+                usage(argv[0]);
+            set_key(s, ZMQ_CURVE_SERVERKEY, argv[4]);
+            set_key(s, ZMQ_CURVE_PUBLICKEY, argv[5]);
+            set_key(s, ZMQ_CURVE_SECRETKEY, argv[6]);
+            outcome = argv[7];
+            if (argc > 8)
+                n = (size_t) strtoul(argv[8], NULL, 10);
+        } else if (zmq_setsockopt(s, ZMQ_PLAIN_USERNAME, argv[4], strlen(argv[4])) != 0
+                   || zmq_setsockopt(s, ZMQ_PLAIN_PASSWORD, argv[5], strlen(argv[5])) != 0) {
+            fail("PLAIN credentials");
+        }
+        rc = client(ctx, s, endpoint, outcome, n);
+    }
     zmq_ctx_term(ctx);
     return rc;
 }
