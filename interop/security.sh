@@ -8,7 +8,8 @@
 #   plain/accept        PLAIN with the right password: the REQ/REP echo goes through.
 #   plain/reject        wrong password: the server's ZAP handler answers 400, no message passes,
 #                       and the client's monitor reports ZMQ_EVENT_HANDSHAKE_FAILED_AUTH 400.
-#   curve/accept        CURVE with the right keys, a 5-byte and a 1 MiB echo.
+#   curve/accept        CURVE with the right keys, a 5-byte and a 1 MiB echo (REQ/REP).
+#   curve/pub-sub       CURVE PUB/SUB: the subscriber receives what the publisher sends.
 #   curve/reject        a client key the ZAP handler does not know: 400, as for PLAIN.
 #   curve/wrong-server-key  the client has another server key: no message passes either way.
 # Key pairs come from Debian's zmq_curve_keypair.
@@ -95,6 +96,7 @@ for sside in ours debian; do
     run_case "tcp/plain/reject/$sside-serves" "$sside" "$cside" "plain admin secret reject" "plain admin wrong reject"
     run_case "tcp/curve/accept/$sside-serves" "$sside" "$cside" "curve $SS $CP accept" "curve $SP $CP $CS accept"
     run_case "tcp/curve/accept-1mib/$sside-serves" "$sside" "$cside" "curve $SS $CP accept" "curve $SP $CP $CS accept 1048576"
+    run_case "tcp/curve/pub-sub/$sside-serves" "$sside" "$cside" "curve $SS $CP pubsub" "curve $SP $CP $CS pubsub"
     run_case "tcp/curve/reject/$sside-serves" "$sside" "$cside" "curve $SS $CP reject" "curve $SP $IP $IS reject"
     run_case "tcp/curve/wrong-server-key/$sside-serves" "$sside" "$cside" "curve $SS $CP noreply" "curve $OP $CP $CS noreply"
 done

@@ -9,13 +9,15 @@
  *       exactly the client key ALLOWED_CLIENT_PUBLIC. Binds, prints "endpoint E", then, by OUTCOME:
  *         accept   echoes one request (any size) and exits 0;
  *         reject   must deny at least one ZAP request and receive no message;
- *         noreply  must receive no message within 5 s (the handshake cannot even start).
+ *         noreply  must receive no message within 5 s (the handshake cannot even start);
+ *         pubsub   a PUB socket instead, publishing "tick" until 3 s after a subscriber passed ZAP.
  *   security_peer client plain ENDPOINT USER PASS OUTCOME
  *   security_peer client curve ENDPOINT SERVER_PUBLIC CLIENT_PUBLIC CLIENT_SECRET OUTCOME [SIZE]
  *       REQ socket as PLAIN or CURVE client; sends SIZE bytes (default 5) and, by OUTCOME:
  *         accept   the same bytes must come back;
  *         reject   no reply within 2 s, and ZMQ_EVENT_HANDSHAKE_FAILED_AUTH 400 on the monitor;
- *         noreply  no reply within 2 s.
+ *         noreply  no reply within 2 s;
+ *         pubsub   a SUB socket instead: a "tick" must arrive within 10 s.
  *
  * Prints "version X.Y.Z" first, so the runner can check which libzmq was loaded. Exit 0 when
  * the side saw what it expected; "FAIL reason" on stderr otherwise.
@@ -42,6 +44,9 @@ static int recv_str(void *s, char *buf, size_t cap)
     buf[n] = 0;
     return n;
 }
+
+/* ZAP requests accepted so far. */
+static int zap_accepted;
 
 /* What the ZAP handler accepts. */
 static const char *plain_user, *plain_pass;
@@ -75,7 +80,55 @@ static int serve_zap(void *zap)
     zmq_send(zap, ok ? "OK" : "denied", ok ? 2 : 6, ZMQ_SNDMORE);
     zmq_send(zap, ok ? "user" : "", ok ? 4 : 0, ZMQ_SNDMORE);
     zmq_send(zap, "", 0, 0);
+    zap_accepted += ok;
     return !ok;
+}
+
+/* PUB server: publishes "tick" every 100 ms, until 3 s after the ZAP handler accepted a
+ * subscriber (up to 20 s). */
+static int run_publisher(void *zap, void *s, const char *endpoint)
+{
+    if (zmq_bind(s, endpoint) != 0)
+        fail("bind");
+    char ep[256];
+    size_t size = sizeof ep;
+    zmq_getsockopt(s, ZMQ_LAST_ENDPOINT, ep, &size);
+    printf("endpoint %s\n", ep);
+    fflush(stdout);
+    int steps = 200, after_accept = -1;
+    while (steps-- > 0 && after_accept != 0) {
+        zmq_pollitem_t items[] = {{zap, 0, ZMQ_POLLIN, 0}};
+        if (zmq_poll(items, 1, 100) < 0)
+            fail("poll");
+        if (items[0].revents & ZMQ_POLLIN)
+            serve_zap(zap);
+        if (zap_accepted && after_accept < 0)
+            after_accept = 30;
+        if (after_accept > 0)
+            after_accept--;
+        zmq_send(s, "tick", 4, 0);
+    }
+    zmq_close(s);
+    zmq_close(zap);
+    if (!zap_accepted)
+        fail("no subscriber was accepted");
+    return 0;
+}
+
+/* SUB client: the first "tick" must arrive within 10 s. */
+static int run_subscriber(void *s, const char *endpoint)
+{
+    int linger = 0, timeout = 10000;
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+    zmq_setsockopt(s, ZMQ_SUBSCRIBE, "", 0);
+    if (zmq_connect(s, endpoint) != 0)
+        fail("connect");
+    char buf[16];
+    if (recv_str(s, buf, sizeof buf) != 4 || strcmp(buf, "tick") != 0)
+        fail("no tick through an accepted CURVE PUB/SUB handshake");
+    zmq_close(s);
+    return 0;
 }
 
 static int run_server(void *ctx, void *zap, void *s, const char *endpoint, const char *outcome)
@@ -224,8 +277,9 @@ int main(int argc, char **argv)
     int rc;
     if (is_server) {
         int one = 1;
+        int pubsub = strcmp(argv[6], "pubsub") == 0;
         void *zap = zmq_socket(ctx, ZMQ_REP);
-        void *s = zmq_socket(ctx, ZMQ_REP);
+        void *s = zmq_socket(ctx, pubsub ? ZMQ_PUB : ZMQ_REP);
         int linger = 0;
         zmq_setsockopt(zap, ZMQ_LINGER, &linger, sizeof linger);
         zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
@@ -245,10 +299,11 @@ int main(int argc, char **argv)
             if (zmq_setsockopt(s, ZMQ_PLAIN_SERVER, &one, sizeof one) != 0)
                 fail("ZMQ_PLAIN_SERVER");
         }
-        rc = run_server(ctx, zap, s, endpoint, argv[6]);
+        rc = pubsub ? run_publisher(zap, s, endpoint) : run_server(ctx, zap, s, endpoint, argv[6]);
     } else {
-        void *s = zmq_socket(ctx, ZMQ_REQ);
-        const char *outcome = argv[6];
+        const char *outcome = curve && argc > 7 ? argv[7] : argv[6];
+        int pubsub = strcmp(outcome, "pubsub") == 0;
+        void *s = zmq_socket(ctx, pubsub ? ZMQ_SUB : ZMQ_REQ);
         size_t n = 5;
         if (curve) {
             if (argc < 8)
@@ -256,14 +311,13 @@ int main(int argc, char **argv)
             set_key(s, ZMQ_CURVE_SERVERKEY, argv[4]);
             set_key(s, ZMQ_CURVE_PUBLICKEY, argv[5]);
             set_key(s, ZMQ_CURVE_SECRETKEY, argv[6]);
-            outcome = argv[7];
             if (argc > 8)
                 n = (size_t) strtoul(argv[8], NULL, 10);
         } else if (zmq_setsockopt(s, ZMQ_PLAIN_USERNAME, argv[4], strlen(argv[4])) != 0
                    || zmq_setsockopt(s, ZMQ_PLAIN_PASSWORD, argv[5], strlen(argv[5])) != 0) {
             fail("PLAIN credentials");
         }
-        rc = client(ctx, s, endpoint, outcome, n);
+        rc = pubsub ? run_subscriber(s, endpoint) : client(ctx, s, endpoint, outcome, n);
     }
     zmq_ctx_term(ctx);
     return rc;
