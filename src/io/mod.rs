@@ -5,3 +5,6 @@ pub mod session;
 pub mod stream;
 pub mod thread;
 pub mod zap;
+
+#[cfg(test)]
+mod zap_tests;

@@ -949,7 +949,7 @@ impl Session {
     /// The connection ended (error, EOF, protocol error).
     fn disconnected(&mut self, registry: &Registry, failure: Failure) {
         let mut notify = false;
-        let mut protocol_error = failure == Failure::Protocol;
+        let protocol_error = failure == Failure::Protocol;
         if let Some(mut connection) = self.connection.take() {
             let _ = mio::event::Source::deregister(&mut connection.stream, registry);
             if let Some(zap) = connection.zap.take() {
@@ -959,10 +959,6 @@ impl Session {
                 // A connection lost mid-handshake (libzmq: an engine error while handshaking).
                 if !connection.connecting && connection.wire.is_handshaking() && errno != 0 {
                     self.config.event(ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, errno as u64);
-                }
-                // A peer leaving after the handshake was refused ends it as the refusal did.
-                if let Wire::Zmtp(zmtp) = &connection.wire {
-                    protocol_error |= zmtp.handshake_refused();
                 }
             }
             if !connection.connecting {

@@ -1,0 +1,140 @@
+//! End-to-end security tests through real sessions: PLAIN and CURVE over TCP loopback, with a
+//! ZAP handler socket at `inproc://zeromq.zap.01` in a thread of its own (or none). Every wait
+//! is bounded by ZMQ_RCVTIMEO.
+
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use crate::constants::*;
+use crate::ctx::Ctx;
+use crate::msg::Msg;
+use crate::socket::base::Socket;
+
+fn socket(ctx: &Arc<Ctx>, socket_type: i32) -> Socket {
+    let mut socket = Socket::new(Arc::clone(ctx), socket_type).unwrap();
+    socket.set_option(ZMQ_RCVTIMEO, &3000i32.to_ne_bytes()).unwrap();
+    socket.set_option(ZMQ_LINGER, &0i32.to_ne_bytes()).unwrap();
+    socket
+}
+
+fn last_endpoint(socket: &mut Socket) -> String {
+    let mut out = [0u8; 256];
+    let n = socket.get_option(ZMQ_LAST_ENDPOINT, &mut out).unwrap();
+    String::from_utf8(out[..n - 1].to_vec()).unwrap()
+}
+
+/// A ZAP handler answering `requests` requests: 200 with user id "admin" and the metadata
+/// X-Zap=yes when the last credential frame is `accept`, 400 otherwise. Returns the frames of
+/// each request it saw.
+fn zap_handler(ctx: &Arc<Ctx>, requests: usize, accept: &'static [u8]) -> JoinHandle<Vec<Vec<Vec<u8>>>> {
+    let mut handler = socket(ctx, ZMQ_REP);
+    handler.bind("inproc://zeromq.zap.01").unwrap();
+    std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        for _ in 0..requests {
+            let mut frames = Vec::new();
+            loop {
+                let Ok(frame) = handler.recv(0) else { return seen };
+                frames.push(frame.data().to_vec());
+                if !frame.more() {
+                    break;
+                }
+            }
+            let ok = frames.last().map(Vec::as_slice) == Some(accept);
+            let mut metadata = Vec::new();
+            crate::zmtp::metadata::write_property(&mut metadata, "X-Zap", b"yes");
+            let reply: [&[u8]; 6] = if ok {
+                [&frames[0], &frames[1], b"200", b"OK", b"admin", &metadata]
+            } else {
+                [&frames[0], &frames[1], b"400", b"No", b"", b""]
+            };
+            for (i, part) in reply.iter().enumerate() {
+                handler.send(Msg::from_slice(part).unwrap(), if i < 5 { ZMQ_SNDMORE } else { 0 }).unwrap();
+            }
+            seen.push(frames);
+        }
+        seen
+    })
+}
+
+fn plain_pair(ctx: &Arc<Ctx>, password: &[u8]) -> (Socket, Socket) {
+    let mut server = socket(ctx, ZMQ_DEALER);
+    server.set_option(ZMQ_PLAIN_SERVER, &1i32.to_ne_bytes()).unwrap();
+    server.set_option(ZMQ_ZAP_DOMAIN, b"test").unwrap();
+    server.set_option(ZMQ_ROUTING_ID, b"IDENT").unwrap();
+    server.bind("tcp://127.0.0.1:*").unwrap();
+    let endpoint = last_endpoint(&mut server);
+    let mut client = socket(ctx, ZMQ_DEALER);
+    client.set_option(ZMQ_PLAIN_USERNAME, b"admin").unwrap();
+    client.set_option(ZMQ_PLAIN_PASSWORD, password).unwrap();
+    client.connect(&endpoint).unwrap();
+    (server, client)
+}
+
+#[test]
+fn plain_accepted_by_zap_carries_user_id_and_zap_metadata() {
+    let ctx = Arc::new(Ctx::new());
+    let handler = zap_handler(&ctx, 1, b"secret");
+    let (mut server, mut client) = plain_pair(&ctx, b"secret");
+    client.send(Msg::from_slice(b"hello").unwrap(), 0).unwrap();
+    let msg = server.recv(0).unwrap();
+    assert_eq!(msg.data(), b"hello");
+    let metadata = msg.metadata().unwrap();
+    assert_eq!(metadata.get("User-Id").unwrap().to_bytes(), b"admin");
+    assert_eq!(metadata.get("X-Zap").unwrap().to_bytes(), b"yes");
+    assert_eq!(metadata.get("Socket-Type").unwrap().to_bytes(), b"DEALER");
+    assert_eq!(metadata.get("Peer-Address").unwrap().to_bytes(), b"127.0.0.1");
+    let request = &handler.join().unwrap()[0];
+    let expected: [&[u8]; 9] =
+        [b"1.0", b"1", b"test", b"127.0.0.1", b"IDENT", b"PLAIN", b"admin", b"secret", b""];
+    assert_eq!(request.len(), 8, "the REP handler sees no delimiter");
+    for (got, want) in request.iter().zip(expected) {
+        assert_eq!(got, want);
+    }
+}
+
+#[test]
+fn plain_refused_by_zap_lets_nothing_through() {
+    let ctx = Arc::new(Ctx::new());
+    let _handler = zap_handler(&ctx, 1, b"secret");
+    let (mut server, mut client) = plain_pair(&ctx, b"wrong");
+    client.set_option(ZMQ_SNDTIMEO, &0i32.to_ne_bytes()).unwrap();
+    let _ = client.send(Msg::from_slice(b"hello").unwrap(), 0);
+    server.set_option(ZMQ_RCVTIMEO, &500i32.to_ne_bytes()).unwrap();
+    assert_eq!(server.recv(0).unwrap_err().0, libc::EAGAIN);
+}
+
+#[test]
+fn plain_without_a_zap_handler_fails_closed() {
+    let ctx = Arc::new(Ctx::new());
+    let (mut server, mut client) = plain_pair(&ctx, b"secret");
+    client.set_option(ZMQ_SNDTIMEO, &0i32.to_ne_bytes()).unwrap();
+    let _ = client.send(Msg::from_slice(b"hello").unwrap(), 0);
+    server.set_option(ZMQ_RCVTIMEO, &500i32.to_ne_bytes()).unwrap();
+    assert_eq!(server.recv(0).unwrap_err().0, libc::EAGAIN);
+}
+
+#[test]
+fn curve_without_a_zap_handler_encrypts_and_accepts_any_client() {
+    let ctx = Arc::new(Ctx::new());
+    let server_keys = crate::curve_keys::generate_keypair().unwrap();
+    let client_keys = crate::curve_keys::generate_keypair().unwrap();
+    let mut server = socket(&ctx, ZMQ_PAIR);
+    server.set_option(ZMQ_CURVE_SERVER, &1i32.to_ne_bytes()).unwrap();
+    server.set_option(ZMQ_CURVE_SECRETKEY, &server_keys.secret[..40]).unwrap();
+    server.bind("tcp://127.0.0.1:*").unwrap();
+    let endpoint = last_endpoint(&mut server);
+    let mut client = socket(&ctx, ZMQ_PAIR);
+    client.set_option(ZMQ_CURVE_SERVERKEY, &server_keys.public[..40]).unwrap();
+    client.set_option(ZMQ_CURVE_PUBLICKEY, &client_keys.public[..40]).unwrap();
+    client.set_option(ZMQ_CURVE_SECRETKEY, &client_keys.secret[..40]).unwrap();
+    client.connect(&endpoint).unwrap();
+    let big = vec![7u8; 200_000];
+    client.send(Msg::from_slice(&big).unwrap(), 0).unwrap();
+    assert_eq!(server.recv(0).unwrap().data(), &big[..]);
+    server.send(Msg::from_slice(b"back").unwrap(), 0).unwrap();
+    assert_eq!(client.recv(0).unwrap().data(), b"back");
+    let mut mechanism = [0u8; 4];
+    client.get_option(ZMQ_MECHANISM, &mut mechanism).unwrap();
+    assert_eq!(i32::from_ne_bytes(mechanism), ZMQ_CURVE);
+}
