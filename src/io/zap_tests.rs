@@ -85,12 +85,9 @@ fn plain_accepted_by_zap_carries_user_id_and_zap_metadata() {
     assert_eq!(metadata.get("Socket-Type").unwrap().to_bytes(), b"DEALER");
     assert_eq!(metadata.get("Peer-Address").unwrap().to_bytes(), b"127.0.0.1");
     let request = &handler.join().unwrap()[0];
-    let expected: [&[u8]; 9] =
-        [b"1.0", b"1", b"test", b"127.0.0.1", b"IDENT", b"PLAIN", b"admin", b"secret", b""];
-    assert_eq!(request.len(), 8, "the REP handler sees no delimiter");
-    for (got, want) in request.iter().zip(expected) {
-        assert_eq!(got, want);
-    }
+    let expected: [&[u8]; 8] = [b"1.0", b"1", b"test", b"127.0.0.1", b"IDENT", b"PLAIN", b"admin", b"secret"];
+    // The REP handler sees no delimiter: what a REQ would send.
+    assert_eq!(request, &expected.map(<[u8]>::to_vec));
 }
 
 #[test]
