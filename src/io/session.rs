@@ -91,6 +91,12 @@ pub struct SecurityConfig {
     pub curve_server_key: zmtp::CurveKey,
 }
 
+impl Drop for SecurityConfig {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.plain_password);
+    }
+}
+
 impl Default for SecurityConfig {
     fn default() -> Self {
         Self::from_options(&Options::new(ZMQ_PAIR))

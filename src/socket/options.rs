@@ -591,6 +591,15 @@ impl Options {
     }
 }
 
+/// Secrets do not outlive the socket: the CURVE secret key and the PLAIN password are wiped.
+impl Drop for Options {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.curve_secret_key.zeroize();
+        self.plain_password.zeroize();
+    }
+}
+
 /// The draft types that libzmq builds thread-safe (no ZMQ_FD, internal locking).
 fn is_thread_safe_type(socket_type: c_int) -> bool {
     #[cfg(zmq_draft)]

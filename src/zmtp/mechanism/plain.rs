@@ -95,6 +95,12 @@ impl PlainClient {
     }
 }
 
+impl Drop for PlainClient {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.password);
+    }
+}
+
 impl Mechanism for PlainClient {
     fn name(&self) -> &'static str {
         "PLAIN"
@@ -230,6 +236,14 @@ impl PlainServer {
             .map_err(|_| ProtocolError::BadInitiateMetadata)?;
         self.state = ServerState::SendingReady;
         Ok(())
+    }
+}
+
+impl Drop for PlainServer {
+    fn drop(&mut self) {
+        for credential in &mut self.credentials {
+            zeroize::Zeroize::zeroize(credential);
+        }
     }
 }
 
