@@ -9,6 +9,10 @@
 
 use crypto_secretbox::aead::generic_array::GenericArray;
 use crypto_secretbox::{AeadInPlace, KeyInit, XSalsa20Poly1305};
+use poly1305::Poly1305;
+use salsa20::cipher::{KeyIvInit, StreamCipher};
+use salsa20::XSalsa20;
+use subtle::ConstantTimeEq;
 use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::Zeroizing;
 
@@ -70,8 +74,12 @@ pub(super) fn static_secret(bytes: &[u8; KEY_LEN]) -> StaticSecret {
 pub(super) struct OpenFailed;
 
 /// A precomputed box key: `crypto_box_beforenm` (HSalsa20 of the X25519 shared secret) for a
-/// public-key box, or a `crypto_secretbox` key. The cipher wipes its key copy on drop.
-pub(super) struct BoxKey(XSalsa20Poly1305);
+/// public-key box, or a `crypto_secretbox` key. Both copies of the key are wiped on drop.
+pub(super) struct BoxKey {
+    aead: XSalsa20Poly1305,
+    /// The same key for [`BoxKey::open_after_first`], which the AEAD interface cannot do.
+    key: Zeroizing<[u8; KEY_LEN]>,
+}
 
 impl BoxKey {
     /// The key for boxes between `our_secret` and `their_public`. `None` when the X25519 result
@@ -87,18 +95,18 @@ impl BoxKey {
             GenericArray::from_slice(shared.as_bytes()),
             &zero_nonce,
         ));
-        Some(Self(XSalsa20Poly1305::new(&key)))
+        Some(Self::secret(key.as_ref()))
     }
 
     /// A `crypto_secretbox` key (CurveZMQ's cookie key).
     pub fn secret(key: &[u8; KEY_LEN]) -> Self {
-        Self(XSalsa20Poly1305::new(GenericArray::from_slice(key)))
+        Self { aead: XSalsa20Poly1305::new(GenericArray::from_slice(key)), key: Zeroizing::new(*key) }
     }
 
     /// Encrypts `buffer` in place and returns its MAC.
     pub fn seal_in_place(&self, nonce: &Nonce, buffer: &mut [u8]) -> [u8; MAC_LEN] {
         let tag = self
-            .0
+            .aead
             .encrypt_in_place_detached(GenericArray::from_slice(nonce), b"", buffer)
             .expect("XSalsa20-Poly1305 seals any length the address space holds");
         tag.into()
@@ -121,7 +129,7 @@ impl BoxKey {
         buffer: &mut [u8],
         mac: &[u8; MAC_LEN],
     ) -> Result<(), OpenFailed> {
-        self.0
+        self.aead
             .decrypt_in_place_detached(
                 GenericArray::from_slice(nonce),
                 b"",
@@ -129,6 +137,34 @@ impl BoxKey {
                 GenericArray::from_slice(mac),
             )
             .map_err(|_| OpenFailed)
+    }
+
+    /// Opens `ciphertext` (authenticated by `mac`) but returns its first plaintext byte apart and
+    /// the rest in a buffer of exactly that size: CurveZMQ's MESSAGE payload is a flags byte and
+    /// the frame body, and the body buffer becomes the message without a move or a second
+    /// allocation. This is XSalsa20-Poly1305 opening as `crypto_secretbox_open` does it (the
+    /// Poly1305 key is the first 32 keystream bytes, the plaintext the keystream after them);
+    /// tests check it against the AEAD above and libsodium's known answers.
+    pub fn open_after_first(
+        &self,
+        nonce: &Nonce,
+        ciphertext: &[u8],
+        mac: &[u8; MAC_LEN],
+    ) -> Result<(u8, Vec<u8>), OpenFailed> {
+        let (&first, rest) = ciphertext.split_first().ok_or(OpenFailed)?;
+        let mut cipher =
+            XSalsa20::new(GenericArray::from_slice(&self.key[..]), GenericArray::from_slice(nonce));
+        let mut mac_key = Zeroizing::new([0u8; KEY_LEN]);
+        cipher.apply_keystream(&mut mac_key[..]);
+        let expected = Poly1305::new(GenericArray::from_slice(&mac_key[..])).compute_unpadded(ciphertext);
+        if !bool::from(expected.as_slice().ct_eq(mac)) {
+            return Err(OpenFailed);
+        }
+        let mut first = [first];
+        cipher.apply_keystream(&mut first);
+        let mut body = rest.to_vec();
+        cipher.apply_keystream(&mut body);
+        Ok((first[0], body))
     }
 
     /// Opens a box (MAC then ciphertext) into a fresh plaintext that is wiped on drop.
@@ -258,6 +294,40 @@ pub(super) mod tests {
         }
         assert_eq!(key.open(&counter_nonce(b"CurveZMQMESSAGES", 10), &boxed), Err(OpenFailed));
         assert_eq!(key.open(&nonce, &boxed[..MAC_LEN - 1]), Err(OpenFailed));
+    }
+
+    #[test]
+    fn open_after_first_matches_libsodium_and_the_aead() {
+        let a = KeyPair::from_secret(&secret_a());
+        let b = KeyPair::from_secret(&secret_b());
+        let key = BoxKey::agree(&b.secret, &a.public).unwrap();
+        let boxed = hex(MESSAGE_BOX);
+        let nonce = counter_nonce(b"CurveZMQMESSAGEC", 3);
+        let mac: [u8; MAC_LEN] = boxed[..MAC_LEN].try_into().unwrap();
+        let (first, rest) = key.open_after_first(&nonce, &boxed[MAC_LEN..], &mac).unwrap();
+        assert_eq!((first, &rest[..]), (1, &b"hello"[..]));
+        assert_eq!(rest.capacity(), rest.len());
+        // Same answers as the AEAD for every length around Poly1305's and Salsa20's blocks.
+        for len in [1, 2, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 1000] {
+            let plaintext: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
+            let mut boxed = Vec::new();
+            key.seal_into(&nonce, &plaintext, &mut boxed);
+            let mac: [u8; MAC_LEN] = boxed[..MAC_LEN].try_into().unwrap();
+            let (first, rest) = key.open_after_first(&nonce, &boxed[MAC_LEN..], &mac).unwrap();
+            assert_eq!(first, plaintext[0]);
+            assert_eq!(rest, plaintext[1..]);
+            for i in 0..boxed.len() {
+                let mut altered = boxed.clone();
+                altered[i] ^= 0x10;
+                let mac: [u8; MAC_LEN] = altered[..MAC_LEN].try_into().unwrap();
+                assert_eq!(
+                    key.open_after_first(&nonce, &altered[MAC_LEN..], &mac),
+                    Err(OpenFailed),
+                    "len {len} byte {i}"
+                );
+            }
+        }
+        assert_eq!(key.open_after_first(&nonce, b"", &[0; MAC_LEN]), Err(OpenFailed));
     }
 
     #[test]

@@ -97,13 +97,13 @@ impl MessageCodec {
             return Err(failure::INVALID_SEQUENCE);
         }
         let mac: &[u8; MAC_LEN] = outer[HEADER_LEN..HEADER_LEN + MAC_LEN].try_into().expect("16 bytes");
-        let mut payload = outer[HEADER_LEN + MAC_LEN..].to_vec();
         let nonce = crypto::nonce(self.receive_prefix, &short_nonce.to_be_bytes());
-        self.key.open_in_place(&nonce, &mut payload, mac).map_err(|_| failure::CRYPTOGRAPHIC)?;
+        // The body comes out in a buffer of its exact size, ready to become the message.
+        let (payload_flags, body) = self
+            .key
+            .open_after_first(&nonce, &outer[HEADER_LEN + MAC_LEN..], mac)
+            .map_err(|_| failure::CRYPTOGRAPHIC)?;
         self.peer_nonce = short_nonce;
-        let payload_flags = payload[0];
-        // Drop the flags byte in place: a move, not a second buffer.
-        payload.remove(0);
         // libzmq adds the payload's flags to those of the outer frame.
         let mut flags = outer_flags & (ZMTP_MORE | ZMTP_COMMAND);
         if payload_flags & PAYLOAD_MORE != 0 {
@@ -112,7 +112,7 @@ impl MessageCodec {
         if payload_flags & PAYLOAD_COMMAND != 0 {
             flags |= ZMTP_COMMAND;
         }
-        Ok((flags, payload))
+        Ok((flags, body))
     }
 }
 
@@ -152,6 +152,16 @@ mod tests {
             let (_, wire) = server.encode(flags, body).unwrap();
             assert_eq!(client.decode(0, &wire).unwrap(), (flags, body.to_vec()));
         }
+    }
+
+    #[test]
+    fn decoded_body_is_exactly_sized() {
+        // So turning it into a message neither moves nor reallocates it.
+        let (mut client, mut server) = pair();
+        let (_, wire) = client.encode(0, &[3; 300]).unwrap();
+        assert_eq!(wire.capacity(), wire.len());
+        let (_, body) = server.decode(0, &wire).unwrap();
+        assert_eq!(body.capacity(), body.len());
     }
 
     #[test]
