@@ -486,7 +486,16 @@ impl Connection {
     /// exhausted) kills the connection: the engine sees it in [`failure`](Self::failure).
     fn write_encrypted(&mut self, more: bool, command: bool, parts: &[&[u8]]) {
         let flags = frame_flags(more, command);
-        match self.mechanism.encode_frame(flags, &parts.concat()) {
+        // Messages come as one part: no copy before the mechanism's own.
+        let joined;
+        let body = match parts {
+            [single] => *single,
+            _ => {
+                joined = parts.concat();
+                &joined
+            }
+        };
+        match self.mechanism.encode_frame(flags, body) {
             Ok((outer_flags, body)) => self.push_output(|out| {
                 encoder::encode_parts(
                     outer_flags & FLAG_MORE != 0,
