@@ -135,3 +135,34 @@ fn curve_without_a_zap_handler_encrypts_and_accepts_any_client() {
     client.get_option(ZMQ_MECHANISM, &mut mechanism).unwrap();
     assert_eq!(i32::from_ne_bytes(mechanism), ZMQ_CURVE);
 }
+
+#[test]
+fn a_router_zap_handler_works_too() {
+    let ctx = Arc::new(Ctx::new());
+    let mut handler = socket(&ctx, ZMQ_ROUTER);
+    handler.bind("inproc://zeromq.zap.01").unwrap();
+    let thread = std::thread::spawn(move || {
+        let mut frames = Vec::new();
+        loop {
+            let frame = handler.recv(0).unwrap();
+            let more = frame.more();
+            frames.push(frame.data().to_vec());
+            if !more {
+                break;
+            }
+        }
+        // [routing id, delimiter, version, request id, ...]
+        assert_eq!(frames[1], b"");
+        assert_eq!(frames[2], b"1.0");
+        let reply: [&[u8]; 8] = [&frames[0], b"", b"1.0", &frames[3], b"200", b"OK", b"router-user", b""];
+        for (i, part) in reply.iter().enumerate() {
+            handler.send(Msg::from_slice(part).unwrap(), if i < 7 { ZMQ_SNDMORE } else { 0 }).unwrap();
+        }
+        handler
+    });
+    let (mut server, mut client) = plain_pair(&ctx, b"secret");
+    client.send(Msg::from_slice(b"hello").unwrap(), 0).unwrap();
+    let msg = server.recv(0).unwrap();
+    assert_eq!(msg.metadata().unwrap().get("User-Id").unwrap().to_bytes(), b"router-user");
+    drop(thread.join().unwrap());
+}
