@@ -679,7 +679,7 @@ impl Session {
                 }
                 return Ok(());
             }
-            self.config.event(ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, libc::EFAULT as u64);
+            self.report_handshake_error(&zmtp::ProtocolError::ZapUnavailable);
             return Err(Failure::Protocol);
         };
         let context = zmtp::zap::RequestContext {
