@@ -166,3 +166,44 @@ fn a_router_zap_handler_works_too() {
     assert_eq!(msg.metadata().unwrap().get("User-Id").unwrap().to_bytes(), b"router-user");
     drop(thread.join().unwrap());
 }
+
+#[test]
+fn a_curve_server_drops_a_garbage_hello_and_keeps_serving_others() {
+    use std::io::{Read, Write};
+    let ctx = Arc::new(Ctx::new());
+    let server_keys = crate::curve_keys::generate_keypair().unwrap();
+    let client_keys = crate::curve_keys::generate_keypair().unwrap();
+    let mut server = socket(&ctx, ZMQ_PULL);
+    server.set_option(ZMQ_CURVE_SERVER, &1i32.to_ne_bytes()).unwrap();
+    server.set_option(ZMQ_CURVE_SECRETKEY, &server_keys.secret[..40]).unwrap();
+    server.bind("tcp://127.0.0.1:*").unwrap();
+    let endpoint = last_endpoint(&mut server);
+
+    // A hostile peer: a CURVE greeting, then a HELLO of the right size full of garbage.
+    let mut raw = std::net::TcpStream::connect(endpoint.trim_start_matches("tcp://")).unwrap();
+    raw.set_read_timeout(Some(std::time::Duration::from_secs(3))).unwrap();
+    let mut greeting = crate::zmtp::greeting::signature(0).to_vec();
+    greeting.extend_from_slice(&[3, 0]);
+    greeting.extend_from_slice(&crate::zmtp::greeting::mechanism_field("CURVE"));
+    greeting.extend_from_slice(&[0; 32]);
+    raw.write_all(&greeting).unwrap();
+    let mut hello = vec![0x04, 200, 5];
+    hello.extend_from_slice(b"HELLO");
+    hello.resize(2 + 200, 0xAB);
+    raw.write_all(&hello).unwrap();
+    // The server closes this connection (EOF, or a reset since our bytes went unread), and
+    // does so before the read timeout.
+    let mut seen = Vec::new();
+    match raw.read_to_end(&mut seen) {
+        Ok(_) => {}
+        Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}"),
+    }
+
+    let mut client = socket(&ctx, ZMQ_PUSH);
+    client.set_option(ZMQ_CURVE_SERVERKEY, &server_keys.public[..40]).unwrap();
+    client.set_option(ZMQ_CURVE_PUBLICKEY, &client_keys.public[..40]).unwrap();
+    client.set_option(ZMQ_CURVE_SECRETKEY, &client_keys.secret[..40]).unwrap();
+    client.connect(&endpoint).unwrap();
+    client.send(Msg::from_slice(b"still here").unwrap(), 0).unwrap();
+    assert_eq!(server.recv(0).unwrap().data(), b"still here");
+}
