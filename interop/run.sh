@@ -20,7 +20,9 @@
 # the same endpoint, and every reply must still arrive; the monitor cases (the event sequence of
 # a monitored REQ/REP talking to a Debian peer must be the one Debian's libzmq itself produces);
 # and one load case: a zmq_proxy with two workers on the left library (proxy_load.c) carries
-# PROXY_MESSAGES (default 1,000,000) requests from two right-library clients, none lost.
+# PROXY_MESSAGES (default 1,000,000) requests from two right-library clients, none lost; then
+# the security cases of security.sh (PLAIN and CURVE accepted and rejected, a 1 MiB CURVE echo,
+# each side serving; ONLY='tcp/(plain|curve)/' runs just those).
 # Output: one line per case, `PASS name` or `FAIL name: reason` (followed by both peers' stderr,
 # indented), and a last line `N passed, M failed`; the exit status is non-zero when M > 0.
 # Run as root on a fresh Debian machine, it installs libzmq3-dev (and a C compiler) itself.
@@ -426,6 +428,21 @@ done
 
 name="tcp/proxy/$(side_name left)-proxy-and-workers-$(side_name right)-clients-$PROXY_MESSAGES"
 selected "$name" && run_proxy_load "$name"
+
+# ---- security cases: PLAIN and CURVE, both ways (interop/security.sh) ---------------------------
+if selected "tcp/plain/" || selected "tcp/curve/"; then
+    if [ "$BASELINE" = 1 ]; then sec_args=(--baseline); else sec_args=("$(dirname "$LEFT_LIB")"); fi
+    sec_out=$(bash "$HERE/security.sh" "${sec_args[@]}" 2>&1) || true
+    printf '%s\n' "$sec_out" | grep -v ' passed, .* failed$' || true
+    sec_summary=$(printf '%s\n' "$sec_out" | tail -n 1)
+    if [[ $sec_summary =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+        passed=$((passed + BASH_REMATCH[1]))
+        failed=$((failed + BASH_REMATCH[2]))
+    else
+        echo "FAIL security: interop/security.sh did not finish"
+        failed=$((failed + 1))
+    fi
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -3,7 +3,7 @@
 //! capabilities (pyzmq, CZMQ) never offer users something that would fail.
 
 /// Capabilities this build provides. Grows as transports and mechanisms land.
-const PROVIDED: &[&str] = &["ipc"];
+const PROVIDED: &[&str] = &["ipc", "curve"];
 
 /// Whether `name` (as passed to `zmq_has`, e.g. "ipc", "curve", "draft") is provided.
 pub fn has(name: &str) -> bool {
@@ -19,5 +19,10 @@ mod tests {
         for name in ["pgm", "tipc", "norm", "vmci", "gssapi", "ws", "wss", "no-such-thing"] {
             assert!(!has(name), "{name}");
         }
+    }
+
+    #[test]
+    fn curve_is_claimed() {
+        assert!(has("curve"));
     }
 }

@@ -7,6 +7,7 @@
 //! `x25519_dalek::StaticSecret` wipes its own copy on drop.
 
 use x25519_dalek::{PublicKey, StaticSecret};
+use zeroize::Zeroize;
 
 use crate::error::{Errno, Result};
 use crate::util::z85;
@@ -28,11 +29,9 @@ impl Drop for KeyPair {
     }
 }
 
-/// Overwrites `bytes` with zeros. `black_box` keeps the compiler from treating the stores as
-/// dead because the buffer is about to go away.
+/// Overwrites `bytes` with zeros in a way the compiler may not drop as dead stores (`zeroize`).
 fn wipe(bytes: &mut [u8]) {
-    bytes.fill(0);
-    std::hint::black_box(bytes);
+    bytes.zeroize();
 }
 
 /// Z85 text of a raw key.

@@ -4,3 +4,7 @@
 pub mod session;
 pub mod stream;
 pub mod thread;
+pub mod zap;
+
+#[cfg(test)]
+mod zap_tests;

@@ -6,6 +6,13 @@
 //! connection. Runs only on its I/O thread; it talks to the socket only through the pipe and
 //! commands.
 //!
+//! Security: the mechanism (NULL, PLAIN, CURVE) is chosen per connection from the socket's options
+//! (`SecurityConfig`). When the mechanism needs a ZAP verdict, the session asks the handler
+//! through `io::zap` and feeds the reply back (validated by `zmtp::zap`); it also raises
+//! libzmq's handshake monitor events (`_PROTOCOL` with the protocol error code, `_AUTH` with
+//! the ZAP status, `_NO_DETAIL` with an errno for a connection lost mid-handshake). As in
+//! libzmq, a connecting session whose handshake fails on a protocol error does not reconnect.
+//!
 //! Raw mode (ZMQ_STREAM sockets): no ZMTP at all, see [`Wire::Raw`]. The session then speaks
 //! bytes: each read from the network goes into the pipe as one single-frame message, each
 //! message from the pipe is written out as it is. It adds only what the socket cannot see
@@ -18,7 +25,7 @@
 use std::ffi::c_int;
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use mio::event::Source;
@@ -26,12 +33,15 @@ use mio::{Interest, Registry, Token};
 
 use crate::command::Command;
 use crate::constants::*;
+use crate::ctx::Ctx;
 use crate::io::stream::Stream;
+use crate::io::zap::{ZapClient, ZapPoll};
 use crate::mailbox::Mailbox;
 use crate::msg::{Metadata, Msg};
 use crate::pipe::{PipeEnd, PipeId, Readiness};
 use crate::socket::monitor::MonitorSlot;
 use crate::transport::tcp::{self, TcpTuning};
+use crate::socket::options::{Mechanism, Options};
 use crate::zmtp;
 
 /// Most bytes read from a connection in one go, and the most queued for writing before the
@@ -64,6 +74,61 @@ pub struct SessionConfig {
     pub heartbeat_timeout: c_int,
     /// Kernel options for each tcp connection.
     pub tcp: TcpTuning,
+    pub security: SecurityConfig,
+    /// The context, for the ZAP handler's inproc endpoint (weak: sessions must not keep a
+    /// terminated context alive).
+    pub ctx: Weak<Ctx>,
+}
+
+/// The security options a session needs (libzmq's mechanism options, fixed at bind/connect).
+#[derive(Debug, Clone)]
+pub struct SecurityConfig {
+    pub mechanism: Mechanism,
+    pub as_server: bool,
+    pub plain_username: Vec<u8>,
+    pub plain_password: Vec<u8>,
+    pub zap_domain: Vec<u8>,
+    pub zap_enforce_domain: bool,
+    pub curve_public_key: zmtp::CurveKey,
+    pub curve_secret_key: zmtp::CurveKey,
+    pub curve_server_key: zmtp::CurveKey,
+}
+
+impl Drop for SecurityConfig {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.plain_password);
+    }
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        Self::from_options(&Options::new(ZMQ_PAIR))
+    }
+}
+
+impl SecurityConfig {
+    pub fn from_options(options: &Options) -> Self {
+        Self {
+            mechanism: options.mechanism,
+            as_server: options.as_server,
+            plain_username: options.plain_username.clone(),
+            plain_password: options.plain_password.clone(),
+            zap_domain: options.zap_domain.clone(),
+            zap_enforce_domain: options.zap_enforce_domain,
+            curve_public_key: zmtp::CurveKey(options.curve_public_key),
+            curve_secret_key: zmtp::CurveKey(options.curve_secret_key),
+            curve_server_key: zmtp::CurveKey(options.curve_server_key),
+        }
+    }
+}
+
+/// Why a connection ended, which decides the monitor event and whether to reconnect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Failure {
+    /// The stream failed or closed (errno; EPIPE for an orderly close).
+    Connection(i32),
+    /// The peer broke the protocol or the handshake was refused (already reported).
+    Protocol,
 }
 
 impl SessionConfig {
@@ -77,12 +142,39 @@ impl SessionConfig {
     }
 
     fn zmtp_config(&self) -> zmtp::Config {
+        let security = &self.security;
+        let handler_bound = || self.ctx.upgrade().is_some_and(|ctx| ZapClient::handler_bound(&ctx));
+        let mechanism = match security.mechanism {
+            // libzmq's CURVE server asks ZAP when a handler is bound; without one it accepts any
+            // client that completes the handshake, unless ZMQ_ZAP_ENFORCE_DOMAIN is on.
+            Mechanism::Curve if security.as_server => zmtp::Security::CurveServer {
+                zap: security.zap_enforce_domain || handler_bound(),
+                public_key: security.curve_public_key.clone(),
+                secret_key: security.curve_secret_key.clone(),
+            },
+            Mechanism::Curve => zmtp::Security::CurveClient {
+                server_key: security.curve_server_key.clone(),
+                public_key: security.curve_public_key.clone(),
+                secret_key: security.curve_secret_key.clone(),
+            },
+            Mechanism::Plain if security.as_server => zmtp::Security::PlainServer,
+            Mechanism::Plain => zmtp::Security::PlainClient {
+                username: security.plain_username.clone(),
+                password: security.plain_password.clone(),
+            },
+            // NULL asks ZAP when a domain is set and a handler is there to ask (or the domain
+            // is enforced, and then a missing handler fails the handshake).
+            _ => zmtp::Security::Null {
+                zap: !security.zap_domain.is_empty() && (security.zap_enforce_domain || handler_bound()),
+            },
+        };
         zmtp::Config {
             socket_type: self.socket_type,
             routing_id: self.routing_id.clone(),
-            as_server: false,
+            as_server: security.as_server,
             maxmsgsize: self.maxmsgsize,
             metadata: self.metadata.clone(),
+            security: mechanism,
         }
     }
 
@@ -179,6 +271,20 @@ impl Wire {
         }
     }
 
+    /// Still handshaking, and not yet refused: a lost connection is then worth a
+    /// HANDSHAKE_FAILED_NO_DETAIL event.
+    fn is_handshaking(&self) -> bool {
+        match self {
+            Wire::Zmtp(zmtp) => !zmtp.is_ready() && !zmtp.handshake_refused() && zmtp.failure().is_none(),
+            Wire::Raw(_) => false,
+        }
+    }
+
+    /// A failure found while sending (an encrypting mechanism's encode).
+    fn failed(&self) -> bool {
+        matches!(self, Wire::Zmtp(zmtp) if zmtp.failure().is_some())
+    }
+
     fn send(&mut self, msg: &Msg) {
         match self {
             Wire::Zmtp(zmtp) => zmtp.send(msg),
@@ -241,6 +347,8 @@ struct Connection {
     silence_deadline: Option<Instant>,
     /// The TTL the peer's last PING carried.
     peer_ttl: Option<Duration>,
+    /// The line to the ZAP handler while a verdict is awaited.
+    zap: Option<ZapClient>,
 }
 
 impl Connection {
@@ -324,6 +432,7 @@ impl Session {
             next_ping: None,
             silence_deadline: None,
             peer_ttl: None,
+            zap: None,
         }
     }
 
@@ -420,7 +529,7 @@ impl Session {
                     self.config.event(ZMQ_EVENT_CONNECTED, connection.stream.raw_fd() as u64);
                 }
                 Ok(false) => return,
-                Err(_) => return self.disconnected(registry),
+                Err(_) => return self.disconnected(registry, Failure::Connection(libc::ECONNREFUSED)),
             }
         }
         connection.read_drained = false;
@@ -482,12 +591,14 @@ impl Session {
         }
         let Some(connection) = self.connection.as_mut().filter(|c| !c.connecting) else { return };
         if connection.handshake_deadline.is_some_and(|at| at <= now) {
-            self.config.event(ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, libc::ETIMEDOUT as u64);
-            return self.disconnected(registry);
+            if connection.wire.is_handshaking() {
+                self.config.event(ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, libc::ETIMEDOUT as u64);
+            }
+            return self.disconnected(registry, Failure::Connection(0));
         }
         if connection.silence_deadline.is_some_and(|at| at <= now) {
             // The peer went quiet past the heartbeat timeout or its TTL.
-            return self.disconnected(registry);
+            return self.disconnected(registry, Failure::Connection(0));
         }
         if connection.next_ping.is_some_and(|at| at <= now) {
             let ttl = (self.config.heartbeat_ttl.max(0) as u32).min(u16::MAX as u32) as u16;
@@ -511,31 +622,130 @@ impl Session {
             return;
         }
         if self.connection.as_ref().is_some_and(|c| !c.connecting) {
-            if let Err(()) = self.pump_in(io_mailbox) {
-                return self.disconnected(registry);
+            if let Err(failure) = self.pump_zap(registry) {
+                return self.disconnected(registry, failure);
             }
-            if let Err(()) = self.pump_out() {
-                return self.disconnected(registry);
+            if let Err(failure) = self.pump_in(registry, token, io_mailbox) {
+                return self.disconnected(registry, failure);
+            }
+            if let Err(failure) = self.pump_out() {
+                return self.disconnected(registry, failure);
             }
         }
-        let _ = token;
         self.check_closing();
     }
 
+    /// Takes the ZAP handler's reply, if one came, and feeds the verdict to the handshake.
+    fn pump_zap(&mut self, registry: &Registry) -> Result<(), Failure> {
+        let Some(connection) = &mut self.connection else { return Ok(()) };
+        let Some(zap) = &mut connection.zap else { return Ok(()) };
+        let frames = match zap.poll() {
+            ZapPoll::Pending => return Ok(()),
+            ZapPoll::Reply(frames) => frames,
+            // The handler left without answering: the handshake waits until the peer gives up
+            // or the handshake times out, as in libzmq.
+            ZapPoll::Closed => {
+                if let Some(zap) = connection.zap.take() {
+                    zap.close(Some(registry));
+                }
+                return Ok(());
+            }
+        };
+        if let Some(zap) = connection.zap.take() {
+            zap.close(Some(registry));
+        }
+        let reply = match zmtp::zap::parse_reply(&frames) {
+            Ok(reply) => reply,
+            Err(code) => {
+                self.config.event(ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, code as u64);
+                return Err(Failure::Protocol);
+            }
+        };
+        if let Some(status) = zmtp::zap::failure_status(&reply.status) {
+            self.config.event(ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, status);
+        }
+        let Wire::Zmtp(zmtp) = &mut connection.wire else { return Ok(()) };
+        if let Err(error) = zmtp.zap_reply(&reply.status, &reply.user_id, reply.metadata) {
+            self.report_handshake_error(&error);
+            return Err(Failure::Protocol);
+        }
+        Ok(())
+    }
+
+    /// Sends a mechanism's ZAP request to the handler bound at `inproc://zeromq.zap.01`.
+    fn request_zap(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        mechanism: &str,
+        credentials: &[Vec<u8>],
+    ) -> Result<(), Failure> {
+        let client = self.config.ctx.upgrade().and_then(|ctx| ZapClient::connect(&ctx));
+        let Some(connection) = &mut self.connection else { return Ok(()) };
+        let Some(mut client) = client else {
+            // The handler went away since the connection started. NULL and CURVE then go on
+            // without ZAP unless the domain is enforced; otherwise fail closed.
+            if mechanism != "PLAIN" && !self.config.security.zap_enforce_domain {
+                if let Wire::Zmtp(zmtp) = &mut connection.wire {
+                    if let Err(error) = zmtp.zap_skipped() {
+                        self.report_handshake_error(&error);
+                        return Err(Failure::Protocol);
+                    }
+                }
+                return Ok(());
+            }
+            self.report_handshake_error(&zmtp::ProtocolError::ZapUnavailable);
+            return Err(Failure::Protocol);
+        };
+        let context = zmtp::zap::RequestContext {
+            domain: self.config.security.zap_domain.clone(),
+            address: connection.stream.peer_address().into_bytes(),
+            routing_id: self.config.routing_id.clone(),
+        };
+        client.register(registry, token);
+        client.send(zmtp::zap::request(&context, mechanism, credentials));
+        connection.zap = Some(client);
+        // Reading the empty pipe once arms the wake-up (and takes a reply that beat us to it).
+        self.pump_zap(registry)
+    }
+
+    /// The monitor events libzmq raises for a handshake that failed on `error`.
+    fn report_handshake_error(&self, error: &zmtp::ProtocolError) {
+        if let Some(status) = error.auth_status_code() {
+            // The peer's ERROR carried a ZAP status code.
+            self.config.event(ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, status as u64);
+        } else if let Some(code) = error.protocol_error_code() {
+            self.config.event(ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, code as u64);
+        } else if error.reports_no_detail() {
+            self.config.event(ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, error.errno() as u64);
+        }
+    }
+
     /// Reads from the stream into the state machine and delivers what it decoded.
-    fn pump_in(&mut self, io_mailbox: &Arc<Mailbox>) -> Result<(), ()> {
+    fn pump_in(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        io_mailbox: &Arc<Mailbox>,
+    ) -> Result<(), Failure> {
         // One read buffer per I/O thread, allocated once: zeroing 64 KiB on every call showed in
         // profiles, and one per connection would cost memory per idle connection.
         thread_local! {
             static BUFFER: std::cell::RefCell<Box<[u8]>> =
                 std::cell::RefCell::new(vec![0u8; READ_BUFFER].into_boxed_slice());
         }
-        BUFFER.with(|buffer| self.pump_in_with(io_mailbox, &mut buffer.borrow_mut()))
+        BUFFER.with(|buffer| self.pump_in_with(registry, token, io_mailbox, &mut buffer.borrow_mut()))
     }
 
-    fn pump_in_with(&mut self, io_mailbox: &Arc<Mailbox>, buffer: &mut [u8]) -> Result<(), ()> {
+    fn pump_in_with(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        io_mailbox: &Arc<Mailbox>,
+        buffer: &mut [u8],
+    ) -> Result<(), Failure> {
         loop {
-            self.deliver_events(io_mailbox)?;
+            self.deliver_events(registry, token, io_mailbox)?;
             if self.blocked {
                 return Ok(());
             }
@@ -544,35 +754,34 @@ impl Session {
                 return Ok(());
             }
             match connection.stream.read(buffer) {
-                Ok(0) => return Err(()),
+                Ok(0) => return Err(Failure::Connection(libc::EPIPE)),
                 Ok(n) => {
                     // Any traffic proves the peer alive.
                     connection.silence_deadline = connection.peer_ttl.map(|ttl| Instant::now() + ttl);
+                    let was_ready = connection.wire.is_ready();
                     if let Err(error) = connection.wire.receive(&buffer[..n]) {
-                        if !connection.wire.is_ready() {
-                            match error.protocol_error_code() {
-                                Some(code) => {
-                                    self.config.event(ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, code as u64)
-                                }
-                                None => self
-                                    .config
-                                    .event(ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, error.errno() as u64),
-                            }
+                        if !was_ready && !connection.wire.is_ready() {
+                            self.report_handshake_error(&error);
                         }
-                        return Err(());
+                        return Err(Failure::Protocol);
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     connection.read_drained = true;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => return Err(()),
+                Err(e) => return Err(Failure::Connection(e.raw_os_error().unwrap_or(libc::EIO))),
             }
         }
     }
 
     /// Hands decoded events on: the handshake result, and messages into the pipe.
-    fn deliver_events(&mut self, io_mailbox: &Arc<Mailbox>) -> Result<(), ()> {
+    fn deliver_events(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        io_mailbox: &Arc<Mailbox>,
+    ) -> Result<(), Failure> {
         if self.blocked && !self.write_incoming() {
             return Ok(());
         }
@@ -605,7 +814,10 @@ impl Session {
                         return Ok(());
                     }
                 }
-                zmtp::Event::PeerError(_) => return Err(()),
+                zmtp::Event::PeerError(_) => return Err(Failure::Protocol),
+                zmtp::Event::ZapRequest { mechanism, credentials } => {
+                    self.request_zap(registry, token, mechanism, &credentials)?;
+                }
                 zmtp::Event::Ping { ttl_deciseconds, .. } => {
                     if ttl_deciseconds > 0 {
                         let ttl = Duration::from_millis(ttl_deciseconds as u64 * 100);
@@ -645,13 +857,19 @@ impl Session {
         peer_address: String,
         fd: i32,
     ) {
-        let mut entries: Vec<(String, Box<std::ffi::CStr>)> = properties
-            .into_iter()
-            .filter_map(|(name, value)| Some((name, std::ffi::CString::new(value).ok()?.into_boxed_c_str())))
-            .collect();
+        // Peer-Address first: a property of that name from the peer or ZAP does not override
+        // it (the first of a name wins, as in libzmq's property map).
+        let mut entries: Vec<(String, Box<std::ffi::CStr>)> = Vec::with_capacity(properties.len() + 1);
         if let Ok(address) = std::ffi::CString::new(peer_address) {
             entries.push(("Peer-Address".to_owned(), address.into_boxed_c_str()));
         }
+        // A value with a NUL inside is cut there, as C sees it.
+        entries.extend(properties.into_iter().map(|(name, mut value)| {
+            if let Some(end) = value.iter().position(|&b| b == 0) {
+                value.truncate(end);
+            }
+            (name, std::ffi::CString::new(value).expect("NUL removed").into_boxed_c_str())
+        }));
         self.metadata = Some(Arc::new(Metadata::new(fd, entries)));
         let raw = self.config.is_raw();
         if !raw {
@@ -690,7 +908,7 @@ impl Session {
     }
 
     /// Encodes queued messages and writes them out until the stream or the pipe runs dry.
-    fn pump_out(&mut self) -> Result<(), ()> {
+    fn pump_out(&mut self) -> Result<(), Failure> {
         loop {
             let Some(connection) = &mut self.connection else { return Ok(()) };
             if connection.wire.is_ready()
@@ -709,6 +927,9 @@ impl Session {
                             _ => break,
                         }
                     }
+                    if connection.wire.failed() {
+                        return Err(Failure::Protocol);
+                    }
                 }
             }
             let output = connection.wire.output();
@@ -721,11 +942,11 @@ impl Session {
                 return Ok(());
             }
             match connection.stream.write(output) {
-                Ok(0) => return Err(()),
+                Ok(0) => return Err(Failure::Connection(libc::EPIPE)),
                 Ok(n) => connection.wire.consume_output(n),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => return Err(()),
+                Err(e) => return Err(Failure::Connection(e.raw_os_error().unwrap_or(libc::EIO))),
             }
         }
     }
@@ -754,10 +975,20 @@ impl Session {
     }
 
     /// The connection ended (error, EOF, protocol error).
-    fn disconnected(&mut self, registry: &Registry) {
+    fn disconnected(&mut self, registry: &Registry, failure: Failure) {
         let mut notify = false;
+        let protocol_error = failure == Failure::Protocol;
         if let Some(mut connection) = self.connection.take() {
             let _ = mio::event::Source::deregister(&mut connection.stream, registry);
+            if let Some(zap) = connection.zap.take() {
+                zap.close(Some(registry));
+            }
+            if let Failure::Connection(errno) = failure {
+                // A connection lost mid-handshake (libzmq: an engine error while handshaking).
+                if !connection.connecting && connection.wire.is_handshaking() && errno != 0 {
+                    self.config.event(ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, errno as u64);
+                }
+            }
             if !connection.connecting {
                 self.config.event(ZMQ_EVENT_DISCONNECTED, connection.stream.raw_fd() as u64);
                 notify = connection.wire.is_raw();
@@ -777,7 +1008,8 @@ impl Session {
         }
         let retry = !self.closing || self.lingering_with_messages();
         match self.role {
-            Role::Connecter { .. } if retry => {
+            // libzmq's connecter gives up after a protocol error (the session terminates).
+            Role::Connecter { .. } if retry && !protocol_error => {
                 if self.config.immediate {
                     // With ZMQ_IMMEDIATE the pipe exists only while connected; what arrived
                     // through it stays readable for the socket.
@@ -797,7 +1029,11 @@ impl Session {
         if let Some(pipe) = self.pipe.take() {
             pipe.terminate(true);
         }
-        if let Some(connection) = self.connection.take() {
+        if let Some(mut connection) = self.connection.take() {
+            if let Some(zap) = connection.zap.take() {
+                // The eventfd leaves the poller when the mailbox closes it.
+                zap.close(None);
+            }
             connection.stream.shutdown();
         }
         self.reconnect_at = None;

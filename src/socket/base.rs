@@ -409,6 +409,8 @@ impl Socket {
             heartbeat_ttl: options.heartbeat_ttl,
             heartbeat_timeout: options.heartbeat_timeout,
             tcp: tcp::TcpTuning::from_options(options),
+            security: crate::io::session::SecurityConfig::from_options(options),
+            ctx: Arc::downgrade(&self.ctx),
             metadata: options
                 .metadata
                 .iter()

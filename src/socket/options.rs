@@ -47,10 +47,11 @@ use std::net::IpAddr;
 
 use crate::constants::*;
 use crate::error::{Errno, Result};
+use crate::util::z85;
 
-/// This build has no CURVE (`zmq_has("curve")` is false), so, as libzmq built without it, every
-/// ZMQ_CURVE_* option is EINVAL. The key handling below is complete: flipping this enables it.
-const CURVE_AVAILABLE: bool = false;
+/// CURVE is built in (`zmq_has("curve")`); libzmq built without it answers EINVAL to every
+/// ZMQ_CURVE_* option, which is what turning this off reproduces.
+const CURVE_AVAILABLE: bool = true;
 
 const INT_SIZE: usize = std::mem::size_of::<c_int>();
 /// Binary CURVE key length, and its Z85 text length (without NUL).
@@ -66,8 +67,9 @@ const MS_PER_DECISECOND: c_int = 100;
 const HEARTBEAT_TTL_MAX_DS: c_int = u16::MAX as c_int;
 
 /// The security mechanism, as ZMQ_MECHANISM reports it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Mechanism {
+    #[default]
     Null,
     Plain,
     Curve,
@@ -589,6 +591,15 @@ impl Options {
     }
 }
 
+/// Secrets do not outlive the socket: the CURVE secret key and the PLAIN password are wiped.
+impl Drop for Options {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.curve_secret_key.zeroize();
+        self.plain_password.zeroize();
+    }
+}
+
 /// The draft types that libzmq builds thread-safe (no ZMQ_FD, internal locking).
 fn is_thread_safe_type(socket_type: c_int) -> bool {
     #[cfg(zmq_draft)]
@@ -808,38 +819,16 @@ fn curve_key_to_option(key: &[u8; CURVE_KEY_SIZE], out: &mut [u8]) -> Result<usi
     Ok(out.len())
 }
 
-// A minimal Z85 codec for 32-byte keys only, private to this file until the shared codec
-// (src/util/z85.rs) lands: swap these two functions for it then.
-
-const Z85_ALPHABET: &[u8; 85] =
-    b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
-
 fn z85_key_encode(key: &[u8; CURVE_KEY_SIZE]) -> [u8; CURVE_KEY_Z85_SIZE] {
     let mut text = [0u8; CURVE_KEY_Z85_SIZE];
-    for (chunk, out) in key.chunks_exact(4).zip(text.chunks_exact_mut(5)) {
-        let mut value = u32::from_be_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
-        for slot in out.iter_mut().rev() {
-            *slot = Z85_ALPHABET[(value % 85) as usize];
-            value /= 85;
-        }
-    }
+    z85::encode_into(key, &mut text).expect("32 bytes encode to 40 characters");
     text
 }
 
 /// None for a wrong length, a character outside the alphabet, or a group above 2^32 - 1.
 fn z85_key_decode(text: &[u8]) -> Option<[u8; CURVE_KEY_SIZE]> {
-    if text.len() != CURVE_KEY_Z85_SIZE {
-        return None;
-    }
     let mut key = [0u8; CURVE_KEY_SIZE];
-    for (group, out) in text.chunks_exact(5).zip(key.chunks_exact_mut(4)) {
-        let mut value: u32 = 0;
-        for &c in group {
-            let digit = Z85_ALPHABET.iter().position(|&a| a == c)? as u32;
-            value = value.checked_mul(85)?.checked_add(digit)?;
-        }
-        out.copy_from_slice(&value.to_be_bytes());
-    }
+    z85::decode_into(text, &mut key).ok()?;
     Some(key)
 }
 
@@ -1317,14 +1306,19 @@ mod tests {
     }
 
     #[test]
-    fn curve_options_are_invalid_without_curve() {
+    fn curve_server_option_selects_curve_and_bad_keys_are_einval() {
         let mut options = Options::new(ZMQ_DEALER);
-        for option in [ZMQ_CURVE_SERVER, ZMQ_CURVE_PUBLICKEY, ZMQ_CURVE_SECRETKEY, ZMQ_CURVE_SERVERKEY] {
-            assert_eq!(options.set(option, &[1; 32]), Err(Errno::EINVAL), "option {option}");
-            assert_eq!(set_int(&mut options, option, 1), Err(Errno::EINVAL), "option {option}");
-            assert_eq!(options.get(option, &mut [0u8; 32]), Err(Errno::EINVAL), "option {option}");
-            assert_eq!(options.get(option, &mut [0u8; 4]), Err(Errno::EINVAL), "option {option}");
+        set_int(&mut options, ZMQ_CURVE_SERVER, 1).unwrap();
+        assert_eq!((options.mechanism, options.as_server), (Mechanism::Curve, true));
+        assert_eq!(get_int(&options, ZMQ_CURVE_SERVER), Ok(1));
+        assert_eq!(get_int(&options, ZMQ_MECHANISM), Ok(ZMQ_CURVE));
+        assert_eq!(set_int(&mut options, ZMQ_CURVE_SERVER, 2), Err(Errno::EINVAL));
+        for option in [ZMQ_CURVE_PUBLICKEY, ZMQ_CURVE_SECRETKEY, ZMQ_CURVE_SERVERKEY] {
+            assert_eq!(options.set(option, &[1; 31]), Err(Errno::EINVAL), "option {option}");
+            // '~' is not in the Z85 alphabet.
+            assert_eq!(options.set(option, &[b'~'; 40]), Err(Errno::EINVAL), "option {option}");
         }
+        set_int(&mut options, ZMQ_CURVE_SERVER, 0).unwrap();
         assert_eq!(options.mechanism, Mechanism::Null);
     }
 

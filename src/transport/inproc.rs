@@ -100,6 +100,11 @@ impl InprocRegistry {
         }
     }
 
+    /// Whether a socket is bound at `name` (the ZAP client connects only then, as libzmq does).
+    pub fn is_bound(&self, name: &str) -> bool {
+        self.bound.contains_key(name)
+    }
+
     /// Releases `name` if `socket_id` holds it; ENOENT otherwise.
     pub fn unbind(&mut self, name: &str, socket_id: u64) -> Result<()> {
         match self.bound.get(name) {

@@ -42,6 +42,20 @@ pub enum ProtocolError {
     MessageTooLarge { size: u64 },
     /// A frame's announced size could not be allocated.
     OutOfMemory { size: u64 },
+    /// A mechanism's handshake failure that libzmq reports as
+    /// `ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL` with `code` (a `ZMQ_PROTOCOL_ERROR_ZMTP_*` or
+    /// `ZMQ_PROTOCOL_ERROR_ZAP_*` value): malformed PLAIN/CURVE commands, bad metadata,
+    /// cryptographic failures, malformed ZAP replies.
+    Handshake { code: i32 },
+    /// The handshake was refused and already reported (a ZAP status other than 200, an ERROR
+    /// sent): libzmq drops such a connection with no further monitor event.
+    Refused,
+    /// A PLAIN INITIATE whose metadata is malformed or names an incompatible socket type;
+    /// libzmq's PLAIN server drops the connection without a monitor event.
+    BadInitiateMetadata,
+    /// A ZAP verdict is needed but no handler is bound at `inproc://zeromq.zap.01` (libzmq:
+    /// `ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL` with EFAULT).
+    ZapUnavailable,
 }
 
 impl ProtocolError {
@@ -57,6 +71,7 @@ impl ProtocolError {
                 Some(ZMQ_PROTOCOL_ERROR_ZMTP_UNEXPECTED_COMMAND)
             }
             Self::MalformedError => Some(ZMQ_PROTOCOL_ERROR_ZMTP_MALFORMED_COMMAND_ERROR),
+            Self::Handshake { code } => Some(*code),
             _ => None,
         }
     }
@@ -66,8 +81,17 @@ impl ProtocolError {
         match self {
             Self::MessageTooLarge { .. } => libc::EMSGSIZE,
             Self::OutOfMemory { .. } => libc::ENOMEM,
+            Self::ZapUnavailable => libc::EFAULT,
             _ => libc::EPROTO,
         }
+    }
+
+    /// Whether the engine reports this failure with `ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL` (and
+    /// [`errno`](Self::errno)) when it has no protocol error code. `Refused` was reported when it
+    /// happened.
+    pub fn reports_no_detail(&self) -> bool {
+        self.protocol_error_code().is_none()
+            && !matches!(self, Self::Refused | Self::PeerError { .. } | Self::BadInitiateMetadata)
     }
 
     /// For an ERROR whose reason is a ZAP status code (300, 400 or 500): that code. libzmq then
@@ -102,6 +126,10 @@ impl std::fmt::Display for ProtocolError {
             Self::PeerError { reason } => write!(f, "peer sent ERROR: {reason}"),
             Self::MessageTooLarge { size } => write!(f, "frame of {size} bytes exceeds the limit"),
             Self::OutOfMemory { size } => write!(f, "cannot allocate a frame of {size} bytes"),
+            Self::Handshake { code } => write!(f, "handshake failed (protocol error {code:#x})"),
+            Self::Refused => write!(f, "handshake refused"),
+            Self::BadInitiateMetadata => write!(f, "malformed INITIATE metadata"),
+            Self::ZapUnavailable => write!(f, "no ZAP handler at inproc://zeromq.zap.01"),
         }
     }
 }

@@ -5,9 +5,11 @@
 //! touches a socket, a thread or a clock; the engine that drives it reads and writes the bytes,
 //! runs the timers (handshake, heartbeat) and decides what a failure means for the socket.
 //!
-//! Only ZMTP 3.x with the NULL mechanism is spoken. Peers announcing ZMTP 1.0/2.0 are refused
-//! with a [`ProtocolError`] where libzmq would fall back; ZAP is not consulted (see
-//! `mechanism::null` for the extension point).
+//! Only ZMTP 3.x is spoken, with the NULL, PLAIN and CURVE mechanisms. Peers announcing ZMTP 1.0/2.0 are refused with a [`ProtocolError`] where libzmq would
+//! fall back. When a mechanism needs a ZAP verdict, the connection raises
+//! [`Event::ZapRequest`] and waits for [`Connection::zap_reply`]; asking the handler is the
+//! engine's job. The verdict's User-Id and metadata join the peer's properties in
+//! [`Event::Ready`]. Encrypting mechanisms wrap every frame after the handshake.
 
 use std::collections::VecDeque;
 use std::ffi::c_int;
@@ -22,7 +24,10 @@ pub mod greeting;
 pub mod mechanism;
 pub mod metadata;
 pub mod socket_type;
+pub mod zap;
 
+#[cfg(test)]
+mod security_tests;
 #[cfg(test)]
 mod tests;
 
@@ -31,7 +36,68 @@ pub use greeting::Version;
 
 use decoder::Decoder;
 use greeting::{GreetingExchange, Progress};
-use mechanism::{null::NullMechanism, Mechanism, Status};
+use mechanism::curve::{CurveClient, CurveServer};
+use mechanism::null::NullMechanism;
+use mechanism::plain::{PlainClient, PlainServer};
+use mechanism::{Mechanism, OwnProperties, Status};
+
+/// ZMTP frame flag bits, as `Mechanism::encode_frame` / `decode_frame` see them.
+const FLAG_MORE: u8 = 1;
+const FLAG_COMMAND: u8 = 4;
+
+fn frame_flags(more: bool, command: bool) -> u8 {
+    (if more { FLAG_MORE } else { 0 }) | (if command { FLAG_COMMAND } else { 0 })
+}
+
+/// Which mechanism a connection runs, in which role, with what secrets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Security {
+    /// NULL; `zap`: ask the ZAP handler before READY (a ZAP domain is set and a handler is
+    /// bound, or ZMQ_ZAP_ENFORCE_DOMAIN is on).
+    Null {
+        zap: bool,
+    },
+    PlainClient {
+        username: Vec<u8>,
+        password: Vec<u8>,
+    },
+    PlainServer,
+    /// CURVE client: ZMQ_CURVE_SERVERKEY and our key pair.
+    CurveClient {
+        server_key: CurveKey,
+        public_key: CurveKey,
+        secret_key: CurveKey,
+    },
+    /// CURVE server; `zap`: ask the ZAP handler about the client's key (a handler is bound, or
+    /// ZMQ_ZAP_ENFORCE_DOMAIN is on).
+    CurveServer {
+        zap: bool,
+        public_key: CurveKey,
+        secret_key: CurveKey,
+    },
+}
+
+/// A 32-byte CURVE key on its way to the mechanism: wiped on drop, never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CurveKey(pub [u8; 32]);
+
+impl Drop for CurveKey {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+
+impl std::fmt::Debug for CurveKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CurveKey(..)")
+    }
+}
+
+impl Default for Security {
+    fn default() -> Self {
+        Security::Null { zap: false }
+    }
+}
 
 /// What the connection needs to know about our socket.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +114,7 @@ pub struct Config {
     pub maxmsgsize: i64,
     /// ZMQ_METADATA properties ("X-..."), added to READY after Socket-Type and Identity.
     pub metadata: Vec<(String, Vec<u8>)>,
+    pub security: Security,
 }
 
 impl Default for Config {
@@ -58,6 +125,7 @@ impl Default for Config {
             as_server: false,
             maxmsgsize: -1,
             metadata: Vec::new(),
+            security: Security::default(),
         }
     }
 }
@@ -67,10 +135,18 @@ impl Default for Config {
 pub enum Event {
     /// Handshake complete. The peer's properties from READY (all of them, Socket-Type and
     /// Identity included); `peer_socket_type` is -1 if READY had no Socket-Type.
+    /// After a ZAP verdict, its User-Id and metadata properties come first (a property the peer
+    /// also sent keeps the ZAP value, as in libzmq).
     Ready {
         peer_socket_type: c_int,
         peer_routing_id: Option<Vec<u8>>,
         properties: Vec<(String, Vec<u8>)>,
+    },
+    /// The mechanism needs a ZAP verdict on these credentials (RFC 27 frames after the mechanism
+    /// name). The handshake waits until the engine calls [`Connection::zap_reply`].
+    ZapRequest {
+        mechanism: &'static str,
+        credentials: Vec<Vec<u8>>,
     },
     /// One frame of a message (MORE flag in the Msg), or a SUBSCRIBE/CANCEL command turned into
     /// a message whose first byte is 1/0.
@@ -109,6 +185,8 @@ pub struct Connection {
     events: VecDeque<Event>,
     /// Whether the last frame we sent had MORE (so the next one continues a message).
     sending_more: bool,
+    /// User-Id and metadata from the ZAP verdict, for the Ready event.
+    zap_properties: Vec<(String, Vec<u8>)>,
 }
 
 // The engine moves connections to its I/O thread.
@@ -131,19 +209,46 @@ impl Connection {
             "invalid socket type {}",
             config.socket_type
         );
-        let mechanism: Box<dyn Mechanism> =
-            Box::new(NullMechanism::new(config.socket_type, config.routing_id.clone(), config.metadata));
+        let own = OwnProperties {
+            socket_type: config.socket_type,
+            routing_id: config.routing_id.clone(),
+            metadata: config.metadata,
+        };
+        let mechanism: Box<dyn Mechanism> = match config.security {
+            Security::Null { zap } => Box::new(NullMechanism::new(own, zap)),
+            Security::PlainClient { username, password } => {
+                Box::new(PlainClient::new(own, username, password))
+            }
+            Security::PlainServer => Box::new(PlainServer::new(own)),
+            Security::CurveClient { server_key, public_key, secret_key } => {
+                Box::new(CurveClient::new(own, public_key.0, secret_key.0, server_key.0))
+            }
+            Security::CurveServer { zap, public_key, secret_key } => {
+                Box::new(CurveServer::new(own, zap, public_key.0, secret_key.0))
+            }
+        };
+        Self::with_mechanism(config.socket_type, config.routing_id.len(), config.maxmsgsize, mechanism)
+    }
+
+    /// A connection running `mechanism` (which already knows our properties).
+    pub(crate) fn with_mechanism(
+        socket_type: c_int,
+        routing_id_len: usize,
+        maxmsgsize: i64,
+        mechanism: Box<dyn Mechanism>,
+    ) -> Self {
         let exchange = GreetingExchange::new(greeting::mechanism_field(mechanism.name()));
         Self {
             phase: Phase::Greeting(exchange),
-            socket_type: config.socket_type,
+            socket_type,
             version: None,
             mechanism,
-            decoder: Decoder::new(config.maxmsgsize),
-            out: greeting::signature(config.routing_id.len()).to_vec(),
+            decoder: Decoder::new(maxmsgsize),
+            out: greeting::signature(routing_id_len).to_vec(),
             out_pos: 0,
             events: VecDeque::new(),
             sending_more: false,
+            zap_properties: Vec::new(),
         }
     }
 
@@ -200,14 +305,77 @@ impl Connection {
         }
         self.version = Some(version);
         self.phase = Phase::Handshake;
-        self.flush_handshake_commands();
+        self.advance_handshake();
         Ok(())
     }
 
-    fn flush_handshake_commands(&mut self) {
+    /// Sends what the mechanism has to say, raises its ZAP request, and notices its success.
+    fn advance_handshake(&mut self) {
         while let Some(body) = self.mechanism.next_handshake_command() {
             self.push_output(|out| encoder::encode_parts(false, true, &[&body], out));
         }
+        if let Some(credentials) = self.mechanism.zap_request() {
+            self.events.push_back(Event::ZapRequest { mechanism: self.mechanism.name(), credentials });
+        }
+        if self.mechanism.status() == Status::Ready && matches!(self.phase, Phase::Handshake) {
+            self.phase = Phase::Ready;
+            let peer = self.mechanism.take_peer_info();
+            let mut properties = std::mem::take(&mut self.zap_properties);
+            for (name, value) in peer.properties {
+                mechanism::insert_property(&mut properties, name, value);
+            }
+            self.events.push_back(Event::Ready {
+                peer_socket_type: peer.socket_type,
+                peer_routing_id: peer.routing_id,
+                properties,
+            });
+        }
+    }
+
+    /// Feeds the ZAP handler's verdict (already validated by the engine: status 200, 300, 400
+    /// or 500, metadata parsed). Output and events are queued as by `receive`.
+    pub fn zap_reply(
+        &mut self,
+        status: &[u8],
+        user_id: &[u8],
+        metadata: Vec<(String, Vec<u8>)>,
+    ) -> Result<(), ProtocolError> {
+        if let Phase::Failed(error) = &self.phase {
+            return Err(error.clone());
+        }
+        // libzmq records the user id (even empty) and the ZAP properties whatever the status.
+        mechanism::insert_property(&mut self.zap_properties, "User-Id".to_owned(), user_id.to_vec());
+        for (name, value) in &metadata {
+            mechanism::insert_property(&mut self.zap_properties, name.clone(), value.clone());
+        }
+        if let Err(error) = self.mechanism.zap_reply(status, user_id, metadata) {
+            self.phase = Phase::Failed(error.clone());
+            return Err(error);
+        }
+        self.advance_handshake();
+        Ok(())
+    }
+
+    /// The engine found nobody to ask (no handler bound) where libzmq then goes on without ZAP
+    /// (NULL and CURVE without ZMQ_ZAP_ENFORCE_DOMAIN): the handshake proceeds as after a 200
+    /// verdict, but without a User-Id.
+    pub fn zap_skipped(&mut self) -> Result<(), ProtocolError> {
+        if let Phase::Failed(error) = &self.phase {
+            return Err(error.clone());
+        }
+        if let Err(error) = self.mechanism.zap_reply(b"200", b"", Vec::new()) {
+            self.phase = Phase::Failed(error.clone());
+            return Err(error);
+        }
+        self.advance_handshake();
+        Ok(())
+    }
+
+    /// The handshake failed and the peer was told so (or dropped silently, ZAP 300): the engine
+    /// keeps the connection until the peer's next command or its leaving, and then reports
+    /// nothing more.
+    pub fn handshake_refused(&self) -> bool {
+        matches!(self.phase, Phase::Handshake) && self.mechanism.status() == Status::Error
     }
 
     fn process_frame(&mut self, frame: Msg) -> Result<(), ProtocolError> {
@@ -216,18 +384,24 @@ impl Connection {
                 return Err(ProtocolError::MessageDuringHandshake);
             }
             self.mechanism.process_handshake_command(frame.data())?;
-            self.flush_handshake_commands();
-            if self.mechanism.status() == Status::Ready {
-                self.phase = Phase::Ready;
-                let peer = self.mechanism.take_peer_info();
-                self.events.push_back(Event::Ready {
-                    peer_socket_type: peer.socket_type,
-                    peer_routing_id: peer.routing_id,
-                    properties: peer.properties,
-                });
+            if self.mechanism.status() == Status::Error {
+                return Err(ProtocolError::Refused);
             }
+            self.advance_handshake();
             return Ok(());
         }
+        let frame = if self.mechanism.encrypts() {
+            let outer_flags = frame_flags(frame.more(), frame.is_command());
+            let (flags, body) = self.mechanism.decode_frame(outer_flags, frame.data())?;
+            let mut inner = Msg::from_bytes(bytes::Bytes::from(body));
+            inner.set_more(flags & FLAG_MORE != 0);
+            if flags & FLAG_COMMAND != 0 {
+                inner.set_command();
+            }
+            inner
+        } else {
+            frame
+        };
         if !frame.is_command() {
             self.events.push_back(Event::Message(frame));
             return Ok(());
@@ -236,7 +410,8 @@ impl Connection {
         match cmd.name {
             command::PING => {
                 let (ttl, context) = command::parse_ping(cmd.data).ok_or(ProtocolError::MalformedCommand)?;
-                self.push_output(|out| command::write_frame(command::PONG, &[context], out));
+                let context = context.to_vec();
+                self.write_command(command::PONG, &[&context]);
                 self.events.push_back(Event::Ping { ttl_deciseconds: ttl, context: context.to_vec() });
             }
             command::PONG => self.events.push_back(Event::Pong),
@@ -286,11 +461,51 @@ impl Connection {
     pub fn send(&mut self, msg: &Msg) {
         assert!(self.is_ready(), "ZMTP send before the handshake completed");
         if let Some((name, topic)) = self.subscription_command(msg) {
-            self.push_output(|out| command::write_frame(name, &[topic], out));
+            self.write_command(name, &[topic]);
+        } else if self.mechanism.encrypts() {
+            self.write_encrypted(msg.more(), msg.is_command(), &[msg.data()]);
         } else {
             self.push_output(|out| encoder::encode(msg, out));
         }
         self.sending_more = msg.more();
+    }
+
+    /// Queues a command frame after the handshake (wrapped when the mechanism encrypts).
+    fn write_command(&mut self, name: &[u8], data: &[&[u8]]) {
+        if self.mechanism.encrypts() {
+            let name_len = [name.len() as u8];
+            let mut parts: Vec<&[u8]> = vec![&name_len, name];
+            parts.extend_from_slice(data);
+            self.write_encrypted(false, true, &parts);
+        } else {
+            self.push_output(|out| command::write_frame(name, data, out));
+        }
+    }
+
+    /// Queues one frame through the mechanism's `encode_frame`. A failure there (e.g. nonces
+    /// exhausted) kills the connection: the engine sees it in [`failure`](Self::failure).
+    fn write_encrypted(&mut self, more: bool, command: bool, parts: &[&[u8]]) {
+        let flags = frame_flags(more, command);
+        // Messages come as one part: no copy before the mechanism's own.
+        let joined;
+        let body = match parts {
+            [single] => *single,
+            _ => {
+                joined = parts.concat();
+                &joined
+            }
+        };
+        match self.mechanism.encode_frame(flags, body) {
+            Ok((outer_flags, body)) => self.push_output(|out| {
+                encoder::encode_parts(
+                    outer_flags & FLAG_MORE != 0,
+                    outer_flags & FLAG_COMMAND != 0,
+                    &[&body],
+                    out,
+                )
+            }),
+            Err(error) => self.phase = Phase::Failed(error),
+        }
     }
 
     /// Like [`send`](Self::send), but for a frame that can go out verbatim only the header is
@@ -299,7 +514,7 @@ impl Connection {
     /// the whole frame was queued as by `send`. Meant for large bodies, to avoid copying them.
     pub fn send_header_only(&mut self, msg: &Msg) -> bool {
         assert!(self.is_ready(), "ZMTP send before the handshake completed");
-        if self.subscription_command(msg).is_some() {
+        if self.subscription_command(msg).is_some() || self.mechanism.encrypts() {
             self.send(msg);
             return false;
         }
@@ -332,9 +547,7 @@ impl Connection {
     pub fn send_ping(&mut self, ttl_deciseconds: u16, context: &[u8]) {
         assert!(self.is_ready(), "ZMTP PING before the handshake completed");
         let context = &context[..context.len().min(command::MAX_PING_CONTEXT)];
-        self.push_output(|out| {
-            command::write_frame(command::PING, &[&ttl_deciseconds.to_be_bytes(), context], out)
-        });
+        self.write_command(command::PING, &[&ttl_deciseconds.to_be_bytes(), context]);
     }
 
     /// Bytes waiting to be written to the peer.

@@ -1,87 +1,52 @@
 //! The NULL mechanism: each side sends READY with its properties; the peer's Socket-Type must be
 //! compatible with ours. The peer may instead send ERROR, which ends the connection.
 //!
-//! Owns the READY/ERROR exchange only. ZAP is not done here yet: when a ZAP domain is set,
-//! libzmq's NULL server asks the ZAP handler before sending READY (or ERROR with the ZAP status
-//! code, and nothing for 300). The extension point is `next_handshake_command`, which would
-//! return `None` until the engine feeds the ZAP reply in (e.g. a `zap_reply(status)` method on
-//! this type, exposed through `Connection`), and then READY or `command::error_body(status)`.
+//! With a ZAP domain set (and a handler bound, or ZMQ_ZAP_ENFORCE_DOMAIN), libzmq's NULL asks
+//! the ZAP handler before saying anything: `zap_request` hands out an empty credential list and
+//! READY waits for the verdict. 200 sends READY; 400/500 send ERROR with the status code; 300
+//! sends nothing (the peer is dropped silently). Owns only this exchange; the ZAP round trip is
+//! the engine's.
 
-use std::ffi::c_int;
-
-use super::{insert_property, Mechanism, PeerInfo, Status};
-use crate::zmtp::{command, metadata, socket_type, ProtocolError};
-
-const SOCKET_TYPE_PROPERTY: &str = "Socket-Type";
-const IDENTITY_PROPERTY: &str = "Identity";
+use super::{error_reason, is_command, read_peer_properties, BadProperties};
+use super::{Mechanism, OwnProperties, PeerInfo, Status};
+use crate::zmtp::{command, ProtocolError};
 
 #[derive(Debug)]
 pub struct NullMechanism {
-    socket_type: c_int,
-    routing_id: Vec<u8>,
-    metadata: Vec<(String, Vec<u8>)>,
+    own: OwnProperties,
+    /// Whether a ZAP verdict must come before READY.
+    zap: bool,
+    zap_requested: bool,
+    /// The ZAP status code, once the reply is in.
+    zap_status: Option<[u8; 3]>,
     ready_sent: bool,
+    error_sent: bool,
     ready_received: bool,
     peer: PeerInfo,
 }
 
 impl NullMechanism {
-    pub fn new(socket_type: c_int, routing_id: Vec<u8>, metadata: Vec<(String, Vec<u8>)>) -> Self {
+    pub fn new(own: OwnProperties, zap: bool) -> Self {
         Self {
-            socket_type,
-            routing_id,
-            metadata,
+            own,
+            zap,
+            zap_requested: false,
+            zap_status: None,
             ready_sent: false,
+            error_sent: false,
             ready_received: false,
             peer: PeerInfo { socket_type: -1, ..PeerInfo::default() },
         }
     }
 
-    /// READY with Socket-Type, Identity for the types libzmq sends it for (even when empty), then
-    /// the application metadata, in that order.
-    fn ready_body(&self) -> Vec<u8> {
-        let type_name = socket_type::name(self.socket_type).expect("Connection checked the socket type");
-        let mut body = command::body(command::READY, &[]);
-        metadata::write_property(&mut body, SOCKET_TYPE_PROPERTY, type_name.as_bytes());
-        if socket_type::sends_identity(self.socket_type) {
-            metadata::write_property(&mut body, IDENTITY_PROPERTY, &self.routing_id);
-        }
-        for (name, value) in &self.metadata {
-            metadata::write_property(&mut body, name, value);
-        }
-        body
-    }
-
     fn process_ready(&mut self, properties: &[u8]) -> Result<(), ProtocolError> {
         self.ready_received = true;
-        let properties = metadata::parse(properties).map_err(|_| ProtocolError::MalformedReady)?;
-        for (name, value) in properties {
-            if name == SOCKET_TYPE_PROPERTY {
-                let peer_type = socket_type::from_name(&value)
-                    .filter(|&peer| socket_type::compatible(self.socket_type, peer))
-                    .ok_or_else(|| ProtocolError::IncompatibleSocketType {
-                        peer_socket_type: value.clone(),
-                    })?;
-                if self.peer.socket_type < 0 {
-                    self.peer.socket_type = peer_type;
-                }
-            } else if name == IDENTITY_PROPERTY && self.peer.routing_id.is_none() {
-                self.peer.routing_id = Some(value.clone());
+        read_peer_properties(&mut self.peer, self.own.socket_type, properties).map_err(|bad| match bad {
+            BadProperties::Malformed => ProtocolError::MalformedReady,
+            BadProperties::IncompatibleSocketType(peer_socket_type) => {
+                ProtocolError::IncompatibleSocketType { peer_socket_type }
             }
-            insert_property(&mut self.peer.properties, name, value);
-        }
-        Ok(())
-    }
-}
-
-/// Length of ERROR's fixed part: name length byte, "ERROR", reason length byte.
-const ERROR_PREFIX_LEN: usize = 7;
-
-fn process_error(body: &[u8]) -> ProtocolError {
-    let Some(&reason_len) = body.get(ERROR_PREFIX_LEN - 1) else { return ProtocolError::MalformedError };
-    match body.get(ERROR_PREFIX_LEN..ERROR_PREFIX_LEN + usize::from(reason_len)) {
-        Some(reason) => ProtocolError::PeerError { reason: String::from_utf8_lossy(reason).into_owned() },
-        None => ProtocolError::MalformedError,
+        })
     }
 }
 
@@ -91,12 +56,22 @@ impl Mechanism for NullMechanism {
     }
 
     fn next_handshake_command(&mut self) -> Option<Vec<u8>> {
-        // ZAP would gate this (see the module doc).
-        if self.ready_sent {
+        if self.ready_sent || self.error_sent {
             return None;
         }
+        if self.zap {
+            match self.zap_status {
+                None => return None,
+                Some(status) if &status == b"200" => {}
+                Some(status) => {
+                    self.error_sent = true;
+                    // 300 is a temporary failure: no ERROR, the peer is simply not answered.
+                    return (&status != b"300").then(|| command::error_body(&status));
+                }
+            }
+        }
         self.ready_sent = true;
-        Some(self.ready_body())
+        Some(self.own.command(command::READY))
     }
 
     fn process_handshake_command(&mut self, body: &[u8]) -> Result<(), ProtocolError> {
@@ -105,16 +80,20 @@ impl Mechanism for NullMechanism {
         }
         // libzmq matches the name bytes as a prefix, so a truncated name is "unexpected", not
         // "malformed"; the same classification keeps the monitor events identical.
-        match command::parse(body) {
-            Ok(cmd) if cmd.name == command::READY => self.process_ready(cmd.data),
-            Ok(cmd) if cmd.name == command::ERROR => Err(process_error(body)),
-            _ => Err(ProtocolError::UnexpectedCommand),
+        if is_command(body, command::READY) {
+            self.process_ready(&body[1 + command::READY.len()..])
+        } else if is_command(body, command::ERROR) {
+            Err(error_reason(body))
+        } else {
+            Err(ProtocolError::UnexpectedCommand)
         }
     }
 
     fn status(&self) -> Status {
         if self.ready_sent && self.ready_received {
             Status::Ready
+        } else if self.error_sent && self.ready_received {
+            Status::Error
         } else {
             Status::Handshaking
         }
@@ -123,30 +102,59 @@ impl Mechanism for NullMechanism {
     fn take_peer_info(&mut self) -> PeerInfo {
         std::mem::take(&mut self.peer)
     }
+
+    fn zap_request(&mut self) -> Option<Vec<Vec<u8>>> {
+        if !self.zap || self.zap_requested {
+            return None;
+        }
+        self.zap_requested = true;
+        Some(Vec::new())
+    }
+
+    fn zap_reply(
+        &mut self,
+        status: &[u8],
+        _user_id: &[u8],
+        _metadata: Vec<(String, Vec<u8>)>,
+    ) -> Result<(), ProtocolError> {
+        // The engine validated the status code (200, 300, 400 or 500).
+        let status: [u8; 3] = status.try_into().map_err(|_| ProtocolError::Refused)?;
+        self.zap_status = Some(status);
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::constants::{ZMQ_DEALER, ZMQ_PUB, ZMQ_ROUTER, ZMQ_SUB};
+    use crate::zmtp::metadata;
+
+    fn own(
+        socket_type: std::ffi::c_int,
+        routing_id: &[u8],
+        metadata: Vec<(String, Vec<u8>)>,
+    ) -> OwnProperties {
+        OwnProperties { socket_type, routing_id: routing_id.to_vec(), metadata }
+    }
 
     #[test]
     fn ready_layout() {
         let mut null =
-            NullMechanism::new(ZMQ_DEALER, b"id".to_vec(), vec![("X-Foo".into(), b"bar".to_vec())]);
+            NullMechanism::new(own(ZMQ_DEALER, b"id", vec![("X-Foo".into(), b"bar".to_vec())]), false);
         let body = null.next_handshake_command().unwrap();
         assert_eq!(
             body,
             b"\x05READY\x0bSocket-Type\x00\x00\x00\x06DEALER\x08Identity\x00\x00\x00\x02id\x05X-Foo\x00\x00\x00\x03bar"
         );
         assert_eq!(null.next_handshake_command(), None);
-        let mut null = NullMechanism::new(ZMQ_PUB, b"id".to_vec(), vec![]);
+        let mut null = NullMechanism::new(own(ZMQ_PUB, b"id", vec![]), false);
         assert_eq!(null.next_handshake_command().unwrap(), b"\x05READY\x0bSocket-Type\x00\x00\x00\x03PUB");
     }
 
     #[test]
     fn ready_parsing() {
-        let mut null = NullMechanism::new(ZMQ_ROUTER, vec![], vec![]);
+        let mut null = NullMechanism::new(own(ZMQ_ROUTER, b"", vec![]), false);
         null.next_handshake_command();
         let mut body = command::body(command::READY, &[]);
         metadata::write_property(&mut body, "Socket-Type", b"DEALER");
@@ -165,7 +173,7 @@ mod tests {
 
     #[test]
     fn bad_ready_and_error() {
-        let new = || NullMechanism::new(ZMQ_SUB, vec![], vec![]);
+        let new = || NullMechanism::new(own(ZMQ_SUB, b"", vec![]), false);
         let mut body = command::body(command::READY, &[]);
         metadata::write_property(&mut body, "Socket-Type", b"SUB");
         assert!(matches!(
@@ -189,5 +197,51 @@ mod tests {
         null.next_handshake_command();
         null.process_handshake_command(b"\x05READY").unwrap();
         assert_eq!(null.take_peer_info().socket_type, -1);
+    }
+}
+
+#[cfg(test)]
+mod zap_tests {
+    use super::*;
+    use crate::constants::ZMQ_DEALER;
+
+    fn server() -> NullMechanism {
+        NullMechanism::new(OwnProperties { socket_type: ZMQ_DEALER, ..OwnProperties::default() }, true)
+    }
+
+    const PEER_READY: &[u8] = b"\x05READY\x0bSocket-Type\x00\x00\x00\x06DEALER";
+
+    #[test]
+    fn ready_waits_for_the_zap_verdict() {
+        let mut null = server();
+        assert_eq!(null.next_handshake_command(), None);
+        assert_eq!(null.zap_request(), Some(vec![]));
+        assert_eq!(null.zap_request(), None, "asked once");
+        null.process_handshake_command(PEER_READY).unwrap();
+        assert_eq!(null.status(), Status::Handshaking);
+        null.zap_reply(b"200", b"anonymous", vec![]).unwrap();
+        assert!(null.next_handshake_command().unwrap().starts_with(b"\x05READY"));
+        assert_eq!(null.status(), Status::Ready);
+    }
+
+    #[test]
+    fn refusal_sends_error_with_the_status() {
+        let mut null = server();
+        null.zap_request();
+        null.zap_reply(b"400", b"", vec![]).unwrap();
+        assert_eq!(null.next_handshake_command().unwrap(), b"\x05ERROR\x03400");
+        assert_eq!(null.next_handshake_command(), None);
+        null.process_handshake_command(PEER_READY).unwrap();
+        assert_eq!(null.status(), Status::Error);
+    }
+
+    #[test]
+    fn temporary_failure_sends_nothing() {
+        let mut null = server();
+        null.zap_request();
+        null.process_handshake_command(PEER_READY).unwrap();
+        null.zap_reply(b"300", b"", vec![]).unwrap();
+        assert_eq!(null.next_handshake_command(), None);
+        assert_eq!(null.status(), Status::Error);
     }
 }

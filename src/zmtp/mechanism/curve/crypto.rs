@@ -1,0 +1,337 @@
+//! NaCl's `crypto_box` and `crypto_secretbox`, laid out on the wire as libsodium (and so libzmq)
+//! lays them out: a box is the 16-byte Poly1305 MAC followed by the XSalsa20 ciphertext, 16 bytes
+//! longer than its plaintext (libsodium's `*_easy` layout; the classic NaCl calls produce the same
+//! bytes after their 16 leading zeros, which libzmq strips).
+//!
+//! Owns key agreement (X25519 + HSalsa20, `crypto_box_beforenm`), sealing/opening boxes and fresh
+//! randomness. It knows nothing of CurveZMQ's commands or nonce prefixes (`client`, `server`,
+//! `message` own those). Every key and every plaintext holding a secret is wiped when dropped.
+
+use crypto_secretbox::aead::generic_array::GenericArray;
+use crypto_secretbox::{AeadInPlace, KeyInit, XSalsa20Poly1305};
+use poly1305::Poly1305;
+use salsa20::cipher::{KeyIvInit, StreamCipher};
+use salsa20::XSalsa20;
+use subtle::ConstantTimeEq;
+use x25519_dalek::{PublicKey, StaticSecret};
+use zeroize::Zeroizing;
+
+/// Length of a Curve25519 key, public or secret.
+pub(super) const KEY_LEN: usize = 32;
+/// Length of a full box nonce.
+pub(super) const NONCE_LEN: usize = 24;
+/// Bytes a box adds to its plaintext (the MAC).
+pub(super) const MAC_LEN: usize = 16;
+
+/// A 24-byte nonce: the protocol's prefix followed by a counter or random bytes.
+pub(super) type Nonce = [u8; NONCE_LEN];
+
+/// The operating system's random source failed. Only possible on a broken system; the handshake
+/// then cannot go on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct NoRandomness;
+
+/// `N` bytes from the operating system's random source.
+pub(super) fn random_bytes<const N: usize>() -> Result<Zeroizing<[u8; N]>, NoRandomness> {
+    let mut bytes = Zeroizing::new([0u8; N]);
+    getrandom::getrandom(&mut bytes[..]).map_err(|_| NoRandomness)?;
+    Ok(bytes)
+}
+
+/// A Curve25519 key pair; the secret half wipes itself on drop (x25519-dalek's `zeroize`).
+pub(super) struct KeyPair {
+    pub secret: StaticSecret,
+    pub public: [u8; KEY_LEN],
+}
+
+impl KeyPair {
+    /// A fresh pair, as `crypto_box_keypair` makes one: 32 random bytes as the secret.
+    pub fn generate() -> Result<Self, NoRandomness> {
+        Ok(Self::from_secret(&*random_bytes::<KEY_LEN>()?))
+    }
+
+    pub fn from_secret(secret: &[u8; KEY_LEN]) -> Self {
+        let secret = static_secret(secret);
+        let public = PublicKey::from(&secret).to_bytes();
+        Self { secret, public }
+    }
+}
+
+impl std::fmt::Debug for KeyPair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyPair").field("public", &self.public).finish_non_exhaustive()
+    }
+}
+
+/// An X25519 secret from raw bytes, leaving no unwiped copy of them behind on our side.
+pub(super) fn static_secret(bytes: &[u8; KEY_LEN]) -> StaticSecret {
+    let copy = Zeroizing::new(*bytes);
+    StaticSecret::from(*copy)
+}
+
+/// A box opened with the wrong key, or whose bytes were altered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct OpenFailed;
+
+/// A precomputed box key: `crypto_box_beforenm` (HSalsa20 of the X25519 shared secret) for a
+/// public-key box, or a `crypto_secretbox` key. Both copies of the key are wiped on drop.
+pub(super) struct BoxKey {
+    aead: XSalsa20Poly1305,
+    /// The same key for [`BoxKey::open_after_first`], which the AEAD interface cannot do.
+    key: Zeroizing<[u8; KEY_LEN]>,
+}
+
+impl BoxKey {
+    /// The key for boxes between `our_secret` and `their_public`. `None` when the X25519 result
+    /// is all zeros (their key is of small order), which libsodium refuses in the same way
+    /// (`crypto_scalarmult` fails), so no one can force a key everybody knows.
+    pub fn agree(our_secret: &StaticSecret, their_public: &[u8; KEY_LEN]) -> Option<Self> {
+        let shared = our_secret.diffie_hellman(&PublicKey::from(*their_public));
+        if !shared.was_contributory() {
+            return None;
+        }
+        let zero_nonce = GenericArray::default();
+        let key = Zeroizing::new(salsa20::hsalsa::<salsa20::cipher::consts::U10>(
+            GenericArray::from_slice(shared.as_bytes()),
+            &zero_nonce,
+        ));
+        Some(Self::secret(key.as_ref()))
+    }
+
+    /// A `crypto_secretbox` key (CurveZMQ's cookie key).
+    pub fn secret(key: &[u8; KEY_LEN]) -> Self {
+        Self { aead: XSalsa20Poly1305::new(GenericArray::from_slice(key)), key: Zeroizing::new(*key) }
+    }
+
+    /// Encrypts `buffer` in place and returns its MAC.
+    pub fn seal_in_place(&self, nonce: &Nonce, buffer: &mut [u8]) -> [u8; MAC_LEN] {
+        let tag = self
+            .aead
+            .encrypt_in_place_detached(GenericArray::from_slice(nonce), b"", buffer)
+            .expect("XSalsa20-Poly1305 seals any length the address space holds");
+        tag.into()
+    }
+
+    /// Appends the box of `plaintext` (MAC then ciphertext) to `out`.
+    pub fn seal_into(&self, nonce: &Nonce, plaintext: &[u8], out: &mut Vec<u8>) {
+        let start = out.len();
+        out.resize(start + MAC_LEN, 0);
+        out.extend_from_slice(plaintext);
+        let (mac, body) = out[start..].split_at_mut(MAC_LEN);
+        mac.copy_from_slice(&self.seal_in_place(nonce, body));
+    }
+
+    /// Decrypts `buffer` in place after checking it against `mac`; on failure `buffer` is left
+    /// as it was.
+    pub fn open_in_place(
+        &self,
+        nonce: &Nonce,
+        buffer: &mut [u8],
+        mac: &[u8; MAC_LEN],
+    ) -> Result<(), OpenFailed> {
+        self.aead
+            .decrypt_in_place_detached(
+                GenericArray::from_slice(nonce),
+                b"",
+                buffer,
+                GenericArray::from_slice(mac),
+            )
+            .map_err(|_| OpenFailed)
+    }
+
+    /// Opens `ciphertext` (authenticated by `mac`) but returns its first plaintext byte apart and
+    /// the rest in a buffer of exactly that size: CurveZMQ's MESSAGE payload is a flags byte and
+    /// the frame body, and the body buffer becomes the message without a move or a second
+    /// allocation. This is XSalsa20-Poly1305 opening as `crypto_secretbox_open` does it (the
+    /// Poly1305 key is the first 32 keystream bytes, the plaintext the keystream after them);
+    /// tests check it against the AEAD above and libsodium's known answers.
+    pub fn open_after_first(
+        &self,
+        nonce: &Nonce,
+        ciphertext: &[u8],
+        mac: &[u8; MAC_LEN],
+    ) -> Result<(u8, Vec<u8>), OpenFailed> {
+        let (&first, rest) = ciphertext.split_first().ok_or(OpenFailed)?;
+        let mut cipher =
+            XSalsa20::new(GenericArray::from_slice(&self.key[..]), GenericArray::from_slice(nonce));
+        let mut mac_key = Zeroizing::new([0u8; KEY_LEN]);
+        cipher.apply_keystream(&mut mac_key[..]);
+        let expected = Poly1305::new(GenericArray::from_slice(&mac_key[..])).compute_unpadded(ciphertext);
+        if !bool::from(expected.as_slice().ct_eq(mac)) {
+            return Err(OpenFailed);
+        }
+        let mut first = [first];
+        cipher.apply_keystream(&mut first);
+        let mut body = rest.to_vec();
+        cipher.apply_keystream(&mut body);
+        Ok((first[0], body))
+    }
+
+    /// Opens a box (MAC then ciphertext) into a fresh plaintext that is wiped on drop.
+    pub fn open(&self, nonce: &Nonce, boxed: &[u8]) -> Result<Zeroizing<Vec<u8>>, OpenFailed> {
+        let (mac, ciphertext) = boxed.split_at_checked(MAC_LEN).ok_or(OpenFailed)?;
+        let mut plaintext = Zeroizing::new(ciphertext.to_vec());
+        self.open_in_place(nonce, &mut plaintext, mac.try_into().expect("MAC_LEN bytes"))?;
+        Ok(plaintext)
+    }
+}
+
+impl std::fmt::Debug for BoxKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BoxKey(..)")
+    }
+}
+
+/// A nonce made of a protocol prefix and a tail (counter or random bytes).
+pub(super) fn nonce(prefix: &[u8], tail: &[u8]) -> Nonce {
+    debug_assert_eq!(prefix.len() + tail.len(), NONCE_LEN);
+    let mut nonce = [0; NONCE_LEN];
+    nonce[..prefix.len()].copy_from_slice(prefix);
+    nonce[prefix.len()..].copy_from_slice(tail);
+    nonce
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    //! Known answers computed with libsodium 1.0.18 (Debian's libsodium-dev), the library libzmq
+    //! links, by a throwaway C program: secret keys a = 01 02 .. 20 and b = 21 22 .. 40;
+    //! `crypto_scalarmult_base` for the public keys; `crypto_box_easy`, `crypto_box_beforenm` +
+    //! `crypto_box_easy_afternm` and `crypto_secretbox_easy` for the boxes, with CurveZMQ's nonce
+    //! prefixes; `crypto_box_beforenm` with an all-zero public key returned -1.
+    use super::*;
+
+    pub fn hex(text: &str) -> Vec<u8> {
+        (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect()
+    }
+
+    pub fn secret_a() -> [u8; KEY_LEN] {
+        std::array::from_fn(|i| i as u8 + 1)
+    }
+
+    pub fn secret_b() -> [u8; KEY_LEN] {
+        std::array::from_fn(|i| i as u8 + 33)
+    }
+
+    pub const PUBLIC_A: &str = "07a37cbc142093c8b755dc1b10e86cb426374ad16aa853ed0bdfc0b2b86d1c7c";
+    pub const PUBLIC_B: &str = "5869aff450549732cbaaed5e5df9b30a6da31cb0e5742bad5ad4a1a768f1a67b";
+    /// Box [64 zeros] from a to b, nonce "CurveZMQHELLO---" + 1.
+    pub const HELLO_BOX: &str = "12826ef9316cbf19f1a011a58edbb7c54e6456cf81cd28fbf49365cd4055ca16\
+                                 71d321df4325689aab38109005535e57943f90769e3c4733514a0644f0bee582\
+                                 7091af0142c6cbc296cf9c187eebfd8e";
+    /// Box [01 "hello"] from a to b (precomputed key), nonce "CurveZMQMESSAGEC" + 3.
+    pub const MESSAGE_BOX: &str = "fa0a681cc7dcd8d8d0b244a4adaa4735232731a3f5fd";
+    const COOKIE_BOX: &str = "e7bb7bae99a14b06e977a9cbb6b02c67fe66087a53843550957bb9faa754e829\
+                              4a7bd4c8a9396cc18dc74482670e209f9fe4003fa32a41b12b9cc730ff7b4bf4\
+                              be509f305f8b0e4058ae385e498adf1c";
+
+    fn counter_nonce(prefix: &[u8], counter: u64) -> Nonce {
+        nonce(prefix, &counter.to_be_bytes())
+    }
+
+    #[test]
+    fn public_keys_match_libsodium() {
+        assert_eq!(KeyPair::from_secret(&secret_a()).public.to_vec(), hex(PUBLIC_A));
+        assert_eq!(KeyPair::from_secret(&secret_b()).public.to_vec(), hex(PUBLIC_B));
+    }
+
+    #[test]
+    fn box_matches_libsodium_crypto_box_easy() {
+        let a = KeyPair::from_secret(&secret_a());
+        let b = KeyPair::from_secret(&secret_b());
+        let key = BoxKey::agree(&a.secret, &b.public).unwrap();
+        let mut boxed = Vec::new();
+        key.seal_into(&counter_nonce(b"CurveZMQHELLO---", 1), &[0; 64], &mut boxed);
+        assert_eq!(boxed, hex(HELLO_BOX));
+        // The receiver's side of the same agreement opens it.
+        let key = BoxKey::agree(&b.secret, &a.public).unwrap();
+        let opened = key.open(&counter_nonce(b"CurveZMQHELLO---", 1), &boxed).unwrap();
+        assert_eq!(&opened[..], &[0; 64][..]);
+    }
+
+    #[test]
+    fn precomputed_box_matches_libsodium_afternm() {
+        let a = KeyPair::from_secret(&secret_a());
+        let b = KeyPair::from_secret(&secret_b());
+        let key = BoxKey::agree(&a.secret, &b.public).unwrap();
+        let mut boxed = Vec::new();
+        key.seal_into(&counter_nonce(b"CurveZMQMESSAGEC", 3), b"\x01hello", &mut boxed);
+        assert_eq!(boxed, hex(MESSAGE_BOX));
+    }
+
+    #[test]
+    fn secretbox_matches_libsodium() {
+        let key: [u8; KEY_LEN] = std::array::from_fn(|i| 0xa0 + i as u8);
+        let tail: [u8; 16] = std::array::from_fn(|i| 0x10 + i as u8);
+        let plaintext: Vec<u8> = (0..64).collect();
+        let mut boxed = Vec::new();
+        BoxKey::secret(&key).seal_into(&nonce(b"COOKIE--", &tail), &plaintext, &mut boxed);
+        assert_eq!(boxed, hex(COOKIE_BOX));
+        assert_eq!(
+            &BoxKey::secret(&key).open(&nonce(b"COOKIE--", &tail), &boxed).unwrap()[..],
+            &plaintext[..]
+        );
+    }
+
+    #[test]
+    fn small_order_public_key_is_refused() {
+        let a = KeyPair::from_secret(&secret_a());
+        assert!(BoxKey::agree(&a.secret, &[0; KEY_LEN]).is_none());
+        let mut one = [0; KEY_LEN];
+        one[0] = 1;
+        assert!(BoxKey::agree(&a.secret, &one).is_none());
+    }
+
+    #[test]
+    fn altered_box_does_not_open() {
+        let key = BoxKey::secret(&[7; KEY_LEN]);
+        let nonce = counter_nonce(b"CurveZMQMESSAGES", 9);
+        let mut boxed = Vec::new();
+        key.seal_into(&nonce, b"secret", &mut boxed);
+        for i in 0..boxed.len() {
+            let mut altered = boxed.clone();
+            altered[i] ^= 0x40;
+            assert_eq!(key.open(&nonce, &altered), Err(OpenFailed), "byte {i}");
+        }
+        assert_eq!(key.open(&counter_nonce(b"CurveZMQMESSAGES", 10), &boxed), Err(OpenFailed));
+        assert_eq!(key.open(&nonce, &boxed[..MAC_LEN - 1]), Err(OpenFailed));
+    }
+
+    #[test]
+    fn open_after_first_matches_libsodium_and_the_aead() {
+        let a = KeyPair::from_secret(&secret_a());
+        let b = KeyPair::from_secret(&secret_b());
+        let key = BoxKey::agree(&b.secret, &a.public).unwrap();
+        let boxed = hex(MESSAGE_BOX);
+        let nonce = counter_nonce(b"CurveZMQMESSAGEC", 3);
+        let mac: [u8; MAC_LEN] = boxed[..MAC_LEN].try_into().unwrap();
+        let (first, rest) = key.open_after_first(&nonce, &boxed[MAC_LEN..], &mac).unwrap();
+        assert_eq!((first, &rest[..]), (1, &b"hello"[..]));
+        assert_eq!(rest.capacity(), rest.len());
+        // Same answers as the AEAD for every length around Poly1305's and Salsa20's blocks.
+        for len in [1, 2, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 1000] {
+            let plaintext: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
+            let mut boxed = Vec::new();
+            key.seal_into(&nonce, &plaintext, &mut boxed);
+            let mac: [u8; MAC_LEN] = boxed[..MAC_LEN].try_into().unwrap();
+            let (first, rest) = key.open_after_first(&nonce, &boxed[MAC_LEN..], &mac).unwrap();
+            assert_eq!(first, plaintext[0]);
+            assert_eq!(rest, plaintext[1..]);
+            for i in 0..boxed.len() {
+                let mut altered = boxed.clone();
+                altered[i] ^= 0x10;
+                let mac: [u8; MAC_LEN] = altered[..MAC_LEN].try_into().unwrap();
+                assert_eq!(
+                    key.open_after_first(&nonce, &altered[MAC_LEN..], &mac),
+                    Err(OpenFailed),
+                    "len {len} byte {i}"
+                );
+            }
+        }
+        assert_eq!(key.open_after_first(&nonce, b"", &[0; MAC_LEN]), Err(OpenFailed));
+    }
+
+    #[test]
+    fn generated_pairs_differ() {
+        assert_ne!(KeyPair::generate().unwrap().public, KeyPair::generate().unwrap().public);
+    }
+}
