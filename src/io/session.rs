@@ -40,8 +40,8 @@ use crate::mailbox::Mailbox;
 use crate::msg::{Metadata, Msg};
 use crate::pipe::{PipeEnd, PipeId, Readiness};
 use crate::socket::monitor::MonitorSlot;
-use crate::transport::tcp::{self, TcpTuning};
 use crate::socket::options::{Mechanism, Options};
+use crate::transport::tcp::{self, TcpTuning};
 use crate::zmtp;
 
 /// Most bytes read from a connection in one go, and the most queued for writing before the
