@@ -336,7 +336,8 @@ pub extern "C" fn zmq_close(s: *mut c_void) -> c_int {
 pub extern "C" fn zmq_setsockopt(s: *mut c_void, option: c_int, value: *const c_void, len: usize) -> c_int {
     call(|| {
         let mut socket = socket_mut(s)?;
-        socket.set_option(option, bytes_arg(value, len)?).map(|()| 0)
+        let value = if value.is_null() && len == 0 { None } else { Some(bytes_arg(value, len)?) };
+        socket.set_option_from_c(option, value).map(|()| 0)
     })
 }
 

@@ -41,6 +41,7 @@ use crate::msg::{Metadata, Msg};
 use crate::pipe::{PipeEnd, PipeId, Readiness};
 use crate::socket::monitor::MonitorSlot;
 use crate::socket::options::{Mechanism, Options};
+use crate::transport::socks::SocksClient;
 use crate::transport::tcp::{self, TcpTuning};
 use crate::zmtp;
 
@@ -191,6 +192,14 @@ pub enum Destination {
         source: Option<SocketAddr>,
     },
     Ipc(std::os::unix::net::SocketAddr),
+    /// A tcp endpoint reached through a SOCKS5 proxy (ZMQ_SOCKS_PROXY): the session dials the
+    /// proxy and asks it to CONNECT to `target` (`host:port`, resolved by the proxy).
+    Socks {
+        proxy: SocketAddr,
+        target: String,
+        username: Vec<u8>,
+        password: Vec<u8>,
+    },
 }
 
 impl Destination {
@@ -198,6 +207,10 @@ impl Destination {
         match self {
             Destination::Tcp { address, source } => {
                 let stream = tcp::connect(*address, *source, tuning)?;
+                Ok(Stream::Tcp(mio::net::TcpStream::from_std(stream)))
+            }
+            Destination::Socks { proxy, .. } => {
+                let stream = tcp::connect(*proxy, None, tuning)?;
                 Ok(Stream::Tcp(mio::net::TcpStream::from_std(stream)))
             }
             Destination::Ipc(address) => Ok(Stream::Unix(mio::net::UnixStream::connect_addr(address)?)),
@@ -349,6 +362,10 @@ struct Connection {
     peer_ttl: Option<Duration>,
     /// The line to the ZAP handler while a verdict is awaited.
     zap: Option<ZapClient>,
+    /// The SOCKS exchange with the proxy, until it has connected us to the endpoint.
+    socks: Option<SocksClient>,
+    /// Bytes of the peer that arrived together with the proxy's last reply.
+    early_input: Vec<u8>,
 }
 
 impl Connection {
@@ -433,6 +450,8 @@ impl Session {
             silence_deadline: None,
             peer_ttl: None,
             zap: None,
+            socks: None,
+            early_input: Vec::new(),
         }
     }
 
@@ -484,10 +503,18 @@ impl Session {
                 if stream.register(registry, token, Interest::READABLE | Interest::WRITABLE).is_ok() {
                     // A tcp connect is still in progress here (EINPROGRESS); a unix socket
                     // connect has completed, and libzmq reports no delay for it.
-                    if matches!(destination, Destination::Tcp { .. }) {
+                    if !matches!(destination, Destination::Ipc(_)) {
                         self.config.event(ZMQ_EVENT_CONNECT_DELAYED, libc::EINPROGRESS as u64);
                     }
-                    self.connection = Some(self.new_connection(stream, true));
+                    let socks = match destination {
+                        Destination::Socks { target, username, password, .. } => {
+                            SocksClient::new(target, username, password).ok()
+                        }
+                        _ => None,
+                    };
+                    let mut connection = self.new_connection(stream, true);
+                    connection.socks = socks;
+                    self.connection = Some(connection);
                     return;
                 }
                 self.schedule_reconnect();
@@ -622,6 +649,11 @@ impl Session {
             return;
         }
         if self.connection.as_ref().is_some_and(|c| !c.connecting) {
+            match self.pump_socks() {
+                Ok(true) => {}
+                Ok(false) => return self.check_closing(),
+                Err(failure) => return self.disconnected(registry, failure),
+            }
             if let Err(failure) = self.pump_zap(registry) {
                 return self.disconnected(registry, failure);
             }
@@ -633,6 +665,40 @@ impl Session {
             }
         }
         self.check_closing();
+    }
+
+    /// Talks SOCKS with the proxy while that exchange runs; true once the stream leads to the
+    /// endpoint (ZMTP may start). A refusal drops the connection; the connecter retries later.
+    fn pump_socks(&mut self) -> Result<bool, Failure> {
+        let Some(connection) = &mut self.connection else { return Ok(false) };
+        let Some(socks) = &mut connection.socks else { return Ok(true) };
+        loop {
+            while !socks.output().is_empty() {
+                match connection.stream.write(socks.output()) {
+                    Ok(0) => return Err(Failure::Connection(libc::EPIPE)),
+                    Ok(n) => socks.consume_output(n),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(Failure::Connection(e.raw_os_error().unwrap_or(libc::EIO))),
+                }
+            }
+            let mut buffer = [0u8; 512];
+            match connection.stream.read(&mut buffer) {
+                Ok(0) => return Err(Failure::Connection(libc::EPIPE)),
+                Ok(n) => {
+                    let rest =
+                        socks.receive(&buffer[..n]).map_err(|()| Failure::Connection(libc::ECONNREFUSED))?;
+                    if socks.is_done() {
+                        connection.socks = None;
+                        connection.early_input = rest;
+                        return Ok(true);
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Failure::Connection(e.raw_os_error().unwrap_or(libc::EIO))),
+            }
+        }
     }
 
     /// Takes the ZAP handler's reply, if one came, and feeds the verdict to the handshake.
@@ -750,10 +816,18 @@ impl Session {
                 return Ok(());
             }
             let Some(connection) = &mut self.connection else { return Ok(()) };
-            if connection.read_drained {
+            let early = std::mem::take(&mut connection.early_input);
+            if connection.read_drained && early.is_empty() {
                 return Ok(());
             }
-            match connection.stream.read(buffer) {
+            let read = if early.is_empty() {
+                connection.stream.read(buffer)
+            } else {
+                // What the proxy passed on with its reply (never more than its 512-byte read).
+                buffer[..early.len()].copy_from_slice(&early);
+                Ok(early.len())
+            };
+            match read {
                 Ok(0) => return Err(Failure::Connection(libc::EPIPE)),
                 Ok(n) => {
                     // Any traffic proves the peer alive.

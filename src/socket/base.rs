@@ -436,8 +436,21 @@ impl Socket {
             }
             "tcp" | "ipc" => {
                 let destination = if transport == "tcp" {
-                    let (address, source) = tcp::resolve_connect(address, self.options.ipv6)?;
-                    Destination::Tcp { address, source }
+                    if self.options.socks_proxy.is_empty() {
+                        let (address, source) = tcp::resolve_connect(address, self.options.ipv6)?;
+                        Destination::Tcp { address, source }
+                    } else {
+                        // The proxy resolves the endpoint's host; only the proxy is resolved here.
+                        let proxy =
+                            std::str::from_utf8(&self.options.socks_proxy).map_err(|_| Errno::EINVAL)?;
+                        crate::transport::socks::SocksClient::new(address, &[], &[])?;
+                        Destination::Socks {
+                            proxy: tcp::resolve_connect(proxy, self.options.ipv6)?.0,
+                            target: address.to_owned(),
+                            username: self.options.socks_username.clone(),
+                            password: self.options.socks_password.clone(),
+                        }
+                    }
                 } else {
                     Destination::Ipc(IpcAddress::parse(address)?.socket_addr()?)
                 };
@@ -701,10 +714,17 @@ impl Socket {
     }
 
     pub fn set_option(&mut self, option: c_int, value: &[u8]) -> Result<()> {
+        self.set_option_from_c(option, (!value.is_empty()).then_some(value))
+    }
+
+    /// `zmq_setsockopt` as C calls it: `None` is a NULL value, which libzmq tells apart from an
+    /// empty non-NULL one for a few string options (see `Options::set_nullable`).
+    pub fn set_option_from_c(&mut self, option: c_int, value: Option<&[u8]>) -> Result<()> {
         self.check_alive()?;
-        let known = self.pattern.set_option_with_pipes(option, value, &mut self.pipes);
+        let bytes = value.unwrap_or(&[]);
+        let known = self.pattern.set_option_with_pipes(option, bytes, &mut self.pipes);
         self.remove_dead_pipes();
-        if !(known? || self.options.set(option, value)?) {
+        if !(known? || self.options.set_nullable(option, value)?) {
             return Err(Errno::EINVAL);
         }
         if option == ZMQ_SNDHWM || option == ZMQ_RCVHWM {

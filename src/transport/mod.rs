@@ -4,5 +4,6 @@
 
 pub mod inproc;
 pub mod ipc;
+pub mod socks;
 pub mod tcp;
 pub mod udp;
