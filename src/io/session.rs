@@ -686,8 +686,7 @@ impl Session {
             match connection.stream.read(&mut buffer) {
                 Ok(0) => return Err(Failure::Connection(libc::EPIPE)),
                 Ok(n) => {
-                    let rest =
-                        socks.receive(&buffer[..n]).map_err(|()| Failure::Connection(libc::ECONNREFUSED))?;
+                    let rest = socks.receive(&buffer[..n]).map_err(|errno| Failure::Connection(errno.0))?;
                     if socks.is_done() {
                         connection.socks = None;
                         connection.early_input = rest;

@@ -76,9 +76,9 @@ impl SocksClient {
     }
 
     /// Feeds bytes from the proxy. Once the CONNECT reply is complete, returns the bytes that
-    /// came after it (already the peer's, for ZMTP). Err: the proxy refused or spoke nonsense;
-    /// the connection must be dropped (and retried later, as libzmq does).
-    pub fn receive(&mut self, data: &[u8]) -> std::result::Result<Vec<u8>, ()> {
+    /// came after it (already the peer's, for ZMTP). ECONNREFUSED: the proxy refused or spoke
+    /// nonsense; the connection must be dropped (and retried later, as libzmq does).
+    pub fn receive(&mut self, data: &[u8]) -> Result<Vec<u8>> {
         self.input.extend_from_slice(data);
         loop {
             match self.state {
@@ -86,7 +86,7 @@ impl SocksClient {
                     let Some(reply) = self.take(2) else { return Ok(Vec::new()) };
                     let chosen = if self.credentials.is_some() { 0x02 } else { 0x00 };
                     if reply[0] != 5 || reply[1] != chosen {
-                        return Err(());
+                        return Err(Errno(libc::ECONNREFUSED));
                     }
                     if let Some((user, pass)) = &self.credentials {
                         self.output.push(1);
@@ -102,7 +102,7 @@ impl SocksClient {
                 State::Auth => {
                     let Some(reply) = self.take(2) else { return Ok(Vec::new()) };
                     if reply[0] != 1 || reply[1] != 0 {
-                        return Err(());
+                        return Err(Errno(libc::ECONNREFUSED));
                     }
                     self.send_request();
                 }
@@ -112,13 +112,13 @@ impl SocksClient {
                         return Ok(Vec::new());
                     }
                     if self.input[0] != 5 || self.input[1] != 0 {
-                        return Err(());
+                        return Err(Errno(libc::ECONNREFUSED));
                     }
                     let address_len = match self.input[3] {
                         1 => 4,
                         4 => 16,
                         3 => 1 + usize::from(self.input[4]),
-                        _ => return Err(()),
+                        _ => return Err(Errno(libc::ECONNREFUSED)),
                     };
                     if self.take(4 + address_len + 2).is_none() {
                         return Ok(Vec::new());
