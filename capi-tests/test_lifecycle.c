@@ -98,17 +98,21 @@ static void library_threads_block_signals (void)
     CHECK_OK (zmq_ctx_term (ctx));
 }
 
+/* A tcp endpoint nobody listens on (yet): bind a socket, learn its port, close it. */
+static void free_tcp_endpoint (void *ctx, char *endpoint, size_t size)
+{
+    void *probe = zmq_socket (ctx, ZMQ_PULL);
+    CHECK_OK (zmq_bind (probe, "tcp://127.0.0.1:*"));
+    CHECK_OK (zmq_getsockopt (probe, ZMQ_LAST_ENDPOINT, endpoint, &size));
+    CHECK_OK (zmq_close (probe));
+}
+
 static void linger_keeps_connecter_trying (void)
 {
     alarm (10);
     void *ctx = zmq_ctx_new ();
-    /* A port nobody listens on: bind a socket, learn its port, close it. */
-    void *probe = zmq_socket (ctx, ZMQ_PULL);
-    CHECK_OK (zmq_bind (probe, "tcp://127.0.0.1:*"));
     char endpoint[256];
-    size_t len = sizeof endpoint;
-    CHECK_OK (zmq_getsockopt (probe, ZMQ_LAST_ENDPOINT, endpoint, &len));
-    CHECK_OK (zmq_close (probe));
+    free_tcp_endpoint (ctx, endpoint, sizeof endpoint);
 
     void *push = zmq_socket (ctx, ZMQ_PUSH);
     int linger = 300;
@@ -128,12 +132,8 @@ static void linger_delivers_to_a_late_peer (void)
 {
     alarm (10);
     void *ctx = zmq_ctx_new ();
-    void *probe = zmq_socket (ctx, ZMQ_PULL);
-    CHECK_OK (zmq_bind (probe, "tcp://127.0.0.1:*"));
     char endpoint[256];
-    size_t len = sizeof endpoint;
-    CHECK_OK (zmq_getsockopt (probe, ZMQ_LAST_ENDPOINT, endpoint, &len));
-    CHECK_OK (zmq_close (probe));
+    free_tcp_endpoint (ctx, endpoint, sizeof endpoint);
 
     void *push = zmq_socket (ctx, ZMQ_PUSH);
     int linger = 2000, reconnect = 50;
