@@ -17,21 +17,7 @@ if ! gcc -Wall -O1 -o "$bin" "$here/c/prog.c" -lzmq; then
 fi
 debian_version=$(pkg-config --modversion libzmq)
 
-# run LABEL VERSION [VAR=value...]: one run of the program; each of its checks counts.
-run() {
-    local label=$1 version=$2 out
-    shift 2
-    out=$(env "$@" timeout 120 "$bin" "$version" 2>&1)
-    local status=$?
-    sed -e "s/^/[$label] /" <<<"$out" | grep -v '^\[.*\] PASS' || true
-    passed=$((passed + $(grep -c '^PASS' <<<"$out")))
-    failed=$((failed + $(grep -c '^FAIL' <<<"$out")))
-    if [[ $status -ne 0 ]] && ! grep -q '^FAIL' <<<"$out"; then
-        echo "FAIL [$label] exit status $status"
-        failed=$((failed + 1))
-    fi
-}
-run debian "$debian_version"
-run LD_LIBRARY_PATH "$OUR_VERSION" LD_LIBRARY_PATH="$prefix/lib"
-run LD_PRELOAD "$OUR_VERSION" LD_PRELOAD="$prefix/lib/libzmq.so.5"
+run_program debian "$bin" "$debian_version"
+run_program LD_LIBRARY_PATH "$bin" "$OUR_VERSION" LD_LIBRARY_PATH="$prefix/lib"
+run_program LD_PRELOAD "$bin" "$OUR_VERSION" LD_PRELOAD="$prefix/lib/libzmq.so.5"
 summary

@@ -20,16 +20,6 @@ if ! g++ "${flags[@]}" -o "$bin" "$here/cppzmq/main.cpp" -L"$prefix/lib" -Wl,-rp
     summary
     exit 1
 fi
-check "linked with our libzmq.so.5" \
-    bash -c '[[ $(realpath "$(ldd "$1" | awk '"'"'$1 == "libzmq.so.5" { print $3 }'"'"')") == $(realpath "$2") ]]' \
-    _ "$bin" "$prefix/lib/libzmq.so.5"
-out=$(timeout 120 "$bin" "$OUR_VERSION" 2>&1)
-status=$?
-grep -v '^PASS' <<<"$out" || true
-passed=$((passed + $(grep -c '^PASS' <<<"$out")))
-failed=$((failed + $(grep -c '^FAIL' <<<"$out")))
-if [[ $status -ne 0 ]] && ! grep -q '^FAIL' <<<"$out"; then
-    echo "FAIL program exit status $status"
-    failed=$((failed + 1))
-fi
+check_linked_to_ours "$bin" "$prefix"
+run_program ours "$bin" "$OUR_VERSION"
 summary

@@ -38,6 +38,28 @@ check() {
         failed=$((failed + 1))
     fi
 }
+# run_program LABEL BIN VERSION [VAR=value...]: runs a check program (it prints PASS/FAIL lines
+# and takes the zmq version it must see) in that environment; each of its checks counts, and a
+# non-zero exit without a FAIL line counts as one failure.
+run_program() {
+    local label=$1 bin=$2 version=$3 out
+    shift 3
+    out=$(env "$@" timeout 120 "$bin" "$version" 2>&1)
+    local status=$?
+    sed -e "s/^/[$label] /" <<<"$out" | grep -v '^\[.*\] PASS' || true
+    passed=$((passed + $(grep -c '^PASS' <<<"$out")))
+    failed=$((failed + $(grep -c '^FAIL' <<<"$out")))
+    if [[ $status -ne 0 ]] && ! grep -q '^FAIL' <<<"$out"; then
+        echo "FAIL [$label] exit status $status"
+        failed=$((failed + 1))
+    fi
+}
+# check_linked_to_ours BIN PREFIX: the dynamic linker resolves BIN's libzmq.so.5 to PREFIX's.
+check_linked_to_ours() {
+    check "linked with our libzmq.so.5" \
+        bash -c '[[ $(realpath "$(ldd "$1" | awk '"'"'$1 == "libzmq.so.5" { print $3 }'"'"')") == $(realpath "$2") ]]' \
+        _ "$1" "$2/lib/libzmq.so.5"
+}
 # summary: the last line every script prints; the exit status says whether all passed.
 summary() {
     echo "$passed passed, $failed failed"
