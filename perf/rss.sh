@@ -9,20 +9,12 @@ set -euo pipefail
 
 prefix=${1:?usage: perf/rss.sh PREFIX}
 CONNS=${CONNS:-1000}
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(dirname "$here")
-out=${BENCH_DIR:-$root/build/perf}
-bin=$out/bin
-ourlib=$(cd "$prefix/lib" && pwd)
-
-bash "$here/build.sh" "$bin"
+source "$(dirname "$0")/compare.sh"
 # Two fds per connection end plus one per socket: raise the soft limit if we may.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 rss_of() { # lib messages
-    local libenv
-    if [[ $1 == rs ]]; then libenv=(env LD_LIBRARY_PATH="$ourlib"); else libenv=(env -u LD_LIBRARY_PATH); fi
-    timeout -k 5 120 "${libenv[@]}" "$bin/conn_rss" "$CONNS" "$2" \
+    run_on "$1" 120 conn_rss "$CONNS" "$2" \
         | sed -n 's/^rss per connection: \([0-9.]*\) \[kB\]$/\1/p' || echo FAIL
 }
 
@@ -33,7 +25,7 @@ echo "|---|---:|---:|---:|"
 for messages in 0 1; do
     a=$(rss_of zmq "$messages")
     b=$(rss_of rs "$messages")
-    r=$(awk -v a="$a" -v b="$b" 'BEGIN { if (a + 0 > 0 && b != "FAIL") printf "%.2f", b / a; else print "-" }')
+    r=$(ratio "$a" "$b")
     label=$([[ $messages == 0 ]] && echo "idle" || echo "one message each")
     echo "| $label | $a | $b | $r |"
 done
@@ -48,8 +40,8 @@ echo
 echo "| library | bytes per connection | accepts + handshakes per second |"
 echo "|---|---:|---:|"
 for lib in zmq rs; do
-    if [[ $lib == rs ]]; then libenv=(env LD_LIBRARY_PATH="$ourlib"); name=libzmq-rs; else libenv=(env -u LD_LIBRARY_PATH); name=libzmq; fi
-    line=$(timeout -k 5 180 "${libenv[@]}" "$bin/connections" "$BIG" || echo FAIL)
+    name=$([[ $lib == rs ]] && echo libzmq-rs || echo libzmq)
+    line=$(run_on "$lib" 180 connections "$BIG" || echo FAIL)
     per=$(sed -n 's/.*bytes_per_connection \([0-9]*\).*/\1/p' <<<"$line")
     rate=$(sed -n 's/.*accepts_per_second \([0-9]*\).*/\1/p' <<<"$line")
     echo "| $name | ${per:-FAIL} | ${rate:-FAIL} |"
