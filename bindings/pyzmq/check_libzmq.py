@@ -55,3 +55,16 @@ def pytest_sessionfinish(session, exitstatus):
     if problems:
         print("\nwrong libzmq at the end of the run: " + "; ".join(problems))
         session.exitstatus = 1
+
+
+# pyzmq's test_curve_keygen_secret passes a fresh random secret key to its command-line tool as
+# an argument; when the key's Z85 text starts with "-" (1 run in 85, with any libzmq) argparse
+# takes it for an option and the tool exits 2. Retrying with a new key keeps the test's check of
+# the key pair; a real key bug fails every try.
+KEY_TEXT_MAY_LOOK_LIKE_AN_OPTION = ("tests/test_curve_keygen.py::test_curve_keygen_secret",)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.nodeid in KEY_TEXT_MAY_LOOK_LIKE_AN_OPTION:
+            item.add_marker(pytest.mark.flaky(reruns=3))
