@@ -10,7 +10,7 @@ TARGET  := target/release
 # Tests run against a private install, so they exercise exactly what `make install` ships.
 STAGE   := $(CURDIR)/build/prefix
 
-.PHONY: all build header install uninstall stage test test-rust test-capi conformance demo clean
+.PHONY: all build header install uninstall stage test test-rust test-capi tsan conformance demo clean
 
 all: build
 
@@ -55,6 +55,10 @@ test-rust:
 
 test-capi: stage
 	bash capi-tests/run.sh "$(STAGE)"
+
+# The thread-safe-socket stress test under ThreadSanitizer (nightly rustc, std rebuilt).
+tsan:
+	bash capi-tests/tsan.sh
 
 conformance: stage
 	bash conformance/run.sh "$(STAGE)"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: every test suite of the project, against the staged install in PREFIX.
 #   1. Rust unit tests (cargo test)
-#   2. our C API tests (capi-tests/run.sh)
+#   2. our C API tests (capi-tests/run.sh), and the 16-thread CLIENT/SERVER stress test again
+#      under ThreadSanitizer (capi-tests/tsan.sh = make tsan)
 #   3. interop with Debian's real libzmq over tcp and ipc, both directions (interop/run.sh)
 #   4. libzmq's upstream test suite (conformance/run.sh): the tests in
 #      conformance/expected-pass.txt must pass; the others are reported, not counted, until the
@@ -43,6 +44,12 @@ bash capi-tests/run.sh "$prefix" > "$logdir/capi.log" 2>&1
 grep -E '^(FAIL|n/a)' "$logdir/capi.log" || true
 tail -n 1 "$logdir/capi.log"
 count "$logdir/capi.log"
+
+echo "== thread-safe sockets under ThreadSanitizer (make tsan)"
+bash capi-tests/tsan.sh > "$logdir/tsan.log" 2>&1
+grep -E '^(FAIL|# ThreadSanitizer)' "$logdir/tsan.log" || true
+tail -n 1 "$logdir/tsan.log"
+count "$logdir/tsan.log"
 
 echo "== interop with Debian's libzmq"
 bash interop/run.sh "$prefix" > "$logdir/interop.log" 2>&1
