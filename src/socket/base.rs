@@ -20,7 +20,7 @@ use crate::io::thread::{AcceptFilter, IoThread, Listener};
 use crate::mailbox::Mailbox;
 use crate::msg::Msg;
 use crate::pipe::{PipeEnd, PipeId};
-use crate::socket::monitor::MonitorSlot;
+use crate::socket::monitor::{EndpointPair, MonitorSlot};
 use crate::socket::options::Options;
 use crate::socket::pattern::{put_int, Pattern, SendError};
 use crate::socket::pipes::Pipes;
@@ -279,7 +279,11 @@ impl Socket {
             "tcp" | "ipc" => {
                 let result = self.bind_stream(transport, address, endpoint);
                 if let Err(errno) = result {
-                    self.monitor.event(ZMQ_EVENT_BIND_FAILED, errno.0 as u64, endpoint);
+                    self.monitor.event(
+                        ZMQ_EVENT_BIND_FAILED,
+                        errno.0 as u64,
+                        &EndpointPair::listener(endpoint),
+                    );
                 }
                 result
             }
@@ -334,25 +338,26 @@ impl Socket {
         }
     }
 
-    /// zmq_socket_monitor: events go to a PAIR socket bound to the inproc `endpoint`; `None`
-    /// stops monitoring.
+    /// zmq_socket_monitor: version 1 events go to a PAIR socket bound to the inproc `endpoint`;
+    /// `None` stops monitoring.
     pub fn monitor(&mut self, endpoint: Option<&str>, events: u64) -> Result<()> {
-        self.monitor_as(endpoint, events, ZMQ_PAIR)
+        self.monitor_as(endpoint, events, 1, ZMQ_PAIR)
     }
 
-    /// Whether zmq_socket_monitor is running on this socket (zmq_socket_monitor_pipes_stats
-    /// needs it).
-    pub fn is_monitored(&self) -> bool {
-        self.monitor.is_active()
-    }
-
-    /// zmq_socket_monitor_versioned (version 1 events): like `monitor`, with the events sent
-    /// through a socket of `socket_type` (PAIR, PUB or PUSH; EINVAL otherwise, as in libzmq).
-    pub fn monitor_as(&mut self, endpoint: Option<&str>, events: u64, socket_type: c_int) -> Result<()> {
-        if !matches!(socket_type, ZMQ_PAIR | ZMQ_PUB | ZMQ_PUSH) {
+    /// zmq_socket_monitor_versioned: like `monitor`, with events in format `version` (1 or 2)
+    /// sent through a socket of `socket_type` (PAIR, PUB or PUSH). The checks and their order are
+    /// libzmq's: version 1 takes only the first 16 event bits.
+    pub fn monitor_as(
+        &mut self,
+        endpoint: Option<&str>,
+        events: u64,
+        version: c_int,
+        socket_type: c_int,
+    ) -> Result<()> {
+        self.check_alive()?;
+        if !matches!(version, 1 | 2) || (version == 1 && events >> 16 != 0) {
             return Err(Errno::EINVAL);
         }
-        self.check_alive()?;
         let Some(endpoint) = endpoint else {
             self.monitor.stop();
             return Ok(());
@@ -360,9 +365,34 @@ impl Socket {
         if split_endpoint(endpoint)?.0 != "inproc" {
             return Err(unsupported_transport());
         }
-        let mut pair = Socket::new(Arc::clone(&self.ctx), socket_type)?;
-        pair.bind(endpoint)?;
-        self.monitor.start(pair, events);
+        // libzmq stops a running monitor before it looks at the socket type.
+        self.monitor.stop();
+        if !matches!(socket_type, ZMQ_PAIR | ZMQ_PUB | ZMQ_PUSH) {
+            return Err(Errno::EINVAL);
+        }
+        let mut sink = Socket::new(Arc::clone(&self.ctx), socket_type)?;
+        sink.bind(endpoint)?;
+        self.monitor.start(sink, events, version);
+        Ok(())
+    }
+
+    /// zmq_socket_monitor_pipes_stats (draft): one ZMQ_EVENT_PIPES_STATS per pipe, with its
+    /// outbound and inbound queue counts and its connection's addresses. EINVAL unless a monitor
+    /// asked for those events, EAGAIN when there is no pipe, as in libzmq.
+    pub fn monitor_pipes_stats(&mut self) -> Result<()> {
+        self.check_alive()?;
+        if !self.monitor.wants(draft::ZMQ_EVENT_PIPES_STATS) {
+            return Err(Errno::EINVAL);
+        }
+        if self.pipes.is_empty() {
+            return Err(Errno::EAGAIN);
+        }
+        for end in self.pipes.ends() {
+            let (outbound, inbound) = end.queue_counts();
+            let (local, remote) = end.peer_addresses();
+            let pair = EndpointPair { local, remote, bound: false };
+            self.monitor.event_values(draft::ZMQ_EVENT_PIPES_STATS, &[outbound, inbound], &pair);
+        }
         Ok(())
     }
 
@@ -381,7 +411,7 @@ impl Socket {
             endpoint: resolved.clone(),
             config: self.session_config(&resolved),
         }));
-        self.monitor.event(ZMQ_EVENT_LISTENING, fd as u64, &resolved);
+        self.monitor.event(ZMQ_EVENT_LISTENING, fd as u64, &EndpointPair::listener(&resolved));
         self.bound.push(Bound { given: given.to_owned(), resolved: resolved.clone(), io, fd });
         self.options.last_endpoint = resolved;
         Ok(())
@@ -403,6 +433,7 @@ impl Socket {
             linger: options.linger,
             reconnect_ivl: options.reconnect_ivl,
             reconnect_ivl_max: options.reconnect_ivl_max,
+            reconnect_stop: options.reconnect_stop,
             immediate: options.immediate,
             handshake_ivl: options.handshake_ivl,
             heartbeat_ivl: options.heartbeat_ivl,
@@ -570,7 +601,7 @@ impl Socket {
                     .position(|b| b.resolved == endpoint || (b.given == endpoint && !b.given.contains('*')))
                     .ok_or(Errno(libc::ENOENT))?;
                 let Bound { resolved, io, fd, .. } = self.bound.remove(index);
-                self.monitor.event(ZMQ_EVENT_CLOSED, fd as u64, &resolved);
+                self.monitor.event(ZMQ_EVENT_CLOSED, fd as u64, &EndpointPair::listener(&resolved));
                 io.send(Command::Unlisten { socket_id: self.id, endpoint: Some(resolved.clone()) });
                 self.ipc_files.retain(|(text, address)| {
                     let keep = *text != resolved;
@@ -789,7 +820,7 @@ impl Drop for Socket {
         self.ctx.inproc().unbind_all(self.id);
         let mut notified: Vec<*const IoThread> = Vec::new();
         for bound in std::mem::take(&mut self.bound) {
-            self.monitor.event(ZMQ_EVENT_CLOSED, bound.fd as u64, &bound.resolved);
+            self.monitor.event(ZMQ_EVENT_CLOSED, bound.fd as u64, &EndpointPair::listener(&bound.resolved));
             if !notified.contains(&Arc::as_ptr(&bound.io)) {
                 notified.push(Arc::as_ptr(&bound.io));
                 bound.io.send(Command::Unlisten { socket_id: self.id, endpoint: None });
