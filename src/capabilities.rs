@@ -22,7 +22,8 @@ mod tests {
     }
 
     #[test]
-    fn curve_is_claimed() {
+    fn curve_and_the_draft_api_are_claimed() {
         assert!(has("curve"));
+        assert!(has("draft"));
     }
 }

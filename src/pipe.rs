@@ -472,6 +472,35 @@ mod tests {
     }
 
     #[test]
+    fn queue_counts_see_what_each_side_has_not_reported_read() {
+        // High-water mark 4 each way: reads are reported every 2 messages.
+        let (mut a, mut b) = PipeEnd::pair(4, 4);
+        for body in [b"1", b"2", b"3"] {
+            a.write(frame(body, false));
+        }
+        a.flush();
+        assert_eq!((a.queue_counts(), b.queue_counts()), ((3, 0), (0, 3)));
+        read_body(&mut b);
+        // One read is not reported yet (libzmq counts the same way).
+        assert_eq!((a.queue_counts(), b.queue_counts()), ((3, 0), (0, 3)));
+        read_body(&mut b);
+        assert_eq!((a.queue_counts(), b.queue_counts()), ((1, 0), (0, 1)));
+        // Frames of an unfinished message are not counted.
+        b.write(frame(b"x", true));
+        b.flush();
+        assert_eq!(a.queue_counts(), (1, 0));
+    }
+
+    #[test]
+    fn addresses_set_by_one_end_are_seen_by_the_other() {
+        let (a, b) = PipeEnd::pair(0, 0);
+        assert_eq!(a.peer_addresses(), (String::new(), String::new()));
+        b.set_addresses("tcp://127.0.0.1:1", "tcp://127.0.0.1:2");
+        assert_eq!(a.peer_addresses(), ("tcp://127.0.0.1:1".to_owned(), "tcp://127.0.0.1:2".to_owned()));
+        assert_eq!(b.peer_addresses(), (String::new(), String::new()));
+    }
+
+    #[test]
     fn routing_id_announced_by_one_end_is_seen_by_the_other() {
         let mailbox = Arc::new(Mailbox::new().unwrap());
         let (a, b) = PipeEnd::pair(0, 0);

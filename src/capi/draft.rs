@@ -128,6 +128,8 @@ pub extern "C" fn zmq_socket_monitor_versioned(
     })
 }
 
+/// Asks for one ZMQ_EVENT_PIPES_STATS event per pipe (version 2 monitors): EINVAL unless a running
+/// monitor asked for those events, EAGAIN when the socket has no pipes, as in libzmq.
 #[no_mangle]
 pub extern "C" fn zmq_socket_monitor_pipes_stats(s: *mut c_void) -> c_int {
     call(|| socket_mut(s)?.monitor_pipes_stats().map(|()| 0))

@@ -67,6 +67,8 @@ pub struct SessionConfig {
     pub reconnect_ivl_max: c_int,
     /// ZMQ_RECONNECT_STOP bits (draft).
     pub reconnect_stop: c_int,
+    /// ZMQ_HELLO_MSG (draft), sent first on each connection once its handshake is done.
+    pub hello_msg: Option<bytes::Bytes>,
     pub immediate: bool,
     pub metadata: Vec<(String, Vec<u8>)>,
     /// ZMQ_HANDSHAKE_IVL in ms (0: no limit).
@@ -1009,6 +1011,11 @@ impl Session {
         }
         if let Some(pipe) = &self.pipe {
             pipe.set_addresses(&self.endpoints.local, &self.endpoints.remote);
+        }
+        if let (Some(Ok(hello)), Some(connection)) =
+            (self.config.hello_msg.as_deref().map(Msg::from_slice), &mut self.connection)
+        {
+            connection.wire.send(&hello);
         }
     }
 

@@ -190,7 +190,6 @@ impl Socket {
         } else {
             self.pattern.attach(id, &mut self.pipes);
         }
-        self.send_hello(id);
         self.remove_dead_pipes();
     }
 
@@ -202,18 +201,23 @@ impl Socket {
         }
     }
 
-    /// ZMQ_HELLO_MSG (draft): every new pipe of a type libzmq lets send one (ROUTER, DEALER,
-    /// SERVER, CLIENT, PEER) first carries this message to the peer. libzmq sends it per network
-    /// connection from the session; here it goes once per pipe, when the socket attaches it.
-    fn send_hello(&mut self, pipe: PipeId) {
+    /// ZMQ_HELLO_MSG (draft): the message that types libzmq lets send one (ROUTER, DEALER,
+    /// SERVER, CLIENT, PEER) put first on every new connection, if set. Whoever makes the
+    /// connection puts it there, so it goes out without this socket's thread: a session on the
+    /// wire after each handshake, an inproc connect into the binder's new pipe end.
+    fn hello_msg(&self) -> Option<Bytes> {
         let can_send = matches!(
             self.options.socket_type,
             ZMQ_ROUTER | ZMQ_DEALER | draft::ZMQ_SERVER | draft::ZMQ_CLIENT | draft::ZMQ_PEER
         );
-        if can_send && !self.options.hello_msg.is_empty() && self.pipes.contains(pipe) {
-            if let Ok(hello) = Msg::from_slice(&self.options.hello_msg) {
-                self.pipes.write(pipe, hello);
-            }
+        (can_send && !self.options.hello_msg.is_empty())
+            .then(|| Bytes::copy_from_slice(&self.options.hello_msg))
+    }
+
+    /// Queues the hello message on an inproc pipe this socket's own thread attached.
+    fn send_hello(&mut self, pipe: PipeId) {
+        if let Some(Ok(hello)) = self.hello_msg().map(|hello| Msg::from_slice(&hello)) {
+            self.pipes.write(pipe, hello);
         }
     }
 
@@ -257,6 +261,7 @@ impl Socket {
             rcvhwm: self.options.rcvhwm,
             routing_id: (!self.options.routing_id.is_empty())
                 .then(|| Bytes::copy_from_slice(&self.options.routing_id)),
+            hello: self.hello_msg(),
         }
     }
 
@@ -271,7 +276,9 @@ impl Socket {
                 let peer = self.as_peer();
                 let waiting = self.ctx.inproc().bind(address, peer)?;
                 for end in waiting {
+                    let id = end.id();
                     self.attach(end, false);
+                    self.send_hello(id);
                 }
                 self.options.last_endpoint = endpoint.to_owned();
                 Ok(())
@@ -434,6 +441,7 @@ impl Socket {
             reconnect_ivl: options.reconnect_ivl,
             reconnect_ivl_max: options.reconnect_ivl_max,
             reconnect_stop: options.reconnect_stop,
+            hello_msg: self.hello_msg(),
             immediate: options.immediate,
             handshake_ivl: options.handshake_ivl,
             heartbeat_ivl: options.heartbeat_ivl,
@@ -460,8 +468,10 @@ impl Socket {
                 }
                 let peer = self.as_peer();
                 let end = self.ctx.inproc().connect(address, peer);
-                self.connected.push((endpoint.to_owned(), end.id()));
+                let id = end.id();
+                self.connected.push((endpoint.to_owned(), id));
                 self.attach(end, true);
+                self.send_hello(id);
                 self.options.last_endpoint = endpoint.to_owned();
                 Ok(())
             }
