@@ -914,8 +914,8 @@ ZMQ_EXPORT int zmq_socket_monitor_versioned(void *s, const char *endpoint, uint6
 
 #if defined(ZMQ_BUILD_DRAFT_API)
 /*
- Asks for ZMQ_EVENT_PIPES_STATS: EINVAL without a running monitor, as in libzmq. The statistics
- themselves (version 2 events) have not landed: ENOTSUP.
+ Asks for one ZMQ_EVENT_PIPES_STATS event per pipe (version 2 monitors): EINVAL unless a running
+ monitor asked for those events, EAGAIN when the socket has no pipes, as in libzmq.
  */
 ZMQ_EXPORT int zmq_socket_monitor_pipes_stats(void *s);
 #endif

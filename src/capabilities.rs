@@ -3,7 +3,7 @@
 //! capabilities (pyzmq, CZMQ) never offer users something that would fail.
 
 /// Capabilities this build provides. Grows as transports and mechanisms land.
-const PROVIDED: &[&str] = &["ipc", "curve"];
+const PROVIDED: &[&str] = &["ipc", "curve", "draft"];
 
 /// Whether `name` (as passed to `zmq_has`, e.g. "ipc", "curve", "draft") is provided.
 pub fn has(name: &str) -> bool {
@@ -22,7 +22,8 @@ mod tests {
     }
 
     #[test]
-    fn curve_is_claimed() {
+    fn curve_and_the_draft_api_are_claimed() {
         assert!(has("curve"));
+        assert!(has("draft"));
     }
 }

@@ -41,6 +41,8 @@ struct Owner {
 struct Channel {
     /// Whole messages the reader has taken (for the writer's high-water mark).
     msgs_read: AtomicU64,
+    /// Whole messages the writer has flushed (only for ZMQ_EVENT_PIPES_STATS).
+    msgs_flushed: AtomicU64,
     /// High-water mark in messages, 0 for none. Written when the pipe is (re)attached.
     hwm: AtomicU64,
     writer_waiting: AtomicBool,
@@ -57,12 +59,16 @@ struct Channel {
     writer: OnceLock<Owner>,
     /// Routing id the writer's socket announced (ZMQ_ROUTING_ID), for ROUTER-like readers.
     writer_routing_id: OnceLock<Bytes>,
+    /// The (local, remote) addresses of the connection a session writer serves, for
+    /// ZMQ_EVENT_PIPES_STATS; empty for inproc pipes. Read and written rarely.
+    writer_addresses: parking_lot::Mutex<(String, String)>,
 }
 
 impl Channel {
     fn new(hwm: u64) -> Self {
         Self {
             msgs_read: AtomicU64::new(0),
+            msgs_flushed: AtomicU64::new(0),
             hwm: AtomicU64::new(hwm),
             writer_waiting: AtomicBool::new(false),
             writer_done: AtomicBool::new(false),
@@ -72,6 +78,7 @@ impl Channel {
             reader: OnceLock::new(),
             writer: OnceLock::new(),
             writer_routing_id: OnceLock::new(),
+            writer_addresses: parking_lot::Mutex::default(),
         }
     }
 }
@@ -193,6 +200,26 @@ impl PipeEnd {
         self.inbound.hwm.store(in_hwm, Ordering::Release);
     }
 
+    /// Messages queued each way, as libzmq's ZMQ_EVENT_PIPES_STATS counts them: (written by this
+    /// end and not yet reported read by the peer, flushed by the peer and not yet reported read
+    /// by this end). Reads are reported in low-water-mark batches, so a full pipe counts its
+    /// high-water mark.
+    pub fn queue_counts(&self) -> (u64, u64) {
+        let outbound = self.msgs_written.saturating_sub(self.out.msgs_read.load(Ordering::SeqCst));
+        let flushed = self.inbound.msgs_flushed.load(Ordering::Relaxed);
+        (outbound, flushed.saturating_sub(self.inbound.msgs_read.load(Ordering::SeqCst)))
+    }
+
+    /// Records the (local, remote) addresses of the connection this end's owner serves.
+    pub fn set_addresses(&self, local: &str, remote: &str) {
+        *self.out.writer_addresses.lock() = (local.to_owned(), remote.to_owned());
+    }
+
+    /// The addresses the peer end recorded with `set_addresses` (empty strings if none).
+    pub fn peer_addresses(&self) -> (String, String) {
+        self.inbound.writer_addresses.lock().clone()
+    }
+
     /// Whether the peer has gone away and reads nothing more.
     #[inline]
     pub fn is_peer_gone(&self) -> bool {
@@ -233,6 +260,8 @@ impl PipeEnd {
     /// Makes the written frames visible; wakes the reader if it was asleep.
     #[inline]
     pub fn flush(&mut self) {
+        // A plain store by the only writer: no read-modify-write on the message path.
+        self.out.msgs_flushed.store(self.msgs_written, Ordering::Relaxed);
         if self.frames_out.flush() {
             notify(self.out.reader.get(), Command::ActivateRead);
         }
@@ -440,6 +469,35 @@ mod tests {
         b.terminate(true);
         assert!(a.is_peer_gone());
         assert!(!a.check_write());
+    }
+
+    #[test]
+    fn queue_counts_see_what_each_side_has_not_reported_read() {
+        // High-water mark 4 each way: reads are reported every 2 messages.
+        let (mut a, mut b) = PipeEnd::pair(4, 4);
+        for body in [b"1", b"2", b"3"] {
+            a.write(frame(body, false));
+        }
+        a.flush();
+        assert_eq!((a.queue_counts(), b.queue_counts()), ((3, 0), (0, 3)));
+        read_body(&mut b);
+        // One read is not reported yet (libzmq counts the same way).
+        assert_eq!((a.queue_counts(), b.queue_counts()), ((3, 0), (0, 3)));
+        read_body(&mut b);
+        assert_eq!((a.queue_counts(), b.queue_counts()), ((1, 0), (0, 1)));
+        // Frames of an unfinished message are not counted.
+        b.write(frame(b"x", true));
+        b.flush();
+        assert_eq!(a.queue_counts(), (1, 0));
+    }
+
+    #[test]
+    fn addresses_set_by_one_end_are_seen_by_the_other() {
+        let (a, b) = PipeEnd::pair(0, 0);
+        assert_eq!(a.peer_addresses(), (String::new(), String::new()));
+        b.set_addresses("tcp://127.0.0.1:1", "tcp://127.0.0.1:2");
+        assert_eq!(a.peer_addresses(), ("tcp://127.0.0.1:1".to_owned(), "tcp://127.0.0.1:2".to_owned()));
+        assert_eq!(b.peer_addresses(), (String::new(), String::new()));
     }
 
     #[test]

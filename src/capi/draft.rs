@@ -1,10 +1,6 @@
 //! The draft socket-level API as exported symbols: the poller (`poller.rs` over `poll.rs`),
 //! zmq_ppoll, zmq_join/zmq_leave, zmq_connect_peer, zmq_socket_get_peer_state, and
-//! zmq_socket_monitor_versioned for version 1 events. Version 2 monitor events and
-//! zmq_socket_monitor_pipes_stats have not landed: after libzmq's checks they fail with ENOTSUP.
-
-// Parameters keep their C names for the generated header, though unused until implemented.
-#![allow(unused_variables)]
+//! zmq_socket_monitor_versioned (event formats 1 and 2) and zmq_socket_monitor_pipes_stats.
 
 use std::ffi::{c_char, c_int, c_long, c_short, c_void, CStr};
 
@@ -14,9 +10,8 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 
-use super::sockets::{is_thread_safe, not_yet, poll_items, socket_mut, str_arg, zmq_pollitem_t, PollSocket};
+use super::sockets::{is_thread_safe, poll_items, socket_mut, str_arg, zmq_pollitem_t, PollSocket};
 use super::{bytes_arg, call};
-use crate::constants::{ZMQ_PAIR, ZMQ_PUB, ZMQ_PUSH};
 use crate::error::{Errno, Result};
 use crate::poll;
 use crate::poller::{Poller, Watched};
@@ -128,34 +123,16 @@ pub extern "C" fn zmq_socket_monitor_versioned(
 ) -> c_int {
     call(|| {
         let mut socket = socket_mut(s)?;
-        match event_version {
-            1 => {
-                let endpoint = if endpoint.is_null() { None } else { Some(str_arg(endpoint)?) };
-                socket.monitor_as(endpoint, events, socket_type).map(|()| 0)
-            }
-            // Version 2 events (64-bit values, local and remote addresses) have not landed.
-            2 => {
-                if !matches!(socket_type, ZMQ_PAIR | ZMQ_PUB | ZMQ_PUSH) {
-                    return Err(Errno::EINVAL);
-                }
-                not_yet()
-            }
-            _ => Err(Errno::EINVAL),
-        }
+        let endpoint = if endpoint.is_null() { None } else { Some(str_arg(endpoint)?) };
+        socket.monitor_as(endpoint, events, event_version, socket_type).map(|()| 0)
     })
 }
 
-/// Asks for ZMQ_EVENT_PIPES_STATS: EINVAL without a running monitor, as in libzmq. The statistics
-/// themselves (version 2 events) have not landed: ENOTSUP.
+/// Asks for one ZMQ_EVENT_PIPES_STATS event per pipe (version 2 monitors): EINVAL unless a running
+/// monitor asked for those events, EAGAIN when the socket has no pipes, as in libzmq.
 #[no_mangle]
 pub extern "C" fn zmq_socket_monitor_pipes_stats(s: *mut c_void) -> c_int {
-    call(|| {
-        let socket = socket_mut(s)?;
-        if !socket.is_monitored() {
-            return Err(Errno::EINVAL);
-        }
-        not_yet()
-    })
+    call(|| socket_mut(s)?.monitor_pipes_stats().map(|()| 0))
 }
 
 #[cfg(zmq_sigset)]

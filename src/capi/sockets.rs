@@ -1,6 +1,5 @@
 //! The socket-level C API: sockets, options, endpoints, send/receive and zmq_poll, and the proxies,
-//! over the core socket (`socket::base::Socket`). Monitors and the draft poller/thread-safe sockets
-//! have not landed yet and fail with ENOTSUP after libzmq's argument checks.
+//! over the core socket (`socket::base::Socket`).
 //!
 //! A socket handle is the address of a `SocketShell`. Shells are never freed: a closed socket's
 //! shell is marked dead and reused for the next socket, so a stale handle reads a valid shell and
@@ -621,11 +620,6 @@ pub(super) fn poll_items(
         }
         Ok(ready as c_int)
     }
-}
-
-/// The answer of the parts of the API that have not landed yet.
-pub(super) fn not_yet<T>() -> Result<T> {
-    Err(Errno::ENOTSUP)
 }
 
 /// Runs the built-in proxy on this thread until the context is terminated (then -1 with ETERM):

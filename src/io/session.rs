@@ -39,7 +39,7 @@ use crate::io::zap::{ZapClient, ZapPoll};
 use crate::mailbox::Mailbox;
 use crate::msg::{Metadata, Msg};
 use crate::pipe::{PipeEnd, PipeId, Readiness};
-use crate::socket::monitor::MonitorSlot;
+use crate::socket::monitor::{EndpointPair, MonitorSlot};
 use crate::socket::options::{Mechanism, Options};
 use crate::transport::socks::SocksClient;
 use crate::transport::tcp::{self, TcpTuning};
@@ -65,6 +65,10 @@ pub struct SessionConfig {
     pub linger: c_int,
     pub reconnect_ivl: c_int,
     pub reconnect_ivl_max: c_int,
+    /// ZMQ_RECONNECT_STOP bits (draft).
+    pub reconnect_stop: c_int,
+    /// ZMQ_HELLO_MSG (draft), sent first on each connection once its handshake is done.
+    pub hello_msg: Option<bytes::Bytes>,
     pub immediate: bool,
     pub metadata: Vec<(String, Vec<u8>)>,
     /// ZMQ_HANDSHAKE_IVL in ms (0: no limit).
@@ -138,8 +142,8 @@ impl SessionConfig {
         self.socket_type == ZMQ_STREAM
     }
 
-    fn event(&self, event: c_int, value: u64) {
-        self.monitor.event(event, value, &self.endpoint);
+    fn event(&self, endpoints: &EndpointPair, event: c_int, value: u64) {
+        self.monitor.event(event, value, endpoints);
     }
 
     fn zmtp_config(&self) -> zmtp::Config {
@@ -386,6 +390,9 @@ pub struct Session {
     /// A complete incoming message waiting for room in the pipe.
     blocked: bool,
     metadata: Option<Arc<Metadata>>,
+    /// The addresses this session's events name: the connection's once it is made, the
+    /// connect endpoint alone before.
+    endpoints: EndpointPair,
     reconnect_at: Option<Instant>,
     /// The socket closed its end: send what is left, then finish.
     closing: bool,
@@ -405,15 +412,22 @@ impl Session {
 
     /// A session for a connection a listener accepted.
     pub fn accepted(config: Arc<SessionConfig>, stream: Stream, listener: Token) -> Self {
-        config.event(ZMQ_EVENT_ACCEPTED, stream.raw_fd() as u64);
         let mut session = Self::new(config, Role::Accepted, None, Some(listener));
+        session.endpoints = EndpointPair {
+            local: session.config.endpoint.clone(),
+            remote: stream.remote_endpoint(),
+            bound: true,
+        };
+        session.config.event(&session.endpoints, ZMQ_EVENT_ACCEPTED, stream.raw_fd() as u64);
         session.connection = Some(session.new_connection(stream, false));
         session
     }
 
     fn new(config: Arc<SessionConfig>, role: Role, pipe: Option<PipeEnd>, listener: Option<Token>) -> Self {
         let linger = config.linger;
+        let endpoints = EndpointPair::connecting(&config.endpoint);
         Self {
+            endpoints,
             config,
             role,
             listener,
@@ -504,7 +518,11 @@ impl Session {
                     // A tcp connect is still in progress here (EINPROGRESS); a unix socket
                     // connect has completed, and libzmq reports no delay for it.
                     if !matches!(destination, Destination::Ipc(_)) {
-                        self.config.event(ZMQ_EVENT_CONNECT_DELAYED, libc::EINPROGRESS as u64);
+                        self.config.event(
+                            &self.endpoints,
+                            ZMQ_EVENT_CONNECT_DELAYED,
+                            libc::EINPROGRESS as u64,
+                        );
                     }
                     let socks = match destination {
                         Destination::Socks { target, username, password, .. } => {
@@ -538,7 +556,8 @@ impl Session {
         let ivl = self.config.reconnect_ivl.max(1) as u64;
         let wait = *interval + Duration::from_millis(u64::from(crate::util::random::random_u32()) % ivl);
         self.reconnect_at = Some(Instant::now() + wait);
-        self.config.event(ZMQ_EVENT_CONNECT_RETRIED, wait.as_millis() as u64);
+        self.endpoints = EndpointPair::connecting(&self.config.endpoint);
+        self.config.event(&self.endpoints, ZMQ_EVENT_CONNECT_RETRIED, wait.as_millis() as u64);
         // Exponential back-off up to ZMQ_RECONNECT_IVL_MAX, when that is set above the interval.
         let max = Duration::from_millis(self.config.reconnect_ivl_max.max(0) as u64);
         if max > *interval {
@@ -553,10 +572,28 @@ impl Session {
             match connection.stream.connect_finished() {
                 Ok(true) => {
                     connection.connecting = false;
-                    self.config.event(ZMQ_EVENT_CONNECTED, connection.stream.raw_fd() as u64);
+                    self.endpoints.local = connection.stream.local_endpoint();
+                    self.config.event(
+                        &self.endpoints,
+                        ZMQ_EVENT_CONNECTED,
+                        connection.stream.raw_fd() as u64,
+                    );
                 }
                 Ok(false) => return,
-                Err(_) => return self.disconnected(registry, Failure::Connection(libc::ECONNREFUSED)),
+                Err(error) => {
+                    let stop = self.config.reconnect_stop & draft::ZMQ_RECONNECT_STOP_CONN_REFUSED != 0;
+                    if stop && error.raw_os_error() == Some(libc::ECONNREFUSED) {
+                        // As libzmq's tcp connecter: closed for good, reported as CLOSED.
+                        self.config.event(
+                            &self.endpoints,
+                            ZMQ_EVENT_CLOSED,
+                            connection.stream.raw_fd() as u64,
+                        );
+                        let _ = Source::deregister(&mut connection.stream, registry);
+                        return self.finish();
+                    }
+                    return self.disconnected(registry, Failure::Connection(libc::ECONNREFUSED));
+                }
             }
         }
         connection.read_drained = false;
@@ -619,7 +656,11 @@ impl Session {
         let Some(connection) = self.connection.as_mut().filter(|c| !c.connecting) else { return };
         if connection.handshake_deadline.is_some_and(|at| at <= now) {
             if connection.wire.is_handshaking() {
-                self.config.event(ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, libc::ETIMEDOUT as u64);
+                self.config.event(
+                    &self.endpoints,
+                    ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
+                    libc::ETIMEDOUT as u64,
+                );
             }
             return self.disconnected(registry, Failure::Connection(0));
         }
@@ -722,12 +763,12 @@ impl Session {
         let reply = match zmtp::zap::parse_reply(&frames) {
             Ok(reply) => reply,
             Err(code) => {
-                self.config.event(ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, code as u64);
+                self.config.event(&self.endpoints, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, code as u64);
                 return Err(Failure::Protocol);
             }
         };
         if let Some(status) = zmtp::zap::failure_status(&reply.status) {
-            self.config.event(ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, status);
+            self.config.event(&self.endpoints, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, status);
         }
         let Wire::Zmtp(zmtp) = &mut connection.wire else { return Ok(()) };
         if let Err(error) = zmtp.zap_reply(&reply.status, &reply.user_id, reply.metadata) {
@@ -778,11 +819,11 @@ impl Session {
     fn report_handshake_error(&self, error: &zmtp::ProtocolError) {
         if let Some(status) = error.auth_status_code() {
             // The peer's ERROR carried a ZAP status code.
-            self.config.event(ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, status as u64);
+            self.config.event(&self.endpoints, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH, status as u64);
         } else if let Some(code) = error.protocol_error_code() {
-            self.config.event(ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, code as u64);
+            self.config.event(&self.endpoints, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, code as u64);
         } else if error.reports_no_detail() {
-            self.config.event(ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, error.errno() as u64);
+            self.config.event(&self.endpoints, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, error.errno() as u64);
         }
     }
 
@@ -947,7 +988,7 @@ impl Session {
         let raw = self.config.is_raw();
         if !raw {
             // Raw connections had no handshake to succeed, and cannot carry heartbeats.
-            self.config.event(ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0);
+            self.config.event(&self.endpoints, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0);
         }
         if let Some(connection) = &mut self.connection {
             connection.handshake_deadline = None;
@@ -967,6 +1008,14 @@ impl Session {
             session_end.attach(io_mailbox, peer_routing_id.map(bytes::Bytes::from));
             self.pipe = Some(session_end);
             self.config.socket_mailbox.send(Command::Attach { end: socket_end });
+        }
+        if let Some(pipe) = &self.pipe {
+            pipe.set_addresses(&self.endpoints.local, &self.endpoints.remote);
+        }
+        if let (Some(Ok(hello)), Some(connection)) =
+            (self.config.hello_msg.as_deref().map(Msg::from_slice), &mut self.connection)
+        {
+            connection.wire.send(&hello);
         }
     }
 
@@ -1059,11 +1108,11 @@ impl Session {
             if let Failure::Connection(errno) = failure {
                 // A connection lost mid-handshake (libzmq: an engine error while handshaking).
                 if !connection.connecting && connection.wire.is_handshaking() && errno != 0 {
-                    self.config.event(ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, errno as u64);
+                    self.config.event(&self.endpoints, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, errno as u64);
                 }
             }
             if !connection.connecting {
-                self.config.event(ZMQ_EVENT_DISCONNECTED, connection.stream.raw_fd() as u64);
+                self.config.event(&self.endpoints, ZMQ_EVENT_DISCONNECTED, connection.stream.raw_fd() as u64);
                 notify = connection.wire.is_raw();
             }
             connection.stream.shutdown();

@@ -8,6 +8,21 @@ use mio::event::Source;
 use mio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 use mio::{Interest, Registry, Token};
 
+use crate::transport::tcp::endpoint_text;
+
+/// A unix socket address as ipc endpoint text: a path, `@name` when abstract, nothing when
+/// unnamed.
+fn unix_endpoint_text(addr: &std::os::unix::net::SocketAddr) -> String {
+    use std::os::linux::net::SocketAddrExt;
+    if let Some(path) = addr.as_pathname() {
+        format!("ipc://{}", path.display())
+    } else if let Some(name) = addr.as_abstract_name() {
+        format!("ipc://@{}", String::from_utf8_lossy(name))
+    } else {
+        "ipc://".to_owned()
+    }
+}
+
 pub enum Stream {
     Tcp(TcpStream),
     Unix(UnixStream),
@@ -19,6 +34,27 @@ impl Stream {
         match self {
             Stream::Tcp(stream) => stream.peer_addr().map(|addr| addr.ip().to_string()).unwrap_or_default(),
             Stream::Unix(_) => String::new(),
+        }
+    }
+
+    /// This end's address as endpoint text, as libzmq's monitor names it ("tcp://127.0.0.1:5555",
+    /// "ipc://path"; "ipc://" for an unnamed unix socket).
+    pub fn local_endpoint(&self) -> String {
+        match self {
+            Stream::Tcp(stream) => stream.local_addr().map(endpoint_text).unwrap_or_default(),
+            Stream::Unix(stream) => {
+                stream.local_addr().map(|addr| unix_endpoint_text(&addr)).unwrap_or_default()
+            }
+        }
+    }
+
+    /// The peer's address as endpoint text (see `local_endpoint`).
+    pub fn remote_endpoint(&self) -> String {
+        match self {
+            Stream::Tcp(stream) => stream.peer_addr().map(endpoint_text).unwrap_or_default(),
+            Stream::Unix(stream) => {
+                stream.peer_addr().map(|addr| unix_endpoint_text(&addr)).unwrap_or_default()
+            }
         }
     }
 

@@ -57,6 +57,7 @@ impl ZapClient {
             sndhwm: 0,
             rcvhwm: 0,
             routing_id: None,
+            hello: None,
         };
         let pipe = registry.connect(zap::ENDPOINT, me);
         Some(Self { pipe, mailbox, registered: false })

@@ -20,7 +20,7 @@ use crate::io::thread::{AcceptFilter, IoThread, Listener};
 use crate::mailbox::Mailbox;
 use crate::msg::Msg;
 use crate::pipe::{PipeEnd, PipeId};
-use crate::socket::monitor::MonitorSlot;
+use crate::socket::monitor::{EndpointPair, MonitorSlot};
 use crate::socket::options::Options;
 use crate::socket::pattern::{put_int, Pattern, SendError};
 use crate::socket::pipes::Pipes;
@@ -190,7 +190,6 @@ impl Socket {
         } else {
             self.pattern.attach(id, &mut self.pipes);
         }
-        self.send_hello(id);
         self.remove_dead_pipes();
     }
 
@@ -202,18 +201,23 @@ impl Socket {
         }
     }
 
-    /// ZMQ_HELLO_MSG (draft): every new pipe of a type libzmq lets send one (ROUTER, DEALER,
-    /// SERVER, CLIENT, PEER) first carries this message to the peer. libzmq sends it per network
-    /// connection from the session; here it goes once per pipe, when the socket attaches it.
-    fn send_hello(&mut self, pipe: PipeId) {
+    /// ZMQ_HELLO_MSG (draft): the message that types libzmq lets send one (ROUTER, DEALER,
+    /// SERVER, CLIENT, PEER) put first on every new connection, if set. Whoever makes the
+    /// connection puts it there, so it goes out without this socket's thread: a session on the
+    /// wire after each handshake, an inproc connect into the binder's new pipe end.
+    fn hello_msg(&self) -> Option<Bytes> {
         let can_send = matches!(
             self.options.socket_type,
             ZMQ_ROUTER | ZMQ_DEALER | draft::ZMQ_SERVER | draft::ZMQ_CLIENT | draft::ZMQ_PEER
         );
-        if can_send && !self.options.hello_msg.is_empty() && self.pipes.contains(pipe) {
-            if let Ok(hello) = Msg::from_slice(&self.options.hello_msg) {
-                self.pipes.write(pipe, hello);
-            }
+        (can_send && !self.options.hello_msg.is_empty())
+            .then(|| Bytes::copy_from_slice(&self.options.hello_msg))
+    }
+
+    /// Queues the hello message on an inproc pipe this socket's own thread attached.
+    fn send_hello(&mut self, pipe: PipeId) {
+        if let Some(Ok(hello)) = self.hello_msg().map(|hello| Msg::from_slice(&hello)) {
+            self.pipes.write(pipe, hello);
         }
     }
 
@@ -257,6 +261,7 @@ impl Socket {
             rcvhwm: self.options.rcvhwm,
             routing_id: (!self.options.routing_id.is_empty())
                 .then(|| Bytes::copy_from_slice(&self.options.routing_id)),
+            hello: self.hello_msg(),
         }
     }
 
@@ -271,7 +276,9 @@ impl Socket {
                 let peer = self.as_peer();
                 let waiting = self.ctx.inproc().bind(address, peer)?;
                 for end in waiting {
+                    let id = end.id();
                     self.attach(end, false);
+                    self.send_hello(id);
                 }
                 self.options.last_endpoint = endpoint.to_owned();
                 Ok(())
@@ -279,7 +286,11 @@ impl Socket {
             "tcp" | "ipc" => {
                 let result = self.bind_stream(transport, address, endpoint);
                 if let Err(errno) = result {
-                    self.monitor.event(ZMQ_EVENT_BIND_FAILED, errno.0 as u64, endpoint);
+                    self.monitor.event(
+                        ZMQ_EVENT_BIND_FAILED,
+                        errno.0 as u64,
+                        &EndpointPair::listener(endpoint),
+                    );
                 }
                 result
             }
@@ -334,25 +345,26 @@ impl Socket {
         }
     }
 
-    /// zmq_socket_monitor: events go to a PAIR socket bound to the inproc `endpoint`; `None`
-    /// stops monitoring.
+    /// zmq_socket_monitor: version 1 events go to a PAIR socket bound to the inproc `endpoint`;
+    /// `None` stops monitoring.
     pub fn monitor(&mut self, endpoint: Option<&str>, events: u64) -> Result<()> {
-        self.monitor_as(endpoint, events, ZMQ_PAIR)
+        self.monitor_as(endpoint, events, 1, ZMQ_PAIR)
     }
 
-    /// Whether zmq_socket_monitor is running on this socket (zmq_socket_monitor_pipes_stats
-    /// needs it).
-    pub fn is_monitored(&self) -> bool {
-        self.monitor.is_active()
-    }
-
-    /// zmq_socket_monitor_versioned (version 1 events): like `monitor`, with the events sent
-    /// through a socket of `socket_type` (PAIR, PUB or PUSH; EINVAL otherwise, as in libzmq).
-    pub fn monitor_as(&mut self, endpoint: Option<&str>, events: u64, socket_type: c_int) -> Result<()> {
-        if !matches!(socket_type, ZMQ_PAIR | ZMQ_PUB | ZMQ_PUSH) {
+    /// zmq_socket_monitor_versioned: like `monitor`, with events in format `version` (1 or 2)
+    /// sent through a socket of `socket_type` (PAIR, PUB or PUSH). The checks and their order are
+    /// libzmq's: version 1 takes only the first 16 event bits.
+    pub fn monitor_as(
+        &mut self,
+        endpoint: Option<&str>,
+        events: u64,
+        version: c_int,
+        socket_type: c_int,
+    ) -> Result<()> {
+        self.check_alive()?;
+        if !matches!(version, 1 | 2) || (version == 1 && events >> 16 != 0) {
             return Err(Errno::EINVAL);
         }
-        self.check_alive()?;
         let Some(endpoint) = endpoint else {
             self.monitor.stop();
             return Ok(());
@@ -360,9 +372,34 @@ impl Socket {
         if split_endpoint(endpoint)?.0 != "inproc" {
             return Err(unsupported_transport());
         }
-        let mut pair = Socket::new(Arc::clone(&self.ctx), socket_type)?;
-        pair.bind(endpoint)?;
-        self.monitor.start(pair, events);
+        // libzmq stops a running monitor before it looks at the socket type.
+        self.monitor.stop();
+        if !matches!(socket_type, ZMQ_PAIR | ZMQ_PUB | ZMQ_PUSH) {
+            return Err(Errno::EINVAL);
+        }
+        let mut sink = Socket::new(Arc::clone(&self.ctx), socket_type)?;
+        sink.bind(endpoint)?;
+        self.monitor.start(sink, events, version);
+        Ok(())
+    }
+
+    /// zmq_socket_monitor_pipes_stats (draft): one ZMQ_EVENT_PIPES_STATS per pipe, with its
+    /// outbound and inbound queue counts and its connection's addresses. EINVAL unless a monitor
+    /// asked for those events, EAGAIN when there is no pipe, as in libzmq.
+    pub fn monitor_pipes_stats(&mut self) -> Result<()> {
+        self.check_alive()?;
+        if !self.monitor.wants(draft::ZMQ_EVENT_PIPES_STATS) {
+            return Err(Errno::EINVAL);
+        }
+        if self.pipes.is_empty() {
+            return Err(Errno::EAGAIN);
+        }
+        for end in self.pipes.ends() {
+            let (outbound, inbound) = end.queue_counts();
+            let (local, remote) = end.peer_addresses();
+            let pair = EndpointPair { local, remote, bound: false };
+            self.monitor.event_values(draft::ZMQ_EVENT_PIPES_STATS, &[outbound, inbound], &pair);
+        }
         Ok(())
     }
 
@@ -381,7 +418,7 @@ impl Socket {
             endpoint: resolved.clone(),
             config: self.session_config(&resolved),
         }));
-        self.monitor.event(ZMQ_EVENT_LISTENING, fd as u64, &resolved);
+        self.monitor.event(ZMQ_EVENT_LISTENING, fd as u64, &EndpointPair::listener(&resolved));
         self.bound.push(Bound { given: given.to_owned(), resolved: resolved.clone(), io, fd });
         self.options.last_endpoint = resolved;
         Ok(())
@@ -403,6 +440,8 @@ impl Socket {
             linger: options.linger,
             reconnect_ivl: options.reconnect_ivl,
             reconnect_ivl_max: options.reconnect_ivl_max,
+            reconnect_stop: options.reconnect_stop,
+            hello_msg: self.hello_msg(),
             immediate: options.immediate,
             handshake_ivl: options.handshake_ivl,
             heartbeat_ivl: options.heartbeat_ivl,
@@ -429,8 +468,10 @@ impl Socket {
                 }
                 let peer = self.as_peer();
                 let end = self.ctx.inproc().connect(address, peer);
-                self.connected.push((endpoint.to_owned(), end.id()));
+                let id = end.id();
+                self.connected.push((endpoint.to_owned(), id));
                 self.attach(end, true);
+                self.send_hello(id);
                 self.options.last_endpoint = endpoint.to_owned();
                 Ok(())
             }
@@ -570,7 +611,7 @@ impl Socket {
                     .position(|b| b.resolved == endpoint || (b.given == endpoint && !b.given.contains('*')))
                     .ok_or(Errno(libc::ENOENT))?;
                 let Bound { resolved, io, fd, .. } = self.bound.remove(index);
-                self.monitor.event(ZMQ_EVENT_CLOSED, fd as u64, &resolved);
+                self.monitor.event(ZMQ_EVENT_CLOSED, fd as u64, &EndpointPair::listener(&resolved));
                 io.send(Command::Unlisten { socket_id: self.id, endpoint: Some(resolved.clone()) });
                 self.ipc_files.retain(|(text, address)| {
                     let keep = *text != resolved;
@@ -789,7 +830,7 @@ impl Drop for Socket {
         self.ctx.inproc().unbind_all(self.id);
         let mut notified: Vec<*const IoThread> = Vec::new();
         for bound in std::mem::take(&mut self.bound) {
-            self.monitor.event(ZMQ_EVENT_CLOSED, bound.fd as u64, &bound.resolved);
+            self.monitor.event(ZMQ_EVENT_CLOSED, bound.fd as u64, &EndpointPair::listener(&bound.resolved));
             if !notified.contains(&Arc::as_ptr(&bound.io)) {
                 notified.push(Arc::as_ptr(&bound.io));
                 bound.io.send(Command::Unlisten { socket_id: self.id, endpoint: None });

@@ -15,6 +15,7 @@ use bytes::Bytes;
 
 use crate::error::{Errno, Result};
 use crate::mailbox::Mailbox;
+use crate::msg::Msg;
 use crate::pipe::PipeEnd;
 
 /// What one side of an inproc connection contributes.
@@ -26,6 +27,8 @@ pub struct Peer {
     pub rcvhwm: c_int,
     /// The routing id this socket announces (ZMQ_ROUTING_ID), if set.
     pub routing_id: Option<Bytes>,
+    /// The ZMQ_HELLO_MSG this socket puts first on each new connection, if any.
+    pub hello: Option<Bytes>,
 }
 
 /// The high-water mark of messages from `sender` to `receiver`.
@@ -87,6 +90,11 @@ impl InprocRegistry {
                 theirs.set_peer_hwms(connecter.sndhwm, connecter.rcvhwm);
                 mine.attach(&connecter.mailbox, connecter.routing_id.clone());
                 theirs.attach(&binder.mailbox, binder.routing_id.clone());
+                if let Some(Ok(hello)) = binder.hello.as_deref().map(Msg::from_slice) {
+                    // The binder's hello goes out now, not when its thread next runs (libzmq).
+                    theirs.write(hello);
+                    theirs.flush();
+                }
                 binder.mailbox.send(crate::command::Command::Attach { end: theirs });
                 mine
             }
@@ -128,7 +136,14 @@ mod tests {
     use crate::command::Command;
 
     fn peer(socket_id: u64, sndhwm: c_int, rcvhwm: c_int) -> Peer {
-        Peer { mailbox: Arc::new(Mailbox::new().unwrap()), socket_id, sndhwm, rcvhwm, routing_id: None }
+        Peer {
+            mailbox: Arc::new(Mailbox::new().unwrap()),
+            socket_id,
+            sndhwm,
+            rcvhwm,
+            routing_id: None,
+            hello: None,
+        }
     }
 
     #[test]
