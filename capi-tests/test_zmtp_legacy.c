@@ -12,6 +12,7 @@
  * Every wait is bounded; every case arms alarm (30).
  */
 #include "check.h"
+#include "raw_peer.h"
 #include "socket_helpers.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -47,43 +48,6 @@ static uint64_t get_u64 (const unsigned char *p)
 static int raw_send (int fd, const void *data, size_t len)
 {
     return send (fd, data, len, MSG_NOSIGNAL) == (ssize_t) len ? 0 : -1;
-}
-
-/* Reads exactly len bytes (3 s at most); 0 on success. */
-static int raw_read_exact (int fd, unsigned char *buf, size_t len)
-{
-    size_t got = 0;
-    while (got < len) {
-        struct pollfd p = {fd, POLLIN, 0};
-        if (poll (&p, 1, TIMEOUT_MS) <= 0)
-            return -1;
-        ssize_t n = recv (fd, buf + got, len - got, 0);
-        if (n <= 0)
-            return -1;
-        got += (size_t) n;
-    }
-    return 0;
-}
-
-/* Reads and discards until the other side closes; 1 when it did within 3 s. */
-static int raw_wait_closed (int fd)
-{
-    char buf[4096];
-    struct timespec start, now;
-    clock_gettime (CLOCK_MONOTONIC, &start);
-    for (;;) {
-        struct pollfd p = {fd, POLLIN, 0};
-        clock_gettime (CLOCK_MONOTONIC, &now);
-        long long spent =
-          (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-        if (spent > TIMEOUT_MS)
-            return 0;
-        if (poll (&p, 1, (int) (TIMEOUT_MS - spent)) <= 0)
-            continue;
-        ssize_t n = recv (fd, buf, sizeof buf, 0);
-        if (n == 0 || (n < 0 && errno == ECONNRESET))
-            return 1;
-    }
 }
 
 /* ---- the old peer ---- */
@@ -320,6 +284,17 @@ static int peer_connect (peer_t *p, enum kind kind, int port)
     return rc;
 }
 
+/* Our socket of `type` bound, and an old peer of `kind` connected to it; -1 (all closed) when
+ * that failed. */
+static int accept_peer (ours_t *o, peer_t *p, int type, const char *routing_id, enum kind kind)
+{
+    if (ours_open (o, type, routing_id) == 0 && ours_bind (o) == 0 &&
+        peer_connect (p, kind, o->port) == 0)
+        return 0;
+    ours_close (o);
+    return -1;
+}
+
 /* Receives one frame on our socket and checks its body and MORE flag. */
 static void ours_expect_frame (void *socket, int more, const void *body, size_t size)
 {
@@ -358,10 +333,8 @@ static void symmetric (int type)
     for (int k = UNVERSIONED; k <= V2_0; k++) {
         ours_t o;
         peer_t p;
-        if (ours_open (&o, type, "us") || ours_bind (&o) || peer_connect (&p, (enum kind) k, o.port)) {
-            ours_close (&o);
+        if (accept_peer (&o, &p, type, "us", (enum kind) k))
             return;
-        }
         CHECK_OK (peer_send_hello (&p, type == ZMQ_PAIR ? ZMQ_PAIR : ZMQ_DEALER, "them"));
         peer_expect_hello (&p, type, "us");
         /* peer -> us */
@@ -407,11 +380,8 @@ static void router_takes_the_identity_frame (void)
     for (int k = UNVERSIONED; k <= V2_0; k++) {
         ours_t o;
         peer_t p;
-        if (ours_open (&o, ZMQ_ROUTER, NULL) || ours_bind (&o) ||
-            peer_connect (&p, (enum kind) k, o.port)) {
-            ours_close (&o);
+        if (accept_peer (&o, &p, ZMQ_ROUTER, NULL, (enum kind) k))
             return;
-        }
         CHECK_OK (peer_send_hello (&p, ZMQ_DEALER, "old-peer"));
         peer_expect_hello (&p, ZMQ_ROUTER, "");
         CHECK_OK (peer_send_frame (&p, 1, "hello", 5));
@@ -437,10 +407,8 @@ static void rep_answers_old_req (void)
     for (int k = UNVERSIONED; k <= V2_0; k++) {
         ours_t o;
         peer_t p;
-        if (ours_open (&o, ZMQ_REP, NULL) || ours_bind (&o) || peer_connect (&p, (enum kind) k, o.port)) {
-            ours_close (&o);
+        if (accept_peer (&o, &p, ZMQ_REP, NULL, (enum kind) k))
             return;
-        }
         CHECK_OK (peer_send_hello (&p, ZMQ_REQ, ""));
         peer_expect_hello (&p, ZMQ_REP, "");
         CHECK_OK (peer_send_frame (&p, 1, "", 0));
@@ -466,11 +434,8 @@ static void req_asks_old_rep (void)
     for (int k = UNVERSIONED; k <= V2_0; k++) {
         ours_t o;
         peer_t p;
-        if (ours_open (&o, ZMQ_REQ, "req-id") || ours_bind (&o) ||
-            peer_connect (&p, (enum kind) k, o.port)) {
-            ours_close (&o);
+        if (accept_peer (&o, &p, ZMQ_REQ, "req-id", (enum kind) k))
             return;
-        }
         CHECK_OK (peer_send_hello (&p, ZMQ_REP, ""));
         peer_expect_hello (&p, ZMQ_REQ, "req-id");
         ours_send (o.socket, "question", 8, ZMQ_SNDMORE);
@@ -497,10 +462,8 @@ static void pub_serves_old_subscribers (void)
     for (int k = UNVERSIONED; k <= V2_0; k++) {
         ours_t o;
         peer_t p;
-        if (ours_open (&o, ZMQ_PUB, NULL) || ours_bind (&o) || peer_connect (&p, (enum kind) k, o.port)) {
-            ours_close (&o);
+        if (accept_peer (&o, &p, ZMQ_PUB, NULL, (enum kind) k))
             return;
-        }
         CHECK_OK (peer_send_hello (&p, ZMQ_SUB, ""));
         peer_expect_hello (&p, ZMQ_PUB, "");
         if (k != UNVERSIONED)
