@@ -11,7 +11,7 @@
 //! them: an unversioned or versioned ZMTP/1.0 peer with ZMTP 1.0 framing (`v1`), a ZMTP/2.0 peer
 //! with the ZMTP 3 framing; both sides send an identity frame first instead of a handshake, and
 //! a PUB/XPUB subscribes an unversioned peer to everything. With a mechanism other than NULL or
-//! a ZAP domain set they are refused ([`ProtocolError::LegacyPeerRefused`]). [`FrameDecoder`]
+//! a ZAP domain set they are refused ([`ProtocolError::LegacyPeerRefused`]). `FrameDecoder`
 //! and the `version` checks in `send` are the only places where the framing is chosen.
 //!
 //! When a mechanism needs a ZAP verdict, the connection raises
