@@ -9,6 +9,7 @@
  * Every wait is bounded; every case arms alarm (20).
  */
 #include "check.h"
+#include "raw_peer.h"
 #include "socket_helpers.h"
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -169,43 +170,6 @@ static void raw_send (int fd, const void *data, size_t len)
     /* The server may already have closed: a failed write is then expected, not a bug. */
     if (send (fd, data, len, MSG_NOSIGNAL) != (ssize_t) len) {
     }
-}
-
-/* Reads and discards until the server closes the connection; 1 when it did within 3 s. */
-static int raw_wait_closed (int fd)
-{
-    char buf[4096];
-    struct timespec start, now;
-    clock_gettime (CLOCK_MONOTONIC, &start);
-    for (;;) {
-        struct pollfd p = {fd, POLLIN, 0};
-        clock_gettime (CLOCK_MONOTONIC, &now);
-        long long spent =
-          (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-        if (spent > 3000)
-            return 0;
-        if (poll (&p, 1, (int) (3000 - spent)) <= 0)
-            continue;
-        ssize_t n = recv (fd, buf, sizeof buf, 0);
-        if (n == 0 || (n < 0 && errno == ECONNRESET))
-            return 1;
-    }
-}
-
-/* Reads exactly len bytes (3 s at most); 0 on success. */
-static int raw_read_exact (int fd, unsigned char *buf, size_t len)
-{
-    size_t got = 0;
-    while (got < len) {
-        struct pollfd p = {fd, POLLIN, 0};
-        if (poll (&p, 1, 3000) <= 0)
-            return -1;
-        ssize_t n = recv (fd, buf + got, len - got, 0);
-        if (n <= 0)
-            return -1;
-        got += (size_t) n;
-    }
-    return 0;
 }
 
 /* A ZMTP 3.0 greeting with the given mechanism name, as a client. */

@@ -180,6 +180,7 @@ impl SessionConfig {
             maxmsgsize: self.maxmsgsize,
             metadata: self.metadata.clone(),
             security: mechanism,
+            zap_domain_set: !security.zap_domain.is_empty(),
         }
     }
 
@@ -260,6 +261,11 @@ impl Wire {
 
     fn is_raw(&self) -> bool {
         matches!(self, Wire::Raw(_))
+    }
+
+    /// A ZMTP 1.0/2.0 peer: no handshake to report, no heartbeats (as in libzmq).
+    fn is_legacy(&self) -> bool {
+        matches!(self, Wire::Zmtp(zmtp) if zmtp.version().is_some_and(zmtp::Version::is_legacy))
     }
 
     fn receive(&mut self, data: &[u8]) -> Result<(), zmtp::ProtocolError> {
@@ -985,14 +991,16 @@ impl Session {
             (name, std::ffi::CString::new(value).expect("NUL removed").into_boxed_c_str())
         }));
         self.metadata = Some(Arc::new(Metadata::new(fd, entries)));
-        let raw = self.config.is_raw();
-        if !raw {
-            // Raw connections had no handshake to succeed, and cannot carry heartbeats.
+        // Raw connections and ZMTP 1.0/2.0 peers had no handshake to succeed, and cannot carry
+        // heartbeats.
+        let no_handshake =
+            self.config.is_raw() || self.connection.as_ref().is_some_and(|c| c.wire.is_legacy());
+        if !no_handshake {
             self.config.event(&self.endpoints, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, 0);
         }
         if let Some(connection) = &mut self.connection {
             connection.handshake_deadline = None;
-            if self.config.heartbeat_ivl > 0 && !raw {
+            if self.config.heartbeat_ivl > 0 && !no_handshake {
                 connection.next_ping =
                     Some(Instant::now() + Duration::from_millis(self.config.heartbeat_ivl as u64));
             }

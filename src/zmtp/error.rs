@@ -12,12 +12,12 @@ use crate::constants::{
 /// returned one, the connection is dead: the engine must close it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProtocolError {
-    /// The peer's first byte is not 0xFF, or the low bit of its tenth byte is clear: libzmq takes
-    /// such a peer for an unversioned ZMTP 1.0 one. ZMTP 1.0 is not implemented.
-    BadSignature,
-    /// The peer announced ZMTP 1.0 (revision 0) or 2.0 (revision 1) in a versioned greeting.
-    /// libzmq would fall back to those protocols; this implementation does not (yet).
-    UnsupportedVersion { revision: u8 },
+    /// A ZMTP 1.0 or 2.0 peer (`revision` 0 or 1, `None` for an unversioned ZMTP 1.0 one) while a
+    /// security mechanism or a ZAP domain is configured: those protocols have no handshake, so
+    /// libzmq refuses them (a protocol error with no handshake-failed event).
+    LegacyPeerRefused { revision: Option<u8> },
+    /// A ZMTP 1.0 frame whose length field is 0 (it must count the flags byte).
+    MalformedFrame,
     /// The peer's greeting names another security mechanism than ours.
     MechanismMismatch { peer_mechanism: Vec<u8> },
     /// A message frame arrived before the handshake was complete.
@@ -91,7 +91,14 @@ impl ProtocolError {
     /// happened.
     pub fn reports_no_detail(&self) -> bool {
         self.protocol_error_code().is_none()
-            && !matches!(self, Self::Refused | Self::PeerError { .. } | Self::BadInitiateMetadata)
+            && !matches!(
+                self,
+                Self::Refused
+                    | Self::PeerError { .. }
+                    | Self::BadInitiateMetadata
+                    | Self::LegacyPeerRefused { .. }
+                    | Self::MalformedFrame
+            )
     }
 
     /// For an ERROR whose reason is a ZAP status code (300, 400 or 500): that code. libzmq then
@@ -110,8 +117,13 @@ impl ProtocolError {
 impl std::fmt::Display for ProtocolError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::BadSignature => write!(f, "peer greeting has no ZMTP 3 signature"),
-            Self::UnsupportedVersion { revision } => write!(f, "unsupported ZMTP revision {revision}"),
+            Self::LegacyPeerRefused { revision: None } => {
+                write!(f, "unversioned ZMTP 1.0 peer refused: security is configured")
+            }
+            Self::LegacyPeerRefused { revision: Some(revision) } => {
+                write!(f, "ZMTP revision {revision} peer refused: security is configured")
+            }
+            Self::MalformedFrame => write!(f, "ZMTP 1.0 frame with a zero length"),
             Self::MechanismMismatch { peer_mechanism } => {
                 write!(f, "mechanism mismatch (peer: {:?})", String::from_utf8_lossy(peer_mechanism))
             }

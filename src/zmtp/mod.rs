@@ -1,12 +1,20 @@
-//! ZMTP 3.x (RFC 23 / RFC 37) as a sans-I/O state machine: bytes in, events and bytes out.
+//! ZMTP (RFC 23 / RFC 37, with RFC 13 and RFC 15 peers) as a sans-I/O state machine: bytes in,
+//! events and bytes out.
 //!
 //! [`Connection`] owns one peer's protocol state: the greeting exchange, the mechanism
 //! handshake, framing, heartbeat replies and the 3.0/3.1 subscription translation. It never
 //! touches a socket, a thread or a clock; the engine that drives it reads and writes the bytes,
 //! runs the timers (handshake, heartbeat) and decides what a failure means for the socket.
 //!
-//! Only ZMTP 3.x is spoken, with the NULL, PLAIN and CURVE mechanisms. Peers announcing ZMTP 1.0/2.0 are refused with a [`ProtocolError`] where libzmq would
-//! fall back. When a mechanism needs a ZAP verdict, the connection raises
+//! ZMTP 3.x is spoken with the NULL, PLAIN and CURVE mechanisms. Older peers are detected from
+//! their first bytes as libzmq does (`greeting`) and served without security, as libzmq serves
+//! them: an unversioned or versioned ZMTP/1.0 peer with ZMTP 1.0 framing (`v1`), a ZMTP/2.0 peer
+//! with the ZMTP 3 framing; both sides send an identity frame first instead of a handshake, and
+//! a PUB/XPUB subscribes an unversioned peer to everything. With a mechanism other than NULL or
+//! a ZAP domain set they are refused ([`ProtocolError::LegacyPeerRefused`]). `FrameDecoder`
+//! and the `version` checks in `send` are the only places where the framing is chosen.
+//!
+//! When a mechanism needs a ZAP verdict, the connection raises
 //! [`Event::ZapRequest`] and waits for [`Connection::zap_reply`]; asking the handler is the
 //! engine's job. The verdict's User-Id and metadata join the peer's properties in
 //! [`Event::Ready`]. Encrypting mechanisms wrap every frame after the handshake.
@@ -24,8 +32,11 @@ pub mod greeting;
 pub mod mechanism;
 pub mod metadata;
 pub mod socket_type;
+pub mod v1;
 pub mod zap;
 
+#[cfg(test)]
+mod legacy_tests;
 #[cfg(test)]
 mod security_tests;
 #[cfg(test)]
@@ -115,6 +126,9 @@ pub struct Config {
     /// ZMQ_METADATA properties ("X-..."), added to READY after Socket-Type and Identity.
     pub metadata: Vec<(String, Vec<u8>)>,
     pub security: Security,
+    /// ZMQ_ZAP_DOMAIN is set. With it (or any mechanism but NULL), libzmq refuses ZMTP 1.0/2.0
+    /// peers, which could not be authenticated.
+    pub zap_domain_set: bool,
 }
 
 impl Default for Config {
@@ -126,6 +140,7 @@ impl Default for Config {
             maxmsgsize: -1,
             metadata: Vec::new(),
             security: Security::default(),
+            zap_domain_set: false,
         }
     }
 }
@@ -167,8 +182,32 @@ pub enum Event {
 enum Phase {
     Greeting(GreetingExchange),
     Handshake,
+    /// ZMTP 1.0/2.0: our identity frame is queued and the peer's, its first frame, is awaited.
+    /// `peer_socket_type` is from a versioned greeting; `subscribe_all` is set for a PUB/XPUB
+    /// talking to an unversioned peer (see [`Connection::start_legacy`]).
+    PeerIdentity {
+        peer_socket_type: Option<u8>,
+        subscribe_all: bool,
+    },
     Ready,
     Failed(ProtocolError),
+}
+
+/// How the peer's bytes are cut into frames: ZMTP 2.0 and 3.x share one framing, ZMTP 1.0 has
+/// its own. The single point where the framing is chosen.
+#[derive(Debug)]
+enum FrameDecoder {
+    Zmtp(Decoder),
+    Zmtp1(v1::Decoder),
+}
+
+impl FrameDecoder {
+    fn decode(&mut self, input: &[u8]) -> Result<(usize, Option<Msg>), ProtocolError> {
+        match self {
+            FrameDecoder::Zmtp(decoder) => decoder.decode(input),
+            FrameDecoder::Zmtp1(decoder) => decoder.decode(input),
+        }
+    }
 }
 
 /// One ZMTP connection's protocol state. See the module doc for what it does and does not do.
@@ -178,7 +217,13 @@ pub struct Connection {
     socket_type: c_int,
     version: Option<Version>,
     mechanism: Box<dyn Mechanism>,
-    decoder: Decoder,
+    decoder: FrameDecoder,
+    /// Our routing id, sent as the identity frame to ZMTP 1.0/2.0 peers.
+    routing_id: Vec<u8>,
+    maxmsgsize: i64,
+    /// NULL mechanism and no ZAP domain: ZMTP 1.0/2.0 peers are served (libzmq's
+    /// `!zap_enabled()`).
+    legacy_allowed: bool,
     /// Bytes for the peer; `out[out_pos..]` is still unwritten.
     out: Vec<u8>,
     out_pos: usize,
@@ -214,6 +259,7 @@ impl Connection {
             routing_id: config.routing_id.clone(),
             metadata: config.metadata,
         };
+        let legacy_allowed = matches!(config.security, Security::Null { .. }) && !config.zap_domain_set;
         let mechanism: Box<dyn Mechanism> = match config.security {
             Security::Null { zap } => Box::new(NullMechanism::new(own, zap)),
             Security::PlainClient { username, password } => {
@@ -227,24 +273,32 @@ impl Connection {
                 Box::new(CurveServer::new(own, zap, public_key.0, secret_key.0))
             }
         };
-        Self::with_mechanism(config.socket_type, config.routing_id.len(), config.maxmsgsize, mechanism)
+        let mut connection =
+            Self::with_mechanism(config.socket_type, config.routing_id, config.maxmsgsize, mechanism);
+        connection.legacy_allowed = legacy_allowed;
+        connection
     }
 
-    /// A connection running `mechanism` (which already knows our properties).
+    /// A connection running `mechanism` (which already knows our properties). ZMTP 1.0/2.0
+    /// peers are refused.
     pub(crate) fn with_mechanism(
         socket_type: c_int,
-        routing_id_len: usize,
+        routing_id: Vec<u8>,
         maxmsgsize: i64,
         mechanism: Box<dyn Mechanism>,
     ) -> Self {
-        let exchange = GreetingExchange::new(greeting::mechanism_field(mechanism.name()));
+        // Socket types are 0..=18: the ZMTP 1.0/2.0 greeting carries ours in one byte.
+        let exchange = GreetingExchange::new(greeting::mechanism_field(mechanism.name()), socket_type as u8);
         Self {
             phase: Phase::Greeting(exchange),
             socket_type,
             version: None,
             mechanism,
-            decoder: Decoder::new(maxmsgsize),
-            out: greeting::signature(routing_id_len).to_vec(),
+            decoder: FrameDecoder::Zmtp(Decoder::new(maxmsgsize)),
+            out: greeting::signature(routing_id.len()).to_vec(),
+            routing_id,
+            maxmsgsize,
+            legacy_allowed: false,
             out_pos: 0,
             events: VecDeque::new(),
             sending_more: false,
@@ -273,24 +327,74 @@ impl Connection {
             match &mut self.phase {
                 Phase::Failed(error) => return Err(error.clone()),
                 Phase::Greeting(exchange) => {
-                    let (n, progress) = exchange.receive(data, &mut self.out)?;
+                    let (n, progress) = exchange.receive(data, &mut self.out);
                     data = &data[n..];
-                    if let Progress::Complete { version, mechanism } = progress {
-                        self.greeting_complete(version, mechanism)?;
+                    match progress {
+                        Progress::NeedMore => {}
+                        Progress::Complete { version, mechanism } => {
+                            self.greeting_complete(version, mechanism)?;
+                        }
+                        Progress::Unversioned => {
+                            // What looked like a greeting is the peer's identity frame.
+                            let stream = exchange.received().to_vec();
+                            self.start_legacy(Version::V1_0, None)?;
+                            let mut rest = &stream[..];
+                            while !rest.is_empty() {
+                                let n = self.decode_frame(rest)?;
+                                rest = &rest[n..];
+                            }
+                        }
+                        Progress::Legacy { version, peer_socket_type } => {
+                            self.start_legacy(version, Some(peer_socket_type))?;
+                        }
                     }
                 }
-                Phase::Handshake | Phase::Ready => {
-                    let (n, frame) = self.decoder.decode(data)?;
+                Phase::Handshake | Phase::PeerIdentity { .. } | Phase::Ready => {
+                    let n = self.decode_frame(data)?;
                     data = &data[n..];
-                    if let Some(frame) = frame {
-                        self.process_frame(frame)?;
-                    }
                 }
             }
         }
         if let Phase::Failed(error) = &self.phase {
             return Err(error.clone());
         }
+        Ok(())
+    }
+
+    /// Decodes (at most) one frame from `data` and acts on it; returns the bytes consumed.
+    fn decode_frame(&mut self, data: &[u8]) -> Result<usize, ProtocolError> {
+        let (n, frame) = self.decoder.decode(data)?;
+        if let Some(frame) = frame {
+            self.process_frame(frame)?;
+        }
+        Ok(n)
+    }
+
+    /// A ZMTP 1.0 (`V1_0`, versioned when `peer_socket_type` is known) or 2.0 peer: these
+    /// protocols have no mechanism, so it is served only without security. The identity frames
+    /// replace the handshake: ours is queued now, the peer's is its first frame.
+    fn start_legacy(&mut self, version: Version, peer_socket_type: Option<u8>) -> Result<(), ProtocolError> {
+        if !self.legacy_allowed {
+            let revision = peer_socket_type.map(|_| if version == Version::V1_0 { 0 } else { 1 });
+            return Err(ProtocolError::LegacyPeerRefused { revision });
+        }
+        self.version = Some(version);
+        let unversioned = peer_socket_type.is_none();
+        if version == Version::V1_0 {
+            self.decoder = FrameDecoder::Zmtp1(v1::Decoder::new(self.maxmsgsize));
+        }
+        let routing_id = std::mem::take(&mut self.routing_id);
+        match version {
+            // Our signature was the header of this frame (a long length, routing id length
+            // plus one): only the body is left to send.
+            Version::V1_0 if unversioned => self.out.extend_from_slice(&routing_id),
+            Version::V1_0 => v1::encode(false, &routing_id, &mut self.out),
+            _ => encoder::encode_parts(false, false, &[&routing_id], &mut self.out),
+        }
+        // libzmq's unversioned peers (2.x) filter on their side and send no subscriptions: a
+        // publisher subscribes them to everything on their behalf.
+        let subscribe_all = unversioned && socket_type::is_publisher(self.socket_type);
+        self.phase = Phase::PeerIdentity { peer_socket_type, subscribe_all };
         Ok(())
     }
 
@@ -379,6 +483,19 @@ impl Connection {
     }
 
     fn process_frame(&mut self, frame: Msg) -> Result<(), ProtocolError> {
+        if let Phase::PeerIdentity { peer_socket_type, subscribe_all } = self.phase {
+            self.phase = Phase::Ready;
+            self.events.push_back(Event::Ready {
+                peer_socket_type: peer_socket_type.map_or(-1, c_int::from),
+                peer_routing_id: Some(frame.data().to_vec()),
+                properties: Vec::new(),
+            });
+            if subscribe_all {
+                let subscription = Msg::from_slice(&[1]).expect("inline bodies need no allocation");
+                self.events.push_back(Event::Message(subscription));
+            }
+            return Ok(());
+        }
         if matches!(self.phase, Phase::Handshake) {
             if !frame.is_command() {
                 return Err(ProtocolError::MessageDuringHandshake);
@@ -462,6 +579,8 @@ impl Connection {
         assert!(self.is_ready(), "ZMTP send before the handshake completed");
         if let Some((name, topic)) = self.subscription_command(msg) {
             self.write_command(name, &[topic]);
+        } else if self.version == Some(Version::V1_0) {
+            self.push_output(|out| v1::encode(msg.more(), msg.data(), out));
         } else if self.mechanism.encrypts() {
             self.write_encrypted(msg.more(), msg.is_command(), &[msg.data()]);
         } else {
@@ -518,9 +637,15 @@ impl Connection {
             self.send(msg);
             return false;
         }
-        let mut head = [0; encoder::MAX_HEADER_SIZE];
-        let n = encoder::frame_header(msg, &mut head);
-        self.push_output(|out| out.extend_from_slice(&head[..n]));
+        if self.version == Some(Version::V1_0) {
+            let mut head = [0; v1::MAX_HEADER_SIZE];
+            let n = v1::header(msg.more(), msg.size(), &mut head);
+            self.push_output(|out| out.extend_from_slice(&head[..n]));
+        } else {
+            let mut head = [0; encoder::MAX_HEADER_SIZE];
+            let n = encoder::frame_header(msg, &mut head);
+            self.push_output(|out| out.extend_from_slice(&head[..n]));
+        }
         self.sending_more = msg.more();
         true
     }

@@ -157,8 +157,8 @@ impl Mechanism for Xor {
 }
 
 fn xor_pair() -> (Connection, Connection) {
-    let mut a = Connection::with_mechanism(ZMQ_PAIR, 0, -1, Box::new(Xor));
-    let mut b = Connection::with_mechanism(ZMQ_PAIR, 0, -1, Box::new(Xor));
+    let mut a = Connection::with_mechanism(ZMQ_PAIR, Vec::new(), -1, Box::new(Xor));
+    let mut b = Connection::with_mechanism(ZMQ_PAIR, Vec::new(), -1, Box::new(Xor));
     let (ra, rb) = pump(&mut a, &mut b);
     ra.unwrap();
     rb.unwrap();

@@ -82,6 +82,11 @@ pub fn is_subscriber(socket_type: c_int) -> bool {
     matches!(socket_type, ZMQ_SUB | ZMQ_XSUB)
 }
 
+/// PUB and XPUB: the sockets that serve subscriptions.
+pub fn is_publisher(socket_type: c_int) -> bool {
+    matches!(socket_type, ZMQ_PUB | ZMQ_XPUB)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
