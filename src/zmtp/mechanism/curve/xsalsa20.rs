@@ -3,12 +3,11 @@
 //!
 //! Why not the `salsa20` crate's stream (0.10): it computes one 64-byte block per call through
 //! `cipher`'s generic per-block wrapper, with no SIMD backend, and a 64 KiB CURVE message spent
-//! most of its time there (BENCHMARKS.md, CURVE). Here the Salsa20 state is held as sixteen
-//! words of `N` lanes each, one lane per block, so the same round code runs `N` consecutive
-//! blocks: with `N` = 8, compiled for AVX2 (runtime detection; the one `unsafe` call below), the
-//! compiler turns every lane operation into one 256-bit instruction. Short messages and tails
-//! take single blocks (`N` = 1, plain scalar code), so a 64-byte message computes only the two
-//! blocks it needs. The HSalsa20 step (key and first 16 nonce bytes to a subkey) is still the
+//! most of its time there (BENCHMARKS.md, CURVE). Here, when the CPU has AVX2 (runtime
+//! detection; the one `unsafe` call below), whole batches of eight blocks are computed together,
+//! the state held as sixteen 256-bit registers with one lane per block. Short messages, tails
+//! and CPUs without AVX2 take single blocks (plain scalar code), so a 64-byte message computes
+//! only the two blocks it needs. The HSalsa20 step (key and first 16 nonce bytes to a subkey) is still the
 //! crate's `salsa20::hsalsa`, once per keystream.
 //!
 //! Owns only the keystream: where it starts (NaCl's boxes use its first 32 bytes as the Poly1305
@@ -101,7 +100,7 @@ impl Keystream {
             }
         }
         while at < len {
-            blocks::<1>(&self.input, self.next_block, &mut self.block[..]);
+            block(&self.input, self.next_block, &mut self.block[..]);
             self.next_block = self.next_block.wrapping_add(1);
             self.used = (len - at).min(BLOCK_LEN);
             use_piece(at, &self.block[..self.used]);
@@ -116,45 +115,109 @@ impl Drop for Keystream {
     }
 }
 
-/// [`blocks`] of [`WIDE_LANES`] blocks compiled for AVX2. Why: LLVM vectorizes the lane
-/// operations only when vector rotates are cheap for the target; for x86-64's SSE2 baseline it
-/// keeps them scalar, with AVX2 each becomes one instruction for all eight blocks.
+/// Salsa20 blocks `first_block`.. `first_block` + 7 of `input` into `out` with AVX2: the state
+/// as sixteen 256-bit registers, one per word, each lane a block, so every step of the rounds
+/// is one instruction for all eight blocks. Intrinsics (safe inside this function) rather than
+/// autovectorized arrays of lanes: LLVM merged and re-split such rows (blends, spills: 1.8x
+/// the instructions), and for the SSE2 baseline did not vectorize the rotates at all.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn wide_blocks(input: &[u32; 16], first_block: u64, out: &mut [u8; WIDE_LEN]) {
-    blocks::<WIDE_LANES>(input, first_block, out);
+    use std::arch::x86_64::*;
+    let lanes: [u64; WIDE_LANES] = std::array::from_fn(|lane| first_block.wrapping_add(lane as u64));
+    let word = |lane: usize, shift: u32| (lanes[lane] >> shift) as u32 as i32;
+    let mut x: [__m256i; 16] = input.map(|w| _mm256_set1_epi32(w as i32));
+    x[8] = _mm256_setr_epi32(
+        word(0, 0),
+        word(1, 0),
+        word(2, 0),
+        word(3, 0),
+        word(4, 0),
+        word(5, 0),
+        word(6, 0),
+        word(7, 0),
+    );
+    x[9] = _mm256_setr_epi32(
+        word(0, 32),
+        word(1, 32),
+        word(2, 32),
+        word(3, 32),
+        word(4, 32),
+        word(5, 32),
+        word(6, 32),
+        word(7, 32),
+    );
+    let start = x;
+    macro_rules! step {
+        ($target:expr, $p:expr, $q:expr, $bits:literal) => {{
+            let sum = _mm256_add_epi32(x[$p], x[$q]);
+            let rotated =
+                _mm256_or_si256(_mm256_slli_epi32::<$bits>(sum), _mm256_srli_epi32::<{ 32 - $bits }>(sum));
+            x[$target] = _mm256_xor_si256(x[$target], rotated);
+        }};
+    }
+    let mut quarter_round = |a: usize, b: usize, c: usize, d: usize| {
+        step!(b, a, d, 7);
+        step!(c, b, a, 9);
+        step!(d, c, b, 13);
+        step!(a, d, c, 18);
+    };
+    for _ in 0..10 {
+        double_round(&mut quarter_round);
+    }
+    for (word, (row, start)) in x.iter().zip(&start).enumerate() {
+        let row = _mm256_add_epi32(*row, *start);
+        let values = [
+            _mm256_extract_epi32::<0>(row),
+            _mm256_extract_epi32::<1>(row),
+            _mm256_extract_epi32::<2>(row),
+            _mm256_extract_epi32::<3>(row),
+            _mm256_extract_epi32::<4>(row),
+            _mm256_extract_epi32::<5>(row),
+            _mm256_extract_epi32::<6>(row),
+            _mm256_extract_epi32::<7>(row),
+        ];
+        for (lane, value) in values.iter().enumerate() {
+            let at = lane * BLOCK_LEN + 4 * word;
+            out[at..at + 4].copy_from_slice(&value.to_le_bytes());
+        }
+    }
 }
 
-/// Salsa20 blocks `first_block`.. `first_block + N - 1` of `input` into `out` (`N` * 64 bytes).
-/// The state is sixteen words of `N` lanes, one lane per block, so every step of the rounds is
-/// one operation across the lanes. Its stack copies are not wiped: volatile stores of 2 x 16 x
-/// `N` words cost more than the rounds' own stores (callgrind), the keystream they hold is wiped
-/// with the buffer it goes to, and the subkey words lived in registers and spill slots anyway
-/// (as in the `salsa20` crate, which does not wipe its per-block state either).
+/// Salsa20's double round (column round, then row round) as `quarter_round(a, b, c, d)` calls.
 #[inline(always)]
-fn blocks<const N: usize>(input: &[u32; 16], first_block: u64, out: &mut [u8]) {
-    let mut x: [[u32; N]; 16] = input.map(|word| [word; N]);
+fn double_round(mut quarter_round: impl FnMut(usize, usize, usize, usize)) {
+    quarter_round(0, 4, 8, 12);
+    quarter_round(5, 9, 13, 1);
+    quarter_round(10, 14, 2, 6);
+    quarter_round(15, 3, 7, 11);
+    quarter_round(0, 1, 2, 3);
+    quarter_round(5, 6, 7, 4);
+    quarter_round(10, 11, 8, 9);
+    quarter_round(15, 12, 13, 14);
+}
+
+/// Salsa20 block `counter` of `input` into `out`, plain scalar code. The state's stack copies
+/// are not wiped (here or in [`wide_blocks`]): volatile stores of every word cost more than the
+/// rounds' own stores (callgrind), the keystream they hold is wiped with the buffer it goes to,
+/// and the subkey words lived in registers and spill slots anyway (as in the `salsa20` crate,
+/// which does not wipe its per-block state either).
+fn block(input: &[u32; 16], counter: u64, out: &mut [u8]) {
+    let mut x = *input;
     // The 64-bit block counter, little-endian over words 8 and 9.
-    let counter = |lane: usize| first_block.wrapping_add(lane as u64);
-    x[8] = std::array::from_fn(|lane| counter(lane) as u32);
-    x[9] = std::array::from_fn(|lane| (counter(lane) >> 32) as u32);
+    x[8] = counter as u32;
+    x[9] = (counter >> 32) as u32;
     let start = x;
     for _ in 0..10 {
-        // Column round, then row round: Salsa20's double round.
-        quarter_round(&mut x, 0, 4, 8, 12);
-        quarter_round(&mut x, 5, 9, 13, 1);
-        quarter_round(&mut x, 10, 14, 2, 6);
-        quarter_round(&mut x, 15, 3, 7, 11);
-        quarter_round(&mut x, 0, 1, 2, 3);
-        quarter_round(&mut x, 5, 6, 7, 4);
-        quarter_round(&mut x, 10, 11, 8, 9);
-        quarter_round(&mut x, 15, 12, 13, 14);
+        double_round(|a, b, c, d| {
+            x[b] ^= x[a].wrapping_add(x[d]).rotate_left(7);
+            x[c] ^= x[b].wrapping_add(x[a]).rotate_left(9);
+            x[d] ^= x[c].wrapping_add(x[b]).rotate_left(13);
+            x[a] ^= x[d].wrapping_add(x[c]).rotate_left(18);
+        });
     }
-    for (word, (lanes, start)) in x.iter().zip(&start).enumerate() {
-        for lane in 0..N {
-            let at = lane * BLOCK_LEN + 4 * word;
-            out[at..at + 4].copy_from_slice(&lanes[lane].wrapping_add(start[lane]).to_le_bytes());
-        }
+    for ((word, start), bytes) in x.iter().zip(&start).zip(out.chunks_exact_mut(4)) {
+        bytes.copy_from_slice(&word.wrapping_add(*start).to_le_bytes());
     }
 }
 
@@ -165,26 +228,6 @@ pub(super) fn hsalsa20(key: &[u8; KEY_LEN], input: &[u8; 16]) -> Zeroizing<[u8; 
     let copy = Zeroizing::new(out.into());
     out.as_mut_slice().zeroize();
     copy
-}
-
-/// Salsa20's quarter round on words `a`, `b`, `c`, `d` of every block: each line is one
-/// operation across the lanes, which the compiler turns into vector instructions. (Indexed loops:
-/// each line reads one row of `x` while writing another, which iterators cannot borrow.)
-#[inline(always)]
-#[allow(clippy::needless_range_loop)]
-fn quarter_round<const N: usize>(x: &mut [[u32; N]; 16], a: usize, b: usize, c: usize, d: usize) {
-    for lane in 0..N {
-        x[b][lane] ^= x[a][lane].wrapping_add(x[d][lane]).rotate_left(7);
-    }
-    for lane in 0..N {
-        x[c][lane] ^= x[b][lane].wrapping_add(x[a][lane]).rotate_left(9);
-    }
-    for lane in 0..N {
-        x[d][lane] ^= x[c][lane].wrapping_add(x[b][lane]).rotate_left(13);
-    }
-    for lane in 0..N {
-        x[a][lane] ^= x[d][lane].wrapping_add(x[c][lane]).rotate_left(18);
-    }
 }
 
 #[cfg(test)]
