@@ -125,27 +125,27 @@ impl Drop for Keystream {
 fn wide_blocks(input: &[u32; 16], first_block: u64, out: &mut [u8; WIDE_LEN]) {
     use std::arch::x86_64::*;
     let lanes: [u64; WIDE_LANES] = std::array::from_fn(|lane| first_block.wrapping_add(lane as u64));
-    let word = |lane: usize, shift: u32| (lanes[lane] >> shift) as u32 as i32;
+    let counter_word = |lane: usize, shift: u32| (lanes[lane] >> shift) as u32 as i32;
     let mut x: [__m256i; 16] = input.map(|w| _mm256_set1_epi32(w as i32));
     x[8] = _mm256_setr_epi32(
-        word(0, 0),
-        word(1, 0),
-        word(2, 0),
-        word(3, 0),
-        word(4, 0),
-        word(5, 0),
-        word(6, 0),
-        word(7, 0),
+        counter_word(0, 0),
+        counter_word(1, 0),
+        counter_word(2, 0),
+        counter_word(3, 0),
+        counter_word(4, 0),
+        counter_word(5, 0),
+        counter_word(6, 0),
+        counter_word(7, 0),
     );
     x[9] = _mm256_setr_epi32(
-        word(0, 32),
-        word(1, 32),
-        word(2, 32),
-        word(3, 32),
-        word(4, 32),
-        word(5, 32),
-        word(6, 32),
-        word(7, 32),
+        counter_word(0, 32),
+        counter_word(1, 32),
+        counter_word(2, 32),
+        counter_word(3, 32),
+        counter_word(4, 32),
+        counter_word(5, 32),
+        counter_word(6, 32),
+        counter_word(7, 32),
     );
     let start = x;
     macro_rules! step {
