@@ -7,21 +7,19 @@
 //! randomness. It knows nothing of CurveZMQ's commands or nonce prefixes (`client`, `server`,
 //! `message` own those). Every key and every plaintext holding a secret is wiped when dropped.
 
-use crypto_secretbox::aead::generic_array::GenericArray;
-use crypto_secretbox::{AeadInPlace, KeyInit, XSalsa20Poly1305};
-use poly1305::Poly1305;
-use salsa20::cipher::{KeyIvInit, StreamCipher};
-use salsa20::XSalsa20;
 use subtle::ConstantTimeEq;
 use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::Zeroizing;
+
+use super::poly1305;
+use super::xsalsa20::{hsalsa20, Keystream};
 
 /// Length of a Curve25519 key, public or secret.
 pub(super) const KEY_LEN: usize = 32;
 /// Length of a full box nonce.
 pub(super) const NONCE_LEN: usize = 24;
 /// Bytes a box adds to its plaintext (the MAC).
-pub(super) const MAC_LEN: usize = 16;
+pub(super) const MAC_LEN: usize = poly1305::TAG_LEN;
 
 /// A 24-byte nonce: the protocol's prefix followed by a counter or random bytes.
 pub(super) type Nonce = [u8; NONCE_LEN];
@@ -74,10 +72,14 @@ pub(super) fn static_secret(bytes: &[u8; KEY_LEN]) -> StaticSecret {
 pub(super) struct OpenFailed;
 
 /// A precomputed box key: `crypto_box_beforenm` (HSalsa20 of the X25519 shared secret) for a
-/// public-key box, or a `crypto_secretbox` key. Both copies of the key are wiped on drop.
+/// public-key box, or a `crypto_secretbox` key. Wiped on drop.
+///
+/// Boxes are XSalsa20-Poly1305 as `crypto_secretbox` makes them: the Poly1305 key is the first
+/// 32 bytes of the nonce's XSalsa20 keystream, the ciphertext is the plaintext XORed with the
+/// keystream after them, and the MAC covers the ciphertext. The keystream is [`Keystream`]'s
+/// (multi-block), the MAC `poly1305`'s (64-bit limbs); the tests check every operation against the RustCrypto AEAD
+/// (`crypto_secretbox`) and libsodium's known answers.
 pub(super) struct BoxKey {
-    aead: XSalsa20Poly1305,
-    /// The same key for [`BoxKey::open_after_first`], which the AEAD interface cannot do.
     key: Zeroizing<[u8; KEY_LEN]>,
 }
 
@@ -90,61 +92,57 @@ impl BoxKey {
         if !shared.was_contributory() {
             return None;
         }
-        let zero_nonce = GenericArray::default();
-        let key = Zeroizing::new(salsa20::hsalsa::<salsa20::cipher::consts::U10>(
-            GenericArray::from_slice(shared.as_bytes()),
-            &zero_nonce,
-        ));
-        Some(Self::secret(key.as_ref()))
+        Some(Self { key: hsalsa20(shared.as_bytes(), &[0; 16]) })
     }
 
     /// A `crypto_secretbox` key (CurveZMQ's cookie key).
     pub fn secret(key: &[u8; KEY_LEN]) -> Self {
-        Self { aead: XSalsa20Poly1305::new(GenericArray::from_slice(key)), key: Zeroizing::new(*key) }
+        Self { key: Zeroizing::new(*key) }
     }
 
-    /// Encrypts `buffer` in place and returns its MAC.
-    pub fn seal_in_place(&self, nonce: &Nonce, buffer: &mut [u8]) -> [u8; MAC_LEN] {
-        let tag = self
-            .aead
-            .encrypt_in_place_detached(GenericArray::from_slice(nonce), b"", buffer)
-            .expect("XSalsa20-Poly1305 seals any length the address space holds");
-        tag.into()
+    /// The keystream for `nonce` and the Poly1305 key, its first 32 bytes; the keystream is
+    /// left at the first plaintext byte.
+    fn start(&self, nonce: &Nonce) -> (Keystream, Zeroizing<[u8; poly1305::KEY_LEN]>) {
+        let mut keystream = Keystream::new(&self.key, nonce);
+        let mut mac_key = Zeroizing::new([0u8; poly1305::KEY_LEN]);
+        keystream.apply(&mut mac_key[..]);
+        (keystream, mac_key)
     }
 
     /// Appends the box of `plaintext` (MAC then ciphertext) to `out`.
     pub fn seal_into(&self, nonce: &Nonce, plaintext: &[u8], out: &mut Vec<u8>) {
-        let start = out.len();
-        out.resize(start + MAC_LEN, 0);
-        out.extend_from_slice(plaintext);
-        let (mac, body) = out[start..].split_at_mut(MAC_LEN);
-        mac.copy_from_slice(&self.seal_in_place(nonce, body));
+        self.seal_pieces_into(nonce, &[plaintext], out);
     }
 
-    /// Decrypts `buffer` in place after checking it against `mac`; on failure `buffer` is left
-    /// as it was.
-    pub fn open_in_place(
-        &self,
-        nonce: &Nonce,
-        buffer: &mut [u8],
-        mac: &[u8; MAC_LEN],
-    ) -> Result<(), OpenFailed> {
-        self.aead
-            .decrypt_in_place_detached(
-                GenericArray::from_slice(nonce),
-                b"",
-                buffer,
-                GenericArray::from_slice(mac),
-            )
-            .map_err(|_| OpenFailed)
+    /// Appends the box of the concatenation of `pieces` to `out`, copying each piece once (the
+    /// copy is the encryption).
+    pub fn seal_pieces_into(&self, nonce: &Nonce, pieces: &[&[u8]], out: &mut Vec<u8>) {
+        let (mut keystream, mac_key) = self.start(nonce);
+        let mac_at = out.len();
+        out.reserve(MAC_LEN + pieces.iter().map(|piece| piece.len()).sum::<usize>());
+        out.extend_from_slice(&[0; MAC_LEN]);
+        for piece in pieces {
+            keystream.apply_into(piece, out);
+        }
+        let tag = poly1305::tag(&mac_key, &out[mac_at + MAC_LEN..]);
+        out[mac_at..mac_at + MAC_LEN].copy_from_slice(&tag);
+    }
+
+    /// The keystream at the first plaintext byte of `ciphertext`, once `mac` is found to be its
+    /// MAC (compared in constant time).
+    fn check(&self, nonce: &Nonce, ciphertext: &[u8], mac: &[u8; MAC_LEN]) -> Result<Keystream, OpenFailed> {
+        let (keystream, mac_key) = self.start(nonce);
+        if bool::from(poly1305::tag(&mac_key, ciphertext).ct_eq(mac)) {
+            Ok(keystream)
+        } else {
+            Err(OpenFailed)
+        }
     }
 
     /// Opens `ciphertext` (authenticated by `mac`) but returns its first plaintext byte apart and
     /// the rest in a buffer of exactly that size: CurveZMQ's MESSAGE payload is a flags byte and
     /// the frame body, and the body buffer becomes the message without a move or a second
-    /// allocation. This is XSalsa20-Poly1305 opening as `crypto_secretbox_open` does it (the
-    /// Poly1305 key is the first 32 keystream bytes, the plaintext the keystream after them);
-    /// tests check it against the AEAD above and libsodium's known answers.
+    /// allocation. The body is decrypted as it is copied out of `ciphertext`.
     pub fn open_after_first(
         &self,
         nonce: &Nonce,
@@ -152,26 +150,21 @@ impl BoxKey {
         mac: &[u8; MAC_LEN],
     ) -> Result<(u8, Vec<u8>), OpenFailed> {
         let (&first, rest) = ciphertext.split_first().ok_or(OpenFailed)?;
-        let mut cipher =
-            XSalsa20::new(GenericArray::from_slice(&self.key[..]), GenericArray::from_slice(nonce));
-        let mut mac_key = Zeroizing::new([0u8; KEY_LEN]);
-        cipher.apply_keystream(&mut mac_key[..]);
-        let expected = Poly1305::new(GenericArray::from_slice(&mac_key[..])).compute_unpadded(ciphertext);
-        if !bool::from(expected.as_slice().ct_eq(mac)) {
-            return Err(OpenFailed);
-        }
+        let mut keystream = self.check(nonce, ciphertext, mac)?;
         let mut first = [first];
-        cipher.apply_keystream(&mut first);
-        let mut body = rest.to_vec();
-        cipher.apply_keystream(&mut body);
+        keystream.apply(&mut first);
+        let mut body = Vec::with_capacity(rest.len());
+        keystream.apply_into(rest, &mut body);
         Ok((first[0], body))
     }
 
     /// Opens a box (MAC then ciphertext) into a fresh plaintext that is wiped on drop.
     pub fn open(&self, nonce: &Nonce, boxed: &[u8]) -> Result<Zeroizing<Vec<u8>>, OpenFailed> {
         let (mac, ciphertext) = boxed.split_at_checked(MAC_LEN).ok_or(OpenFailed)?;
-        let mut plaintext = Zeroizing::new(ciphertext.to_vec());
-        self.open_in_place(nonce, &mut plaintext, mac.try_into().expect("MAC_LEN bytes"))?;
+        let mut keystream = self.check(nonce, ciphertext, mac.try_into().expect("MAC_LEN bytes"))?;
+        // Sized up front: growing it would leave unwiped copies of the plaintext behind.
+        let mut plaintext = Zeroizing::new(Vec::with_capacity(ciphertext.len()));
+        keystream.apply_into(ciphertext, &mut plaintext);
         Ok(plaintext)
     }
 }
@@ -296,6 +289,57 @@ pub(super) mod tests {
         assert_eq!(key.open(&nonce, &boxed[..MAC_LEN - 1]), Err(OpenFailed));
     }
 
+    /// The RustCrypto AEAD's box of `plaintext` (MAC then ciphertext).
+    fn reference_box(key: &[u8; KEY_LEN], nonce: &Nonce, plaintext: &[u8]) -> Vec<u8> {
+        use crypto_secretbox::{AeadInPlace, KeyInit, XSalsa20Poly1305};
+        let mut ciphertext = plaintext.to_vec();
+        let tag = XSalsa20Poly1305::new(key.into())
+            .encrypt_in_place_detached(nonce.into(), b"", &mut ciphertext)
+            .unwrap();
+        [&tag[..], &ciphertext].concat()
+    }
+
+    /// Lengths around Poly1305's block (16), Salsa20's (64) and the keystream's batch (512), the
+    /// 32 keystream bytes the MAC key takes shifting every boundary.
+    fn lengths() -> impl Iterator<Item = usize> {
+        (0..=300).chain([479, 480, 481, 511, 512, 513, 543, 544, 545, 1000, 4096, 65536])
+    }
+
+    #[test]
+    fn long_secretbox_matches_libsodium() {
+        // crypto_secretbox_easy, key a0 a1 .. bf, nonce 30 31 .. 47, plaintext byte i = 7i:
+        // its MAC covers the whole ciphertext; its last 16 bytes come from the fourth batch.
+        let key: [u8; KEY_LEN] = std::array::from_fn(|i| 0xa0 + i as u8);
+        let nonce: Nonce = std::array::from_fn(|i| 0x30 + i as u8);
+        let plaintext: Vec<u8> = (0..1000).map(|i| (i * 7) as u8).collect();
+        let mut boxed = Vec::new();
+        BoxKey::secret(&key).seal_into(&nonce, &plaintext, &mut boxed);
+        assert_eq!(boxed.len(), 1016);
+        assert_eq!(boxed[..MAC_LEN], hex("f1708710d4b1ccfc4a0d47a22e7e2612"));
+        assert_eq!(boxed[1000..], hex("d767f79e1e2f3c1773261822a77a60eb"));
+        assert_eq!(&BoxKey::secret(&key).open(&nonce, &boxed).unwrap()[..], &plaintext[..]);
+    }
+
+    #[test]
+    fn boxes_match_the_aead_at_every_length() {
+        let key: [u8; KEY_LEN] = std::array::from_fn(|i| 3 * i as u8);
+        let nonce = counter_nonce(b"CurveZMQMESSAGES", 77);
+        let ours = BoxKey::secret(&key);
+        for len in lengths() {
+            let plaintext: Vec<u8> = (0..len).map(|i| (i * 7 + len) as u8).collect();
+            let expected = reference_box(&key, &nonce, &plaintext);
+            let mut boxed = vec![0xee; 3]; // appended after what `out` already holds
+            ours.seal_into(&nonce, &plaintext, &mut boxed);
+            assert_eq!(boxed[3..], expected, "length {len}");
+            // Split into pieces, the same box.
+            let cut = len / 3;
+            let mut pieces = Vec::new();
+            ours.seal_pieces_into(&nonce, &[&plaintext[..cut], &[], &plaintext[cut..]], &mut pieces);
+            assert_eq!(pieces, expected, "length {len} in pieces");
+            assert_eq!(&ours.open(&nonce, &expected).unwrap()[..], &plaintext[..], "length {len}");
+        }
+    }
+
     #[test]
     fn open_after_first_matches_libsodium_and_the_aead() {
         let a = KeyPair::from_secret(&secret_a());
@@ -307,15 +351,17 @@ pub(super) mod tests {
         let (first, rest) = key.open_after_first(&nonce, &boxed[MAC_LEN..], &mac).unwrap();
         assert_eq!((first, &rest[..]), (1, &b"hello"[..]));
         assert_eq!(rest.capacity(), rest.len());
-        // Same answers as the AEAD for every length around Poly1305's and Salsa20's blocks.
-        for len in [1, 2, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 1000] {
+        for len in lengths().filter(|&len| len > 0) {
             let plaintext: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
-            let mut boxed = Vec::new();
-            key.seal_into(&nonce, &plaintext, &mut boxed);
+            let boxed = reference_box(&key.key, &nonce, &plaintext);
             let mac: [u8; MAC_LEN] = boxed[..MAC_LEN].try_into().unwrap();
             let (first, rest) = key.open_after_first(&nonce, &boxed[MAC_LEN..], &mac).unwrap();
             assert_eq!(first, plaintext[0]);
             assert_eq!(rest, plaintext[1..]);
+            assert_eq!(rest.capacity(), rest.len());
+            if len > 100 {
+                continue; // every byte altered in turn: lengths up to 100 cover it
+            }
             for i in 0..boxed.len() {
                 let mut altered = boxed.clone();
                 altered[i] ^= 0x10;

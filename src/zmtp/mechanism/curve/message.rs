@@ -69,12 +69,8 @@ impl MessageCodec {
         let mut out = Vec::with_capacity(MIN_LEN + body.len());
         out.extend_from_slice(MESSAGE_NAME);
         out.extend_from_slice(&short_nonce.to_be_bytes());
-        out.extend_from_slice(&[0; MAC_LEN]);
-        out.push(payload_flags);
-        out.extend_from_slice(body);
         let nonce = crypto::nonce(self.send_prefix, &short_nonce.to_be_bytes());
-        let (head, payload) = out.split_at_mut(HEADER_LEN + MAC_LEN);
-        head[HEADER_LEN..].copy_from_slice(&self.key.seal_in_place(&nonce, payload));
+        self.key.seal_pieces_into(&nonce, &[&[payload_flags], body], &mut out);
         Ok((0, out))
     }
 

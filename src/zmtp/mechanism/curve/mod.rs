@@ -1,11 +1,11 @@
 //! The CURVE security mechanism (RFC 25 ZMTP-CURVE over RFC 26 CurveZMQ), byte-compatible with
 //! libzmq 4.3 and libsodium: [`CurveClient`] and [`CurveServer`], sans-I/O like every mechanism.
 //!
-//! Files: `wire` (command layouts), `crypto` (NaCl boxes over x25519-dalek + RustCrypto's
-//! XSalsa20-Poly1305, libsodium known answers in its tests), `message` (MESSAGE frames and
-//! nonce sequencing), `failure` (libzmq's monitor code for each failure), `client`, `server`.
-//! Owns no I/O, no ZAP socket, no socket options: keys come in raw (32 bytes each; Z85 decoding
-//! belongs to the options layer).
+//! Files: `wire` (command layouts), `crypto` (NaCl boxes over x25519-dalek, RustCrypto's
+//! HSalsa20, `xsalsa20`'s multi-block keystream and `poly1305`'s authenticator; libsodium known
+//! answers in its tests), `message` (MESSAGE frames and nonce sequencing), `failure` (libzmq's
+//! monitor code for each failure), `client`, `server`. Owns no I/O, no ZAP socket, no socket
+//! options: keys come in raw (32 bytes each; Z85 decoding belongs to the options layer).
 //!
 //! # Contract with the engine
 //!
@@ -44,8 +44,10 @@ mod client;
 mod crypto;
 mod failure;
 mod message;
+mod poly1305;
 mod server;
 mod wire;
+mod xsalsa20;
 
 #[cfg(test)]
 mod tests;
