@@ -28,6 +28,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
+use bytes::{Bytes, BytesMut};
 use mio::event::Source;
 use mio::{Interest, Registry, Token};
 
@@ -49,6 +50,12 @@ use crate::zmtp;
 /// session stops taking messages from the pipe (libzmq's in/out batch sizes, rounded up).
 const READ_BUFFER: usize = 64 * 1024;
 const WRITE_BATCH: usize = 64 * 1024;
+/// A read buffer with less room left than this is replaced before the next read, so reads stay
+/// large.
+const READ_MIN: usize = 8 * 1024;
+/// The rest of a large frame's body is read straight into the message when at least this much
+/// of it is missing; a smaller rest goes through the read buffer with whatever follows it.
+const DIRECT_READ_MIN: usize = 16 * 1024;
 
 /// What a session needs from its socket's options, fixed when the bind or connect was made.
 pub struct SessionConfig {
@@ -258,15 +265,29 @@ impl Wire {
         matches!(self, Wire::Raw(_))
     }
 
-    fn receive(&mut self, data: &[u8]) -> Result<(), zmtp::ProtocolError> {
+    fn receive(&mut self, data: &Bytes) -> Result<(), zmtp::ProtocolError> {
         match self {
-            Wire::Zmtp(zmtp) => zmtp.receive(data),
+            Wire::Zmtp(zmtp) => zmtp.receive_shared(data),
             Wire::Raw(raw) => {
                 // One read, one message: STREAM has no framing to restore.
-                raw.events
-                    .push_back(zmtp::Event::Message(Msg::from_bytes(bytes::Bytes::copy_from_slice(data))));
+                raw.events.push_back(zmtp::Event::Message(Msg::from_bytes(data.clone())));
                 Ok(())
             }
+        }
+    }
+
+    /// See [`zmtp::Connection::read_space`]; raw bytes have no frames to read into.
+    fn read_space(&mut self, min: usize, max: usize) -> Option<&mut [u8]> {
+        match self {
+            Wire::Zmtp(zmtp) => zmtp.read_space(min, max),
+            Wire::Raw(_) => None,
+        }
+    }
+
+    fn read_filled(&mut self, n: usize) -> Result<(), zmtp::ProtocolError> {
+        match self {
+            Wire::Zmtp(zmtp) => zmtp.read_filled(n),
+            Wire::Raw(_) => unreachable!("raw wires offer no read space"),
         }
     }
 
@@ -793,11 +814,12 @@ impl Session {
         token: Token,
         io_mailbox: &Arc<Mailbox>,
     ) -> Result<(), Failure> {
-        // One read buffer per I/O thread, allocated once: zeroing 64 KiB on every call showed in
-        // profiles, and one per connection would cost memory per idle connection.
+        // One read buffer per I/O thread, shared by its connections: each read is split off it
+        // as a `Bytes` that the decoded messages slice (no allocation or copy per message), and
+        // the next read goes into the rest. A block is reused once no message holds a slice of
+        // it; one per connection would cost memory per idle connection.
         thread_local! {
-            static BUFFER: std::cell::RefCell<Box<[u8]>> =
-                std::cell::RefCell::new(vec![0u8; READ_BUFFER].into_boxed_slice());
+            static BUFFER: std::cell::RefCell<BytesMut> = std::cell::RefCell::new(BytesMut::new());
         }
         BUFFER.with(|buffer| self.pump_in_with(registry, token, io_mailbox, &mut buffer.borrow_mut()))
     }
@@ -807,7 +829,7 @@ impl Session {
         registry: &Registry,
         token: Token,
         io_mailbox: &Arc<Mailbox>,
-        buffer: &mut [u8],
+        buffer: &mut BytesMut,
     ) -> Result<(), Failure> {
         loop {
             self.deliver_events(registry, token, io_mailbox)?;
@@ -815,36 +837,68 @@ impl Session {
                 return Ok(());
             }
             let Some(connection) = &mut self.connection else { return Ok(()) };
-            let early = std::mem::take(&mut connection.early_input);
-            if connection.read_drained && early.is_empty() {
+            if connection.read_drained && connection.early_input.is_empty() {
                 return Ok(());
             }
-            let read = if early.is_empty() {
-                connection.stream.read(buffer)
-            } else {
-                // What the proxy passed on with its reply (never more than its 512-byte read).
-                buffer[..early.len()].copy_from_slice(&early);
-                Ok(early.len())
-            };
-            match read {
-                Ok(0) => return Err(Failure::Connection(libc::EPIPE)),
-                Ok(n) => {
-                    // Any traffic proves the peer alive.
-                    connection.silence_deadline = connection.peer_ttl.map(|ttl| Instant::now() + ttl);
-                    let was_ready = connection.wire.is_ready();
-                    if let Err(error) = connection.wire.receive(&buffer[..n]) {
-                        if !was_ready && !connection.wire.is_ready() {
-                            self.report_handshake_error(&error);
-                        }
-                        return Err(Failure::Protocol);
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+            let was_ready = connection.wire.is_ready();
+            let received = match Self::read_once(connection, buffer) {
+                Ok(Some(received)) => received,
+                Ok(None) => {
                     connection.read_drained = true;
+                    continue;
                 }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(Failure::Connection(e.raw_os_error().unwrap_or(libc::EIO))),
+            };
+            // Any traffic (an end of stream aside) proves the peer alive.
+            connection.silence_deadline = connection.peer_ttl.map(|ttl| Instant::now() + ttl);
+            if let Err(error) = received {
+                if !was_ready && !connection.wire.is_ready() {
+                    self.report_handshake_error(&error);
+                }
+                return Err(Failure::Protocol);
             }
+        }
+    }
+
+    /// One read from the stream, fed to the wire: `Ok(None)` when there was nothing to read,
+    /// else the wire's verdict on the bytes. The rest of a large frame's body is read straight
+    /// into the message; anything else goes through `buffer` (see `pump_in`).
+    fn read_once(
+        connection: &mut Connection,
+        buffer: &mut BytesMut,
+    ) -> io::Result<Option<Result<(), zmtp::ProtocolError>>> {
+        if !connection.early_input.is_empty() {
+            // What the proxy passed on with its reply (never more than its 512-byte read).
+            let early = Bytes::from(std::mem::take(&mut connection.early_input));
+            return Ok(Some(connection.wire.receive(&early)));
+        }
+        if let Some(space) = connection.wire.read_space(DIRECT_READ_MIN, READ_BUFFER * 4) {
+            return match connection.stream.read(space) {
+                Ok(0) => Err(io::Error::from_raw_os_error(libc::EPIPE)),
+                Ok(n) => Ok(Some(connection.wire.read_filled(n))),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    connection.wire.read_filled(0).expect("an empty fill completes nothing");
+                    Ok(None)
+                }
+                Err(e) => {
+                    connection.wire.read_filled(0).expect("an empty fill completes nothing");
+                    Err(e)
+                }
+            };
+        }
+        if buffer.len() < READ_MIN {
+            // Reclaims the block when no message holds a slice of it any more, else takes a
+            // new one; only the part handed to `read` needs initialising.
+            buffer.clear();
+            buffer.reserve(READ_BUFFER);
+            buffer.resize(READ_BUFFER, 0);
+        }
+        match connection.stream.read(buffer) {
+            Ok(0) => Err(io::Error::from_raw_os_error(libc::EPIPE)),
+            Ok(n) => Ok(Some(connection.wire.receive(&buffer.split_to(n).freeze()))),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
+            Err(e) => Err(e),
         }
     }
 

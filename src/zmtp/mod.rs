@@ -256,7 +256,40 @@ impl Connection {
     /// After an error the connection is dead: later calls return the same error and ignore the
     /// bytes, and events queued before the failure can still be polled.
     pub fn receive(&mut self, data: &[u8]) -> Result<(), ProtocolError> {
-        let result = self.receive_inner(data);
+        let result = self.receive_inner(data, None);
+        self.note_failure(result)
+    }
+
+    /// [`receive`](Self::receive) for bytes in a shared read buffer: message bodies above the
+    /// inline size that are whole in `data` become slices of it instead of copies.
+    pub fn receive_shared(&mut self, data: &bytes::Bytes) -> Result<(), ProtocolError> {
+        let result = self.receive_inner(data, Some(data));
+        self.note_failure(result)
+    }
+
+    /// Room to read the rest of a large frame's body straight into (at most `max` bytes), so it
+    /// is not copied from a read buffer; `None` unless a large body with at least `min` bytes
+    /// still missing is being received. Report what was written with
+    /// [`read_filled`](Self::read_filled) before anything else.
+    pub fn read_space(&mut self, min: usize, max: usize) -> Option<&mut [u8]> {
+        match self.phase {
+            Phase::Handshake | Phase::Ready => self.decoder.body_space(min, max),
+            Phase::Greeting(_) | Phase::Failed(_) => None,
+        }
+    }
+
+    /// `n` bytes were read into the last [`read_space`](Self::read_space); like `receive`
+    /// otherwise.
+    pub fn read_filled(&mut self, n: usize) -> Result<(), ProtocolError> {
+        let result = match self.decoder.body_filled(n) {
+            Some(frame) => self.process_frame(frame),
+            None => Ok(()),
+        };
+        self.note_failure(result)
+    }
+
+    /// After an error the connection is dead (see `receive`).
+    fn note_failure(&mut self, result: Result<(), ProtocolError>) -> Result<(), ProtocolError> {
         if let Err(error) = &result {
             if let ProtocolError::PeerError { reason } = error {
                 if !matches!(self.phase, Phase::Failed(_)) {
@@ -268,7 +301,7 @@ impl Connection {
         result
     }
 
-    fn receive_inner(&mut self, mut data: &[u8]) -> Result<(), ProtocolError> {
+    fn receive_inner(&mut self, mut data: &[u8], shared: Option<&bytes::Bytes>) -> Result<(), ProtocolError> {
         while !data.is_empty() {
             match &mut self.phase {
                 Phase::Failed(error) => return Err(error.clone()),
@@ -280,7 +313,7 @@ impl Connection {
                     }
                 }
                 Phase::Handshake | Phase::Ready => {
-                    let (n, frame) = self.decoder.decode(data)?;
+                    let (n, frame) = self.decoder.decode(data, shared)?;
                     data = &data[n..];
                     if let Some(frame) = frame {
                         self.process_frame(frame)?;
