@@ -927,8 +927,22 @@ impl Session {
         }
     }
 
-    /// Hands decoded events on: the handshake result, and messages into the pipe.
+    /// Hands decoded events on: the handshake result, and messages into the pipe. The pipe is
+    /// flushed once for all of them (one wake-up of the socket per batch, not per message).
     fn deliver_events(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        io_mailbox: &Arc<Mailbox>,
+    ) -> Result<(), Failure> {
+        let result = self.deliver_events_unflushed(registry, token, io_mailbox);
+        if let Some(pipe) = &mut self.pipe {
+            pipe.flush();
+        }
+        result
+    }
+
+    fn deliver_events_unflushed(
         &mut self,
         registry: &Registry,
         token: Token,
@@ -960,6 +974,15 @@ impl Session {
                         msg.set_metadata(Arc::clone(metadata));
                     }
                     let last = !msg.more();
+                    if last && self.incoming.is_empty() {
+                        // A single-frame message (the common case) skips the frame list.
+                        if let Some(pipe) = &mut self.pipe {
+                            if pipe.check_write() {
+                                pipe.write(msg);
+                                continue;
+                            }
+                        }
+                    }
                     self.incoming.push(msg);
                     if last && !self.write_incoming() {
                         self.blocked = true;
@@ -982,7 +1005,8 @@ impl Session {
         }
     }
 
-    /// Writes the complete incoming message to the pipe if it has room.
+    /// Writes the complete incoming message to the pipe if it has room (unflushed: see
+    /// `deliver_events`).
     fn write_incoming(&mut self) -> bool {
         let Some(pipe) = &mut self.pipe else {
             // No pipe (the socket went away): nobody wants the message.
@@ -996,7 +1020,6 @@ impl Session {
         for frame in self.incoming.drain(..) {
             pipe.write(frame);
         }
-        pipe.flush();
         self.blocked = false;
         true
     }
