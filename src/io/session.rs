@@ -887,7 +887,9 @@ impl Session {
     }
 
     /// One read from the stream, fed to the wire: `Ok(None)` when there was nothing to read,
-    /// else the wire's verdict on the bytes. The rest of a large frame's body is read straight
+    /// else the wire's verdict on the bytes. A read that did not fill the space it was given
+    /// emptied the socket: no second read just to see EAGAIN (epoll, edge-triggered, reports
+    /// every later arrival anew). The rest of a large frame's body is read straight
     /// into the message; anything else goes through `buffer` (see `pump_in`).
     fn read_once(
         connection: &mut Connection,
@@ -899,9 +901,13 @@ impl Session {
             return Ok(Some(connection.wire.receive(&early)));
         }
         if let Some(space) = connection.wire.read_space(DIRECT_READ_MIN, READ_BUFFER * 4) {
+            let room = space.len();
             return match connection.stream.read(space) {
                 Ok(0) => Err(io::Error::from_raw_os_error(libc::EPIPE)),
-                Ok(n) => Ok(Some(connection.wire.read_filled(n))),
+                Ok(n) => {
+                    connection.read_drained = n < room;
+                    Ok(Some(connection.wire.read_filled(n)))
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     connection.wire.read_filled(0).expect("an empty fill completes nothing");
                     Ok(None)
@@ -921,7 +927,10 @@ impl Session {
         }
         match connection.stream.read(buffer) {
             Ok(0) => Err(io::Error::from_raw_os_error(libc::EPIPE)),
-            Ok(n) => Ok(Some(connection.wire.receive(&buffer.split_to(n).freeze()))),
+            Ok(n) => {
+                connection.read_drained = n < buffer.len();
+                Ok(Some(connection.wire.receive(&buffer.split_to(n).freeze())))
+            }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
             Err(e) => Err(e),
         }
@@ -1386,6 +1395,8 @@ mod data_pump_tests {
         // PINGs every millisecond (and the PONGs they draw) land between and inside the large
         // frames' writes and reads.
         socket.set_option(ZMQ_HEARTBEAT_IVL, &1i32.to_ne_bytes()).unwrap();
+        // Not the default timeout (one interval): a busy machine must not drop the connection.
+        socket.set_option(ZMQ_HEARTBEAT_TIMEOUT, &30_000i32.to_ne_bytes()).unwrap();
         socket
     }
 
