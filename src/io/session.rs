@@ -42,6 +42,7 @@ use crate::msg::{Metadata, Msg};
 use crate::pipe::{PipeEnd, PipeId, Readiness};
 use crate::socket::monitor::MonitorSlot;
 use crate::socket::options::{Mechanism, Options};
+use crate::sys;
 use crate::transport::socks::SocksClient;
 use crate::transport::tcp::{self, TcpTuning};
 use crate::zmtp;
@@ -918,18 +919,18 @@ impl Session {
                 }
             };
         }
-        if buffer.len() < READ_MIN {
+        // The buffer is empty between reads: everything read was split off.
+        if buffer.capacity() < READ_MIN {
             // Reclaims the block when no message holds a slice of it any more, else takes a
-            // new one; only the part handed to `read` needs initialising.
-            buffer.clear();
+            // new one.
             buffer.reserve(READ_BUFFER);
-            buffer.resize(READ_BUFFER, 0);
         }
-        match connection.stream.read(buffer) {
+        let room = buffer.capacity();
+        match sys::read_into_spare(connection.stream.raw_fd(), buffer) {
             Ok(0) => Err(io::Error::from_raw_os_error(libc::EPIPE)),
             Ok(n) => {
-                connection.read_drained = n < buffer.len();
-                Ok(Some(connection.wire.receive(&buffer.split_to(n).freeze())))
+                connection.read_drained = n < room;
+                Ok(Some(connection.wire.receive(&buffer.split().freeze())))
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
             Err(e) => Err(e),
