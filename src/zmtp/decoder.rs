@@ -84,6 +84,9 @@ impl Decoder {
         shared: Option<&Bytes>,
     ) -> Result<(usize, Option<Msg>), ProtocolError> {
         debug_assert!(shared.is_none_or(|shared| shared.ends_with(input)));
+        if let Some(done) = self.decode_short_frame(input, shared) {
+            return Ok(done);
+        }
         let mut pos = 0;
         loop {
             match self.state {
@@ -108,7 +111,7 @@ impl Decoder {
                     } else {
                         u64::from_be_bytes(self.size_buf)
                     };
-                    if self.max_msg_size >= 0 && size > self.max_msg_size as u64 {
+                    if self.too_large(size) {
                         return Err(ProtocolError::MessageTooLarge { size });
                     }
                     // Fast path: a body whole in the input needs no staging.
@@ -148,6 +151,34 @@ impl Decoder {
                 }
             }
         }
+    }
+
+    /// Over ZMQ_MAXMSGSIZE.
+    #[inline]
+    fn too_large(&self, size: u64) -> bool {
+        self.max_msg_size >= 0 && size > self.max_msg_size as u64
+    }
+
+    /// The common case in one step: a short frame (1-byte size) whole at the start of the
+    /// input, its body inline or a slice of `shared`. `None` leaves everything to the state
+    /// machine (which also reports an oversized frame).
+    #[inline]
+    fn decode_short_frame(&mut self, input: &[u8], shared: Option<&Bytes>) -> Option<(usize, Option<Msg>)> {
+        let (State::Flags, [flags, size, rest @ ..]) = (&self.state, input) else { return None };
+        let size = usize::from(*size);
+        if flags & FLAG_LONG != 0 || rest.len() < size || self.too_large(size as u64) {
+            return None;
+        }
+        let body = &rest[..size];
+        let msg = if size <= INLINE_CAPACITY {
+            Msg::from_slice(body).expect("inline bodies need no allocation")
+        } else {
+            let shared = shared?;
+            let start = shared.len() - input.len() + 2;
+            Msg::from_bytes(shared.slice(start..start + size))
+        };
+        self.flags = *flags;
+        Some((2 + size, Some(self.finish(msg))))
     }
 
     /// Room to read the rest of a large body into directly (instead of through `decode`'s
