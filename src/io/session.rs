@@ -28,6 +28,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
+use bytes::{Bytes, BytesMut};
 use mio::event::Source;
 use mio::{Interest, Registry, Token};
 
@@ -41,6 +42,7 @@ use crate::msg::{Metadata, Msg};
 use crate::pipe::{PipeEnd, PipeId, Readiness};
 use crate::socket::monitor::{EndpointPair, MonitorSlot};
 use crate::socket::options::{Mechanism, Options};
+use crate::sys;
 use crate::transport::socks::SocksClient;
 use crate::transport::tcp::{self, TcpTuning};
 use crate::zmtp;
@@ -49,6 +51,15 @@ use crate::zmtp;
 /// session stops taking messages from the pipe (libzmq's in/out batch sizes, rounded up).
 const READ_BUFFER: usize = 64 * 1024;
 const WRITE_BATCH: usize = 64 * 1024;
+/// A read buffer with less room left than this is replaced before the next read, so reads stay
+/// large.
+const READ_MIN: usize = 8 * 1024;
+/// Bodies from this size on are written from the message itself (`writev` of the output and the
+/// body) instead of being copied into the output.
+const ZERO_COPY_MIN: usize = 8 * 1024;
+/// The rest of a large frame's body is read straight into the message when at least this much
+/// of it is missing; a smaller rest goes through the read buffer with whatever follows it.
+const DIRECT_READ_MIN: usize = 16 * 1024;
 
 /// What a session needs from its socket's options, fixed when the bind or connect was made.
 pub struct SessionConfig {
@@ -268,15 +279,29 @@ impl Wire {
         matches!(self, Wire::Zmtp(zmtp) if zmtp.version().is_some_and(zmtp::Version::is_legacy))
     }
 
-    fn receive(&mut self, data: &[u8]) -> Result<(), zmtp::ProtocolError> {
+    fn receive(&mut self, data: &Bytes) -> Result<(), zmtp::ProtocolError> {
         match self {
-            Wire::Zmtp(zmtp) => zmtp.receive(data),
+            Wire::Zmtp(zmtp) => zmtp.receive_shared(data),
             Wire::Raw(raw) => {
                 // One read, one message: STREAM has no framing to restore.
-                raw.events
-                    .push_back(zmtp::Event::Message(Msg::from_bytes(bytes::Bytes::copy_from_slice(data))));
+                raw.events.push_back(zmtp::Event::Message(Msg::from_bytes(data.clone())));
                 Ok(())
             }
+        }
+    }
+
+    /// See [`zmtp::Connection::read_space`]; raw bytes have no frames to read into.
+    fn read_space(&mut self, min: usize, max: usize) -> Option<&mut [u8]> {
+        match self {
+            Wire::Zmtp(zmtp) => zmtp.read_space(min, max),
+            Wire::Raw(_) => None,
+        }
+    }
+
+    fn read_filled(&mut self, n: usize) -> Result<(), zmtp::ProtocolError> {
+        match self {
+            Wire::Zmtp(zmtp) => zmtp.read_filled(n),
+            Wire::Raw(_) => unreachable!("raw wires offer no read space"),
         }
     }
 
@@ -321,6 +346,16 @@ impl Wire {
                 raw.out.extend_from_slice(msg.data());
             }
         }
+    }
+
+    /// See [`zmtp::Connection::send_header_only`]; raw bytes have no header, so the message is
+    /// queued whole (`false`).
+    fn send_header_only(&mut self, msg: &Msg) -> bool {
+        if let Wire::Zmtp(zmtp) = self {
+            return zmtp.send_header_only(msg);
+        }
+        self.send(msg);
+        false
     }
 
     /// Heartbeats are ZMTP commands; raw connections never get them scheduled.
@@ -376,6 +411,17 @@ struct Connection {
     socks: Option<SocksClient>,
     /// Bytes of the peer that arrived together with the proxy's last reply.
     early_input: Vec<u8>,
+    /// A large message whose body goes out straight from the message (no copy into the output).
+    body: Option<PendingBody>,
+}
+
+/// A body written from its message: it goes on the wire after the first `before` bytes of the
+/// output (those end with its header); output queued later (a PONG, a PING) follows it.
+struct PendingBody {
+    msg: Msg,
+    before: usize,
+    /// How much of the body is written already.
+    offset: usize,
 }
 
 impl Connection {
@@ -472,6 +518,7 @@ impl Session {
             zap: None,
             socks: None,
             early_input: Vec::new(),
+            body: None,
         }
     }
 
@@ -840,11 +887,12 @@ impl Session {
         token: Token,
         io_mailbox: &Arc<Mailbox>,
     ) -> Result<(), Failure> {
-        // One read buffer per I/O thread, allocated once: zeroing 64 KiB on every call showed in
-        // profiles, and one per connection would cost memory per idle connection.
+        // One read buffer per I/O thread, shared by its connections: each read is split off it
+        // as a `Bytes` that the decoded messages slice (no allocation or copy per message), and
+        // the next read goes into the rest. A block is reused once no message holds a slice of
+        // it; one per connection would cost memory per idle connection.
         thread_local! {
-            static BUFFER: std::cell::RefCell<Box<[u8]>> =
-                std::cell::RefCell::new(vec![0u8; READ_BUFFER].into_boxed_slice());
+            static BUFFER: std::cell::RefCell<BytesMut> = std::cell::RefCell::new(BytesMut::new());
         }
         BUFFER.with(|buffer| self.pump_in_with(registry, token, io_mailbox, &mut buffer.borrow_mut()))
     }
@@ -854,7 +902,7 @@ impl Session {
         registry: &Registry,
         token: Token,
         io_mailbox: &Arc<Mailbox>,
-        buffer: &mut [u8],
+        buffer: &mut BytesMut,
     ) -> Result<(), Failure> {
         loop {
             self.deliver_events(registry, token, io_mailbox)?;
@@ -862,41 +910,96 @@ impl Session {
                 return Ok(());
             }
             let Some(connection) = &mut self.connection else { return Ok(()) };
-            let early = std::mem::take(&mut connection.early_input);
-            if connection.read_drained && early.is_empty() {
+            if connection.read_drained && connection.early_input.is_empty() {
                 return Ok(());
             }
-            let read = if early.is_empty() {
-                connection.stream.read(buffer)
-            } else {
-                // What the proxy passed on with its reply (never more than its 512-byte read).
-                buffer[..early.len()].copy_from_slice(&early);
-                Ok(early.len())
-            };
-            match read {
-                Ok(0) => return Err(Failure::Connection(libc::EPIPE)),
-                Ok(n) => {
-                    // Any traffic proves the peer alive.
-                    connection.silence_deadline = connection.peer_ttl.map(|ttl| Instant::now() + ttl);
-                    let was_ready = connection.wire.is_ready();
-                    if let Err(error) = connection.wire.receive(&buffer[..n]) {
-                        if !was_ready && !connection.wire.is_ready() {
-                            self.report_handshake_error(&error);
-                        }
-                        return Err(Failure::Protocol);
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+            let was_ready = connection.wire.is_ready();
+            let received = match Self::read_once(connection, buffer) {
+                Ok(Some(received)) => received,
+                Ok(None) => {
                     connection.read_drained = true;
+                    continue;
                 }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(Failure::Connection(e.raw_os_error().unwrap_or(libc::EIO))),
+            };
+            // Any traffic (an end of stream aside) proves the peer alive.
+            connection.silence_deadline = connection.peer_ttl.map(|ttl| Instant::now() + ttl);
+            if let Err(error) = received {
+                if !was_ready && !connection.wire.is_ready() {
+                    self.report_handshake_error(&error);
+                }
+                return Err(Failure::Protocol);
             }
         }
     }
 
-    /// Hands decoded events on: the handshake result, and messages into the pipe.
+    /// One read from the stream, fed to the wire: `Ok(None)` when there was nothing to read,
+    /// else the wire's verdict on the bytes. A read that did not fill the space it was given
+    /// emptied the socket: no second read just to see EAGAIN (epoll, edge-triggered, reports
+    /// every later arrival anew). The rest of a large frame's body is read straight
+    /// into the message; anything else goes through `buffer` (see `pump_in`).
+    fn read_once(
+        connection: &mut Connection,
+        buffer: &mut BytesMut,
+    ) -> io::Result<Option<Result<(), zmtp::ProtocolError>>> {
+        if !connection.early_input.is_empty() {
+            // What the proxy passed on with its reply (never more than its 512-byte read).
+            let early = Bytes::from(std::mem::take(&mut connection.early_input));
+            return Ok(Some(connection.wire.receive(&early)));
+        }
+        if let Some(space) = connection.wire.read_space(DIRECT_READ_MIN, READ_BUFFER * 4) {
+            let room = space.len();
+            return match connection.stream.read(space) {
+                Ok(0) => Err(io::Error::from_raw_os_error(libc::EPIPE)),
+                Ok(n) => {
+                    connection.read_drained = n < room;
+                    Ok(Some(connection.wire.read_filled(n)))
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    connection.wire.read_filled(0).expect("an empty fill completes nothing");
+                    Ok(None)
+                }
+                Err(e) => {
+                    connection.wire.read_filled(0).expect("an empty fill completes nothing");
+                    Err(e)
+                }
+            };
+        }
+        // The buffer is empty between reads: everything read was split off.
+        if buffer.capacity() < READ_MIN {
+            // Reclaims the block when no message holds a slice of it any more, else takes a
+            // new one.
+            buffer.reserve(READ_BUFFER);
+        }
+        let room = buffer.capacity();
+        match sys::read_into_spare(connection.stream.raw_fd(), buffer) {
+            Ok(0) => Err(io::Error::from_raw_os_error(libc::EPIPE)),
+            Ok(n) => {
+                connection.read_drained = n < room;
+                Ok(Some(connection.wire.receive(&buffer.split().freeze())))
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Hands decoded events on: the handshake result, and messages into the pipe. The pipe is
+    /// flushed once for all of them (one wake-up of the socket per batch, not per message).
     fn deliver_events(
+        &mut self,
+        registry: &Registry,
+        token: Token,
+        io_mailbox: &Arc<Mailbox>,
+    ) -> Result<(), Failure> {
+        let result = self.deliver_events_unflushed(registry, token, io_mailbox);
+        if let Some(pipe) = &mut self.pipe {
+            pipe.flush();
+        }
+        result
+    }
+
+    fn deliver_events_unflushed(
         &mut self,
         registry: &Registry,
         token: Token,
@@ -928,6 +1031,15 @@ impl Session {
                         msg.set_metadata(Arc::clone(metadata));
                     }
                     let last = !msg.more();
+                    if last && self.incoming.is_empty() {
+                        // A single-frame message (the common case) skips the frame list.
+                        if let Some(pipe) = &mut self.pipe {
+                            if pipe.check_write() {
+                                pipe.write(msg);
+                                continue;
+                            }
+                        }
+                    }
                     self.incoming.push(msg);
                     if last && !self.write_incoming() {
                         self.blocked = true;
@@ -950,7 +1062,8 @@ impl Session {
         }
     }
 
-    /// Writes the complete incoming message to the pipe if it has room.
+    /// Writes the complete incoming message to the pipe if it has room (unflushed: see
+    /// `deliver_events`).
     fn write_incoming(&mut self) -> bool {
         let Some(pipe) = &mut self.pipe else {
             // No pipe (the socket went away): nobody wants the message.
@@ -964,7 +1077,6 @@ impl Session {
         for frame in self.incoming.drain(..) {
             pipe.write(frame);
         }
-        pipe.flush();
         self.blocked = false;
         true
     }
@@ -1038,10 +1150,13 @@ impl Session {
     }
 
     /// Encodes queued messages and writes them out until the stream or the pipe runs dry.
+    /// Small messages are batched into the output (up to WRITE_BATCH, one write for many); a
+    /// large body is written from its message after the output, in the same `writev`.
     fn pump_out(&mut self) -> Result<(), Failure> {
         loop {
             let Some(connection) = &mut self.connection else { return Ok(()) };
-            if connection.wire.is_ready()
+            if connection.body.is_none()
+                && connection.wire.is_ready()
                 && connection.wire.output().len() < WRITE_BATCH
                 && !connection.close_requested
             {
@@ -1051,6 +1166,13 @@ impl Session {
                             crate::pipe::Read::Msg(msg) if msg.size() == 0 && connection.wire.is_raw() => {
                                 // Raw mode: the socket closes this connection (see the module doc).
                                 connection.close_requested = true;
+                                break;
+                            }
+                            crate::pipe::Read::Msg(msg)
+                                if msg.size() >= ZERO_COPY_MIN && connection.wire.send_header_only(&msg) =>
+                            {
+                                let before = connection.wire.output().len();
+                                connection.body = Some(PendingBody { msg, before, offset: 0 });
                                 break;
                             }
                             crate::pipe::Read::Msg(msg) => connection.wire.send(&msg),
@@ -1063,17 +1185,35 @@ impl Session {
                 }
             }
             let output = connection.wire.output();
-            if output.is_empty() {
-                if connection.close_requested {
-                    // Everything before the close request is written: end the session without
-                    // reconnecting and without a disconnect notification (the socket knows).
-                    self.finish();
+            let written = match &connection.body {
+                None if output.is_empty() => {
+                    if connection.close_requested {
+                        // Everything before the close request is written: end the session without
+                        // reconnecting and without a disconnect notification (the socket knows).
+                        self.finish();
+                    }
+                    return Ok(());
                 }
-                return Ok(());
-            }
-            match connection.stream.write(output) {
+                None => connection.stream.write(output),
+                Some(body) => connection.stream.write_vectored(&[
+                    io::IoSlice::new(&output[..body.before]),
+                    io::IoSlice::new(&body.msg.data()[body.offset..]),
+                ]),
+            };
+            match written {
                 Ok(0) => return Err(Failure::Connection(libc::EPIPE)),
-                Ok(n) => connection.wire.consume_output(n),
+                Ok(n) => match &mut connection.body {
+                    None => connection.wire.consume_output(n),
+                    Some(body) => {
+                        let from_output = n.min(body.before);
+                        connection.wire.consume_output(from_output);
+                        body.before -= from_output;
+                        body.offset += n - from_output;
+                        if body.offset == body.msg.size() {
+                            connection.body = None;
+                        }
+                    }
+                },
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(Failure::Connection(e.raw_os_error().unwrap_or(libc::EIO))),
@@ -1097,8 +1237,10 @@ impl Session {
             Some(pipe) => pipe.check_read() == Readiness::Closed,
             None => true,
         };
-        let output_empty =
-            self.connection.as_ref().is_none_or(|c| c.wire.output().is_empty() || !c.wire.is_ready());
+        let output_empty = self
+            .connection
+            .as_ref()
+            .is_none_or(|c| (c.wire.output().is_empty() && c.body.is_none()) || !c.wire.is_ready());
         if self.linger == 0 || (pipe_drained && output_empty) {
             self.finish();
         }
@@ -1291,5 +1433,76 @@ mod raw_tests {
         let mut socket = stream_socket(&ctx);
         let error = socket.send(Msg::from_slice(b"nobody").unwrap(), ZMQ_SNDMORE).unwrap_err();
         assert_eq!(error.0 .0, libc::EHOSTUNREACH);
+    }
+}
+
+#[cfg(test)]
+mod data_pump_tests {
+    use std::sync::Arc;
+
+    use crate::constants::*;
+    use crate::ctx::Ctx;
+    use crate::msg::Msg;
+    use crate::socket::base::Socket;
+
+    fn socket(ctx: &Arc<Ctx>, kind: i32) -> Socket {
+        let mut socket = Socket::new(Arc::clone(ctx), kind).unwrap();
+        socket.set_option(ZMQ_RCVTIMEO, &5000i32.to_ne_bytes()).unwrap();
+        socket.set_option(ZMQ_SNDTIMEO, &5000i32.to_ne_bytes()).unwrap();
+        socket.set_option(ZMQ_LINGER, &0i32.to_ne_bytes()).unwrap();
+        // PINGs every millisecond (and the PONGs they draw) land between and inside the large
+        // frames' writes and reads.
+        socket.set_option(ZMQ_HEARTBEAT_IVL, &1i32.to_ne_bytes()).unwrap();
+        // Not the default timeout (one interval): a busy machine must not drop the connection.
+        socket.set_option(ZMQ_HEARTBEAT_TIMEOUT, &30_000i32.to_ne_bytes()).unwrap();
+        socket
+    }
+
+    fn body(size: usize, seed: usize) -> Vec<u8> {
+        (0..size).map(|i| (i.wrapping_mul(7) ^ seed) as u8).collect()
+    }
+
+    /// Sizes around every threshold of the pumps: inline, batched, written from the message
+    /// (ZERO_COPY_MIN), read straight into the message (DIRECT_READ_MIN), larger than the
+    /// socket buffers, and multipart.
+    fn exchange(endpoint: &str) {
+        let ctx = Arc::new(Ctx::new());
+        let mut receiver = socket(&ctx, ZMQ_PAIR);
+        receiver.bind(endpoint).unwrap();
+        let mut out = [0u8; 256];
+        let n = receiver.get_option(ZMQ_LAST_ENDPOINT, &mut out).unwrap();
+        let endpoint = String::from_utf8(out[..n - 1].to_vec()).unwrap();
+        let mut sender = socket(&ctx, ZMQ_PAIR);
+        sender.connect(&endpoint).unwrap();
+
+        let sizes = [1, 64, 8191, 8192, 16 * 1024, 16 * 1024 + 1, 70_000, 5, 3 << 20, 300, 1 << 20, 0];
+        let mut expected = Vec::new();
+        for round in 0..3 {
+            for (i, &size) in sizes.iter().enumerate() {
+                let data = body(size, round * 100 + i);
+                let more = i % 4 == 1;
+                sender.send(Msg::from_slice(&data).unwrap(), if more { ZMQ_SNDMORE } else { 0 }).unwrap();
+                expected.push((data, more));
+            }
+            // Let some heartbeats pass while the writes are still blocked.
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        for (i, (data, more)) in expected.iter().enumerate() {
+            let msg = receiver.recv(0).unwrap();
+            assert_eq!(msg.size(), data.len(), "message {i}");
+            assert!(msg.data() == &data[..], "message {i}: body differs");
+            assert_eq!(msg.more(), *more, "message {i}");
+        }
+        assert_eq!(receiver.recv(ZMQ_DONTWAIT).unwrap_err().0, libc::EAGAIN);
+    }
+
+    #[test]
+    fn every_size_arrives_intact_over_tcp() {
+        exchange("tcp://127.0.0.1:*");
+    }
+
+    #[test]
+    fn every_size_arrives_intact_over_ipc() {
+        exchange("ipc://*");
     }
 }

@@ -62,6 +62,23 @@ pub fn eventfd_clear(fd: &OwnedFd) {
     let _ = unsafe { libc::read(fd.as_raw_fd(), (&mut counter as *mut u64).cast(), 8) };
 }
 
+/// One `read(2)` from `fd` into the unused capacity of `buffer`, which grows by what was read:
+/// the memory need not be initialised first (the session's receive buffer, see
+/// `io/session.rs`). Returns the byte count (0: end of stream).
+pub fn read_into_spare(fd: RawFd, buffer: &mut bytes::BytesMut) -> io::Result<usize> {
+    let spare = buffer.spare_capacity_mut();
+    // SAFETY: the kernel writes at most `spare.len()` bytes into the live spare capacity, which
+    // `buffer` owns and nothing else references while we hold `&mut buffer`.
+    let read = unsafe { libc::read(fd, spare.as_mut_ptr().cast(), spare.len()) };
+    if read < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let read = read as usize;
+    // SAFETY: read(2) initialised the first `read` bytes of the spare capacity.
+    unsafe { buffer.set_len(buffer.len() + read) };
+    Ok(read)
+}
+
 /// The (pid, uid, gid) of the process at the other end of a unix socket (SO_PEERCRED).
 pub fn peer_credentials(fd: RawFd) -> io::Result<(i32, u32, u32)> {
     let mut credentials = libc::ucred { pid: 0, uid: 0, gid: 0 };

@@ -4,10 +4,15 @@
 //! frame means (command or message, handshake or not) is the connection's business.
 //!
 //! Cost is linear in the input whatever the splits: only a partial size field (at most 8 bytes)
-//! or a partial small body is ever buffered; bodies are copied once, from the input straight
-//! into their final storage. A large body is allocated once at its announced size and filled as
-//! bytes arrive, without zero-filling it first, so a peer announcing a huge frame costs address
-//! space, not touched memory, until the bytes actually come.
+//! or a partial small body is ever buffered. A body that is whole in the input is either kept
+//! inline in the `Msg` (up to [`INLINE_CAPACITY`] bytes: no allocation), or, when the input is a
+//! shared read buffer (`Bytes`), becomes a slice of that buffer (no allocation, no copy; the
+//! buffer lives until its last message is dropped, as libzmq's shared receive buffer does).
+//! Otherwise it is copied once, from the input into its final storage. A body that spans reads
+//! is allocated once at its announced size and filled as bytes arrive, either from the input
+//! or read straight into it ([`Decoder::body_space`]), zeroing only the part about to be
+//! filled, so a peer announcing a huge frame costs address space, not touched memory, until
+//! the bytes actually come.
 
 use bytes::Bytes;
 
@@ -49,6 +54,8 @@ pub struct Decoder {
     size_len: usize,
     body_size: usize,
     body: Body,
+    /// Where the last [`Decoder::body_space`] began in the large body.
+    space_start: usize,
 }
 
 impl Decoder {
@@ -62,12 +69,24 @@ impl Decoder {
             size_len: 0,
             body_size: 0,
             body: Body::Small { data: [0; INLINE_CAPACITY], len: 0 },
+            space_start: 0,
         }
     }
 
     /// Consumes bytes from `input` up to the end of the next complete frame. Returns how many
     /// bytes were consumed and the frame if one completed; call again with the rest.
-    pub fn decode(&mut self, input: &[u8]) -> Result<(usize, Option<Msg>), ProtocolError> {
+    ///
+    /// `shared`, when given, is a buffer that `input` is a suffix of: bodies whole in the input
+    /// above the inline size are then taken as slices of it instead of being copied.
+    pub fn decode(
+        &mut self,
+        input: &[u8],
+        shared: Option<&Bytes>,
+    ) -> Result<(usize, Option<Msg>), ProtocolError> {
+        debug_assert!(shared.is_none_or(|shared| shared.ends_with(input)));
+        if let Some(done) = self.decode_short_frame(input, shared) {
+            return Ok(done);
+        }
         let mut pos = 0;
         loop {
             match self.state {
@@ -92,16 +111,24 @@ impl Decoder {
                     } else {
                         u64::from_be_bytes(self.size_buf)
                     };
-                    if self.max_msg_size >= 0 && size > self.max_msg_size as u64 {
+                    if self.too_large(size) {
                         return Err(ProtocolError::MessageTooLarge { size });
                     }
-                    // Fast path: a whole small body already in the input needs no staging.
-                    if size as usize <= INLINE_CAPACITY && input.len() - pos >= size as usize {
+                    // Fast path: a body whole in the input needs no staging.
+                    if input.len() - pos >= size as usize {
                         let end = pos + size as usize;
-                        let msg =
-                            Msg::from_slice(&input[pos..end]).expect("inline bodies need no allocation");
-                        self.state = State::Flags;
-                        return Ok((end, Some(self.finish(msg))));
+                        let msg = if size as usize <= INLINE_CAPACITY {
+                            Some(Msg::from_slice(&input[pos..end]).expect("inline bodies need no allocation"))
+                        } else {
+                            shared.map(|shared| {
+                                let base = shared.len() - input.len();
+                                Msg::from_bytes(shared.slice(base + pos..base + end))
+                            })
+                        };
+                        if let Some(msg) = msg {
+                            self.state = State::Flags;
+                            return Ok((end, Some(self.finish(msg))));
+                        }
                     }
                     self.start_body(size)?;
                 }
@@ -120,19 +147,81 @@ impl Decoder {
                     if take < want {
                         return Ok((pos, None));
                     }
-                    let body =
-                        std::mem::replace(&mut self.body, Body::Small { data: [0; INLINE_CAPACITY], len: 0 });
-                    let msg = match body {
-                        Body::Small { data, len } => {
-                            Msg::from_slice(&data[..len]).expect("inline bodies need no allocation")
-                        }
-                        Body::Large(buffer) => Msg::from_bytes(Bytes::from(buffer)),
-                    };
-                    self.state = State::Flags;
-                    return Ok((pos, Some(self.finish(msg))));
+                    return Ok((pos, Some(self.finish_body())));
                 }
             }
         }
+    }
+
+    /// Over ZMQ_MAXMSGSIZE.
+    #[inline]
+    fn too_large(&self, size: u64) -> bool {
+        self.max_msg_size >= 0 && size > self.max_msg_size as u64
+    }
+
+    /// The common case in one step: a short frame (1-byte size) whole at the start of the
+    /// input, its body inline or a slice of `shared`. `None` leaves everything to the state
+    /// machine (which also reports an oversized frame).
+    #[inline]
+    fn decode_short_frame(&mut self, input: &[u8], shared: Option<&Bytes>) -> Option<(usize, Option<Msg>)> {
+        let (State::Flags, [flags, size, rest @ ..]) = (&self.state, input) else { return None };
+        let size = usize::from(*size);
+        if flags & FLAG_LONG != 0 || rest.len() < size || self.too_large(size as u64) {
+            return None;
+        }
+        let body = &rest[..size];
+        let msg = if size <= INLINE_CAPACITY {
+            Msg::from_slice(body).expect("inline bodies need no allocation")
+        } else {
+            let shared = shared?;
+            let start = shared.len() - input.len() + 2;
+            Msg::from_bytes(shared.slice(start..start + size))
+        };
+        self.flags = *flags;
+        Some((2 + size, Some(self.finish(msg))))
+    }
+
+    /// Room to read the rest of a large body into directly (instead of through `decode`'s
+    /// input), at most `max` bytes; `None` unless a large body is being filled and at least
+    /// `min` bytes of it are still missing. Report what was written with
+    /// [`body_filled`](Self::body_filled) before decoding anything else.
+    pub fn body_space(&mut self, min: usize, max: usize) -> Option<&mut [u8]> {
+        let (State::Body, Body::Large(buffer)) = (&self.state, &mut self.body) else { return None };
+        let start = buffer.len();
+        let missing = self.body_size - start;
+        if missing < min.max(1) {
+            return None;
+        }
+        self.space_start = start;
+        let room = missing.min(max);
+        // Zeroed just before use: the allocation was reserved, not touched (see the module doc).
+        buffer.resize(start + room, 0);
+        Some(&mut buffer[start..])
+    }
+
+    /// `n` bytes were written at the start of the last [`body_space`](Self::body_space);
+    /// returns the frame if that completed it.
+    ///
+    /// Panics if there was no such space or `n` exceeds it (a caller bug).
+    pub fn body_filled(&mut self, n: usize) -> Option<Msg> {
+        let Body::Large(buffer) = &mut self.body else { panic!("body_filled without body_space") };
+        let end = self.space_start + n;
+        assert!(end <= buffer.len(), "filled past the space given");
+        buffer.truncate(end);
+        (end == self.body_size).then(|| self.finish_body())
+    }
+
+    /// The body being gathered is complete: the frame, and back to reading flags.
+    fn finish_body(&mut self) -> Msg {
+        let body = std::mem::replace(&mut self.body, Body::Small { data: [0; INLINE_CAPACITY], len: 0 });
+        let msg = match body {
+            Body::Small { data, len } => {
+                Msg::from_slice(&data[..len]).expect("inline bodies need no allocation")
+            }
+            Body::Large(buffer) => Msg::from_bytes(Bytes::from(buffer)),
+        };
+        self.state = State::Flags;
+        self.finish(msg)
     }
 
     fn body_len(&self) -> usize {
@@ -169,14 +258,57 @@ impl Decoder {
 mod tests {
     use super::*;
 
-    fn decode_all(decoder: &mut Decoder, mut input: &[u8]) -> Vec<Msg> {
+    /// Bytes consumed by a decode call that must not complete a frame.
+    fn no_frame(result: Result<(usize, Option<Msg>), ProtocolError>) -> usize {
+        let (n, msg) = result.unwrap();
+        assert!(msg.is_none());
+        n
+    }
+
+    fn decode_all(decoder: &mut Decoder, input: &[u8]) -> Vec<Msg> {
+        decode_read(decoder, input, None)
+    }
+
+    /// Decodes one read's worth of bytes; `shared` is the read buffer (the session's case).
+    fn decode_read(decoder: &mut Decoder, mut input: &[u8], shared: Option<&Bytes>) -> Vec<Msg> {
         let mut out = Vec::new();
         while !input.is_empty() {
-            let (n, msg) = decoder.decode(input).unwrap();
+            let (n, msg) = decoder.decode(input, shared).unwrap();
             out.extend(msg);
             input = &input[n..];
         }
         out
+    }
+
+    /// Frames of every size class (empty, inline, just above inline, short maximum, long), each
+    /// body distinct, with MORE on all but the last and one command.
+    fn sample_stream() -> (Vec<u8>, Vec<Vec<u8>>) {
+        let mut input = Vec::new();
+        let mut bodies = Vec::new();
+        let sizes = [0usize, 1, 33, 34, 64, 255, 256, 1000];
+        for (i, &size) in sizes.iter().enumerate() {
+            let more = if i + 1 < sizes.len() { FLAG_MORE } else { 0 };
+            let command = if size == 1 { FLAG_COMMAND } else { 0 };
+            input.push(if size > 255 { FLAG_LONG } else { 0 } | more | command);
+            if size > 255 {
+                input.extend_from_slice(&(size as u64).to_be_bytes());
+            } else {
+                input.push(size as u8);
+            }
+            let body: Vec<u8> = (0..size).map(|j| (i * 31 + j) as u8).collect();
+            input.extend_from_slice(&body);
+            bodies.push(body);
+        }
+        (input, bodies)
+    }
+
+    fn check_sample(msgs: &[Msg], bodies: &[Vec<u8>]) {
+        assert_eq!(msgs.len(), bodies.len());
+        for (i, (msg, body)) in msgs.iter().zip(bodies).enumerate() {
+            assert_eq!(msg.data(), &body[..], "frame {i}");
+            assert_eq!(msg.more(), i + 1 < bodies.len(), "frame {i}");
+            assert_eq!(msg.is_command(), body.len() == 1, "frame {i}");
+        }
     }
 
     #[test]
@@ -193,44 +325,156 @@ mod tests {
     }
 
     #[test]
-    fn any_split_gives_the_same_frames() {
-        let mut input = Vec::new();
-        for size in [0usize, 1, 33, 34, 255, 256, 1000] {
-            input.push(if size > 255 { FLAG_LONG } else { 0 } | FLAG_MORE);
-            if size > 255 {
-                input.extend_from_slice(&(size as u64).to_be_bytes());
-            } else {
-                input.push(size as u8);
+    fn long_header_with_a_short_size_is_accepted() {
+        let msgs = decode_all(&mut Decoder::new(-1), &[0x02, 0, 0, 0, 0, 0, 0, 0, 2, b'h', b'i']);
+        assert_eq!(msgs.len(), 1);
+        assert_eq!(msgs[0].data(), b"hi");
+    }
+
+    #[test]
+    fn any_chunking_gives_the_same_frames() {
+        let (input, bodies) = sample_stream();
+        for shared in [false, true] {
+            for chunk in [1, 2, 3, 7, 64, input.len()] {
+                let mut decoder = Decoder::new(-1);
+                let mut msgs = Vec::new();
+                for piece in input.chunks(chunk) {
+                    let buffer = Bytes::copy_from_slice(piece);
+                    msgs.extend(decode_read(&mut decoder, &buffer, shared.then_some(&buffer)));
+                }
+                check_sample(&msgs, &bodies);
             }
-            input.extend((0..size).map(|i| i as u8));
         }
-        let whole = decode_all(&mut Decoder::new(-1), &input);
-        for chunk in [1, 2, 3, 7, 64] {
+    }
+
+    #[test]
+    fn every_two_way_split_gives_the_same_frames() {
+        let (input, bodies) = sample_stream();
+        for split in 0..=input.len() {
+            for shared in [false, true] {
+                let mut decoder = Decoder::new(-1);
+                let mut msgs = Vec::new();
+                for piece in [&input[..split], &input[split..]] {
+                    let buffer = Bytes::copy_from_slice(piece);
+                    msgs.extend(decode_read(&mut decoder, &buffer, shared.then_some(&buffer)));
+                }
+                check_sample(&msgs, &bodies);
+            }
+        }
+    }
+
+    #[test]
+    fn whole_bodies_in_a_shared_buffer_are_slices_of_it() {
+        let (input, bodies) = sample_stream();
+        let buffer = Bytes::from(input);
+        // The decoder is handed a suffix of the buffer, as after a greeting in the same read.
+        let msgs = decode_read(&mut Decoder::new(-1), &buffer[..], Some(&buffer));
+        check_sample(&msgs, &bodies);
+        let range = buffer.as_ptr_range();
+        for msg in msgs.iter().filter(|msg| msg.size() > INLINE_CAPACITY) {
+            assert!(range.contains(&msg.data().as_ptr()), "{} bytes copied", msg.size());
+        }
+    }
+
+    #[test]
+    fn large_bodies_read_straight_into_the_frame_at_every_split() {
+        let (input, bodies) = sample_stream();
+        let last = bodies.len() - 1;
+        let body_start = input.len() - bodies[last].len();
+        // The first read ends anywhere inside the last (long) frame's body; the rest arrives
+        // through body_space in pieces of 100 bytes.
+        for split in body_start + 1..input.len() {
             let mut decoder = Decoder::new(-1);
-            let mut msgs = Vec::new();
-            for piece in input.chunks(chunk) {
-                msgs.extend(decode_all(&mut decoder, piece));
+            let first = Bytes::copy_from_slice(&input[..split]);
+            let mut msgs = decode_read(&mut decoder, &first, Some(&first));
+            let mut pos = split;
+            while pos < input.len() {
+                let space = decoder.body_space(1, 100).expect("a large body is being filled");
+                let n = space.len().min(input.len() - pos);
+                assert!(n > 0);
+                space[..n].copy_from_slice(&input[pos..pos + n]);
+                pos += n;
+                let done = decoder.body_filled(n);
+                assert_eq!(done.is_some(), pos == input.len());
+                msgs.extend(done);
             }
-            assert_eq!(msgs.len(), whole.len());
-            for (a, b) in msgs.iter().zip(&whole) {
-                assert_eq!(a.data(), b.data());
-            }
+            assert!(decoder.body_space(1, 100).is_none());
+            check_sample(&msgs, &bodies);
         }
+    }
+
+    #[test]
+    fn body_space_is_only_offered_for_a_large_body() {
+        let mut decoder = Decoder::new(-1);
+        assert!(decoder.body_space(1, 10).is_none());
+        // Inside a small body gathered across reads: no.
+        assert_eq!(no_frame(decoder.decode(&[0, 5, 1, 2], None)), 4);
+        assert!(decoder.body_space(1, 10).is_none());
+        assert!(decode_all(&mut decoder, &[3, 4, 5]).len() == 1);
+        // A partial size field: no.
+        assert_eq!(no_frame(decoder.decode(&[FLAG_LONG, 0, 0], None)), 3);
+        assert!(decoder.body_space(1, 10).is_none());
+        assert_eq!(no_frame(decoder.decode(&[0, 0, 0, 0, 1, 0], None)), 6);
+        // Not when less than asked for is missing.
+        assert!(decoder.body_space(257, 1000).is_none());
+        // A short fill, then the rest.
+        let space = decoder.body_space(1, 1000).unwrap();
+        assert_eq!(space.len(), 256);
+        space[..6].copy_from_slice(b"abcdef");
+        assert!(decoder.body_filled(6).is_none());
+        assert_eq!(decoder.body_space(1, 1000).unwrap().len(), 250);
+        let msg = decoder.body_filled(250).unwrap();
+        assert_eq!(&msg.data()[..6], b"abcdef");
+        assert_eq!(msg.size(), 256);
+        // A frame following it decodes normally.
+        assert_eq!(decode_all(&mut decoder, &[0, 1, 7])[0].data(), [7]);
     }
 
     #[test]
     fn size_limits() {
         let mut decoder = Decoder::new(3);
         assert_eq!(decode_all(&mut decoder, b"\x00\x03abc").len(), 1);
-        assert_eq!(decoder.decode(b"\x00\x04").unwrap_err(), ProtocolError::MessageTooLarge { size: 4 });
+        assert_eq!(
+            decoder.decode(b"\x00\x04", None).unwrap_err(),
+            ProtocolError::MessageTooLarge { size: 4 }
+        );
+        // Also when the body is already whole in a shared buffer.
+        let buffer = Bytes::from_static(b"\x00\x04abcd");
+        assert_eq!(
+            Decoder::new(3).decode(&buffer, Some(&buffer)).unwrap_err(),
+            ProtocolError::MessageTooLarge { size: 4 }
+        );
+        // A long size over the limit, announced a byte at a time.
+        let mut decoder = Decoder::new(300);
+        let long = [FLAG_LONG, 0, 0, 0, 0, 0, 0, 1, 0x2D];
+        for byte in &long[..8] {
+            assert_eq!(no_frame(decoder.decode(std::slice::from_ref(byte), None)), 1);
+        }
+        assert_eq!(
+            decoder.decode(&long[8..], None).unwrap_err(),
+            ProtocolError::MessageTooLarge { size: 301 }
+        );
         let huge = [0x02, 0x80, 0, 0, 0, 0, 0, 0, 0];
-        let err = Decoder::new(-1).decode(&huge).unwrap_err();
+        let err = Decoder::new(-1).decode(&huge, None).unwrap_err();
         assert!(matches!(err, ProtocolError::OutOfMemory { .. } | ProtocolError::MessageTooLarge { .. }));
         assert_eq!(
-            Decoder::new(1 << 20).decode(&huge).unwrap_err(),
+            Decoder::new(1 << 20).decode(&huge, None).unwrap_err(),
             ProtocolError::MessageTooLarge { size: 1 << 63 }
         );
         // maxmsgsize 0 still allows empty frames.
         assert_eq!(decode_all(&mut Decoder::new(0), b"\x00\x00").len(), 1);
+    }
+
+    #[test]
+    fn a_huge_announcement_touches_no_memory_up_front() {
+        // 1 TiB announced: reserving it may fail (OutOfMemory) or succeed lazily; either way
+        // body_space zeroes only what it hands out.
+        let mut decoder = Decoder::new(-1);
+        let announce = [FLAG_LONG, 0, 0, 1, 0, 0, 0, 0, 0];
+        match decoder.decode(&announce, None) {
+            Err(error) => assert_eq!(error, ProtocolError::OutOfMemory { size: 1 << 40 }),
+            Ok((9, None)) => assert_eq!(decoder.body_space(1, 4096).unwrap().len(), 4096),
+            Ok(other) => panic!("unexpected {other:?}"),
+        }
     }
 }

@@ -49,9 +49,14 @@ pub fn encode_parts(more: bool, command: bool, parts: &[&[u8]], out: &mut Vec<u8
     }
 }
 
-/// Appends `msg` as one frame.
+/// Appends `msg` as one frame (the per-message path: no parts to sum).
 pub fn encode(msg: &Msg, out: &mut Vec<u8>) {
-    encode_parts(msg.more(), msg.is_command(), &[msg.data()], out);
+    let mut head = [0; MAX_HEADER_SIZE];
+    let n = frame_header(msg, &mut head);
+    let body = msg.data();
+    out.reserve(n + body.len());
+    out.extend_from_slice(&head[..n]);
+    out.extend_from_slice(body);
 }
 
 #[cfg(test)]
@@ -82,6 +87,12 @@ mod tests {
         let mut out = vec![0xAA];
         encode(&Msg::from_slice(b"hi").unwrap(), &mut out);
         assert_eq!(out, [0xAA, 0, 2, b'h', b'i']);
+        let mut big = Msg::from_slice(&[7; 300]).unwrap();
+        big.set_more(true);
+        let mut out = Vec::new();
+        encode(&big, &mut out);
+        assert_eq!(out[..9], [3, 0, 0, 0, 0, 0, 0, 1, 44]);
+        assert_eq!(out[9..], [7; 300]);
         let mut out = Vec::new();
         encode_parts(false, true, &[b"\x04PONG", b"ctx"], &mut out);
         assert_eq!(out, b"\x04\x08\x04PONGctx");

@@ -202,10 +202,32 @@ enum FrameDecoder {
 }
 
 impl FrameDecoder {
-    fn decode(&mut self, input: &[u8]) -> Result<(usize, Option<Msg>), ProtocolError> {
+    /// `shared`, when given, is the buffer `input` ends: the ZMTP decoder keeps bodies as
+    /// slices of it. ZMTP 1.0 peers are rare enough to be copied.
+    fn decode(
+        &mut self,
+        input: &[u8],
+        shared: Option<&bytes::Bytes>,
+    ) -> Result<(usize, Option<Msg>), ProtocolError> {
         match self {
-            FrameDecoder::Zmtp(decoder) => decoder.decode(input),
+            FrameDecoder::Zmtp(decoder) => decoder.decode(input, shared),
             FrameDecoder::Zmtp1(decoder) => decoder.decode(input),
+        }
+    }
+
+    /// Direct reads into a large body: the ZMTP 2.0/3.x decoder only.
+    fn body_space(&mut self, min: usize, max: usize) -> Option<&mut [u8]> {
+        match self {
+            FrameDecoder::Zmtp(decoder) => decoder.body_space(min, max),
+            FrameDecoder::Zmtp1(_) => None,
+        }
+    }
+
+    /// Only after `body_space` gave room, which a ZMTP 1.0 decoder never does.
+    fn body_filled(&mut self, n: usize) -> Option<Msg> {
+        match self {
+            FrameDecoder::Zmtp(decoder) => decoder.body_filled(n),
+            FrameDecoder::Zmtp1(_) => None,
         }
     }
 }
@@ -310,7 +332,40 @@ impl Connection {
     /// After an error the connection is dead: later calls return the same error and ignore the
     /// bytes, and events queued before the failure can still be polled.
     pub fn receive(&mut self, data: &[u8]) -> Result<(), ProtocolError> {
-        let result = self.receive_inner(data);
+        let result = self.receive_inner(data, None);
+        self.note_failure(result)
+    }
+
+    /// [`receive`](Self::receive) for bytes in a shared read buffer: message bodies above the
+    /// inline size that are whole in `data` become slices of it instead of copies.
+    pub fn receive_shared(&mut self, data: &bytes::Bytes) -> Result<(), ProtocolError> {
+        let result = self.receive_inner(data, Some(data));
+        self.note_failure(result)
+    }
+
+    /// Room to read the rest of a large frame's body straight into (at most `max` bytes), so it
+    /// is not copied from a read buffer; `None` unless a large body with at least `min` bytes
+    /// still missing is being received. Report what was written with
+    /// [`read_filled`](Self::read_filled) before anything else.
+    pub fn read_space(&mut self, min: usize, max: usize) -> Option<&mut [u8]> {
+        match self.phase {
+            Phase::Handshake | Phase::PeerIdentity { .. } | Phase::Ready => self.decoder.body_space(min, max),
+            Phase::Greeting(_) | Phase::Failed(_) => None,
+        }
+    }
+
+    /// `n` bytes were read into the last [`read_space`](Self::read_space); like `receive`
+    /// otherwise.
+    pub fn read_filled(&mut self, n: usize) -> Result<(), ProtocolError> {
+        let result = match self.decoder.body_filled(n) {
+            Some(frame) => self.process_frame(frame),
+            None => Ok(()),
+        };
+        self.note_failure(result)
+    }
+
+    /// After an error the connection is dead (see `receive`).
+    fn note_failure(&mut self, result: Result<(), ProtocolError>) -> Result<(), ProtocolError> {
         if let Err(error) = &result {
             if let ProtocolError::PeerError { reason } = error {
                 if !matches!(self.phase, Phase::Failed(_)) {
@@ -322,7 +377,7 @@ impl Connection {
         result
     }
 
-    fn receive_inner(&mut self, mut data: &[u8]) -> Result<(), ProtocolError> {
+    fn receive_inner(&mut self, mut data: &[u8], shared: Option<&bytes::Bytes>) -> Result<(), ProtocolError> {
         while !data.is_empty() {
             match &mut self.phase {
                 Phase::Failed(error) => return Err(error.clone()),
@@ -340,7 +395,7 @@ impl Connection {
                             self.start_legacy(Version::V1_0, None)?;
                             let mut rest = &stream[..];
                             while !rest.is_empty() {
-                                let n = self.decode_frame(rest)?;
+                                let n = self.decode_frame(rest, None)?;
                                 rest = &rest[n..];
                             }
                         }
@@ -350,7 +405,7 @@ impl Connection {
                     }
                 }
                 Phase::Handshake | Phase::PeerIdentity { .. } | Phase::Ready => {
-                    let n = self.decode_frame(data)?;
+                    let n = self.decode_frame(data, shared)?;
                     data = &data[n..];
                 }
             }
@@ -362,8 +417,8 @@ impl Connection {
     }
 
     /// Decodes (at most) one frame from `data` and acts on it; returns the bytes consumed.
-    fn decode_frame(&mut self, data: &[u8]) -> Result<usize, ProtocolError> {
-        let (n, frame) = self.decoder.decode(data)?;
+    fn decode_frame(&mut self, data: &[u8], shared: Option<&bytes::Bytes>) -> Result<usize, ProtocolError> {
+        let (n, frame) = self.decoder.decode(data, shared)?;
         if let Some(frame) = frame {
             self.process_frame(frame)?;
         }
