@@ -8,7 +8,7 @@
 # bundled libzmq; it puts PREFIX/lib into the extension's RUNPATH. We check with ldd that the
 # extension resolves libzmq.so.5 to PREFIX's, and the check_libzmq plugin checks zmq_version and
 # /proc/self/maps inside the test process. The draft API is compiled in when the library exports
-# it (ours does; pyzmq's draft tests still skip while zmq_has("draft") is false).
+# it (ours does, and answers zmq_has("draft") = 1, so pyzmq's draft tests run).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
