@@ -50,9 +50,13 @@ impl Metadata {
         Self { fd, properties }
     }
 
-    /// A property by name; names compare case-insensitively, as ZMTP property names do.
+    /// A property by name, spelled exactly as the peer sent it (libzmq's lookup; ZMTP calls
+    /// names case-insensitive, but users depend on libzmq). "Identity", the ZMTP 3.0 name, also
+    /// finds a "Routing-Id" property, as in libzmq.
     pub fn get(&self, name: &str) -> Option<&CStr> {
-        self.properties.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| &**value)
+        let find =
+            |name: &str| self.properties.iter().find(|(key, _)| key == name).map(|(_, value)| &**value);
+        find(name).or_else(|| if name == "Identity" { find("Routing-Id") } else { None })
     }
 }
 
@@ -391,12 +395,21 @@ mod tests {
     }
 
     #[test]
-    fn metadata_lookup_ignores_case() {
+    fn metadata_lookup_is_exact_as_in_libzmq() {
         let metadata = Metadata::new(5, vec![("Socket-Type".into(), c"DEALER".into())]);
         let mut msg = Msg::new();
         msg.set_metadata(Arc::new(metadata));
-        assert_eq!(msg.metadata().unwrap().get("socket-type"), Some(c"DEALER"));
+        assert_eq!(msg.metadata().unwrap().get("Socket-Type"), Some(c"DEALER"));
+        assert_eq!(msg.metadata().unwrap().get("socket-type"), None);
         assert_eq!(msg.source_fd(), Ok(5));
+    }
+
+    #[test]
+    fn identity_finds_the_routing_id_property() {
+        let metadata = Metadata::new(-1, vec![("Routing-Id".into(), c"peer".into())]);
+        assert_eq!(metadata.get("Identity"), Some(c"peer"));
+        assert_eq!(metadata.get("Routing-Id"), Some(c"peer"));
+        assert_eq!(metadata.get("routing-id"), None);
     }
 
     #[test]
