@@ -396,6 +396,10 @@ struct Connection {
     connecting: bool,
     /// The stream had nothing more to read last time (mio is edge-triggered: read until then).
     read_drained: bool,
+    /// The poller reported the peer's end of stream (or an error). Its edge may have come with
+    /// data that a short read consumed, and no later edge will announce the end: read on until
+    /// the end of stream instead of taking a short read for "drained".
+    read_closed: bool,
     /// The handshake must be done by then (ZMQ_HANDSHAKE_IVL).
     handshake_deadline: Option<Instant>,
     /// When to send the next PING (ZMQ_HEARTBEAT_IVL).
@@ -511,6 +515,7 @@ impl Session {
             close_requested: false,
             connecting,
             read_drained: false,
+            read_closed: false,
             handshake_deadline,
             next_ping: None,
             silence_deadline: None,
@@ -619,6 +624,14 @@ impl Session {
     }
 
     /// The stream is readable and/or writable.
+    /// The poller saw the peer's end of stream or an error on this session's stream (see
+    /// `read_closed`); `on_ready` follows.
+    pub fn note_read_closed(&mut self) {
+        if let Some(connection) = &mut self.connection {
+            connection.read_closed = true;
+        }
+    }
+
     pub fn on_ready(&mut self, registry: &Registry, token: Token, io_mailbox: &Arc<Mailbox>) {
         let Some(connection) = &mut self.connection else { return };
         if connection.connecting {
@@ -953,7 +966,7 @@ impl Session {
             return match connection.stream.read(space) {
                 Ok(0) => Err(io::Error::from_raw_os_error(libc::EPIPE)),
                 Ok(n) => {
-                    connection.read_drained = n < room;
+                    connection.read_drained = n < room && !connection.read_closed;
                     Ok(Some(connection.wire.read_filled(n)))
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -976,7 +989,7 @@ impl Session {
         match sys::read_into_spare(connection.stream.raw_fd(), buffer) {
             Ok(0) => Err(io::Error::from_raw_os_error(libc::EPIPE)),
             Ok(n) => {
-                connection.read_drained = n < room;
+                connection.read_drained = n < room && !connection.read_closed;
                 Ok(Some(connection.wire.receive(&buffer.split().freeze())))
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),

@@ -167,7 +167,15 @@ impl IoLoop {
                 match event.token() {
                     MAILBOX => {}
                     token if self.listeners.contains_key(&token) => self.accept(token),
-                    token => self.step(token, Session::on_ready),
+                    token => {
+                        let closed = event.is_read_closed() || event.is_error();
+                        self.step(token, |session, registry, token, mailbox| {
+                            if closed {
+                                session.note_read_closed();
+                            }
+                            session.on_ready(registry, token, mailbox)
+                        });
+                    }
                 }
             }
             self.run_timers();
