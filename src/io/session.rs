@@ -348,14 +348,13 @@ impl Wire {
         }
     }
 
-    /// See [`zmtp::Connection::send_header_only`]; raw bytes have no header, so the message is
-    /// queued whole (`false`).
+    /// See [`zmtp::Connection::send_header_only`]; raw bytes have no header, so they always go
+    /// through `send` (`false`).
     fn send_header_only(&mut self, msg: &Msg) -> bool {
-        if let Wire::Zmtp(zmtp) = self {
-            return zmtp.send_header_only(msg);
+        match self {
+            Wire::Zmtp(zmtp) => zmtp.send_header_only(msg),
+            Wire::Raw(_) => false,
         }
-        self.send(msg);
-        false
     }
 
     /// Heartbeats are ZMTP commands; raw connections never get them scheduled.
@@ -623,7 +622,6 @@ impl Session {
         }
     }
 
-    /// The stream is readable and/or writable.
     /// The poller saw the peer's end of stream or an error on this session's stream (see
     /// `read_closed`); `on_ready` follows.
     pub fn note_read_closed(&mut self) {
@@ -632,6 +630,7 @@ impl Session {
         }
     }
 
+    /// The stream is readable and/or writable.
     pub fn on_ready(&mut self, registry: &Registry, token: Token, io_mailbox: &Arc<Mailbox>) {
         let Some(connection) = &mut self.connection else { return };
         if connection.connecting {
@@ -1181,14 +1180,12 @@ impl Session {
                                 connection.close_requested = true;
                                 break;
                             }
-                            // Not a match guard: `send_header_only` queues the whole frame itself
-                            // when it cannot send the body verbatim (CURVE, subscriptions).
-                            crate::pipe::Read::Msg(msg) if msg.size() >= ZERO_COPY_MIN => {
-                                if connection.wire.send_header_only(&msg) {
-                                    let before = connection.wire.output().len();
-                                    connection.body = Some(PendingBody { msg, before, offset: 0 });
-                                    break;
-                                }
+                            crate::pipe::Read::Msg(msg)
+                                if msg.size() >= ZERO_COPY_MIN && connection.wire.send_header_only(&msg) =>
+                            {
+                                let before = connection.wire.output().len();
+                                connection.body = Some(PendingBody { msg, before, offset: 0 });
+                                break;
                             }
                             crate::pipe::Read::Msg(msg) => connection.wire.send(&msg),
                             _ => break,
