@@ -393,11 +393,7 @@ impl Connection {
                             // What looked like a greeting is the peer's identity frame.
                             let stream = exchange.received().to_vec();
                             self.start_legacy(Version::V1_0, None)?;
-                            let mut rest = &stream[..];
-                            while !rest.is_empty() {
-                                let n = self.decode_frame(rest, None)?;
-                                rest = &rest[n..];
-                            }
+                            self.receive_inner(&stream, None)?;
                         }
                         Progress::Legacy { version, peer_socket_type } => {
                             self.start_legacy(version, Some(peer_socket_type))?;
