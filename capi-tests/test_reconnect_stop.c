@@ -3,7 +3,9 @@
  * ZMQ_RECONNECT_STOP, with libzmq's tests/test_reconnect_options.cpp cases), and the monitor
  * events of failed connects.
  *   Failed tcp connect (any build): each attempt reports CONNECT_DELAYED, CLOSED, then
- *   CONNECT_RETRIED, as libzmq's tcp connecter does (checked against Debian's libzmq too).
+ *   CONNECT_RETRIED, as libzmq's tcp connecter does (checked against Debian's libzmq too);
+ *   ZMQ_CONNECT_TIMEOUT ends an attempt that gets no answer (a listener whose accept queue is
+ *   full) the same way; without it the attempt stays in progress.
  *   _CONN_REFUSED: a refused connect ends with CLOSED and no retry.
  *   _HANDSHAKE_FAILED: a peer that never completes the ZMTP handshake (a STREAM socket, with
  *   ZMQ_HANDSHAKE_IVL running out) or that drops the connection mid-handshake gets
@@ -136,6 +138,69 @@ static void failed_tcp_connects_report_closed_then_retried (void)
     close_linger0 (mon);
     close (fd);
     zmq_ctx_term (ctx);
+}
+
+/* A tcp listener whose accept queue is full (never accepted), so further SYNs go unanswered
+ * and a connect to it stays in progress; the fds in fds[0..2], the endpoint in `endpoint`. */
+static void unanswering_listener (int fds[3], char *endpoint, size_t size)
+{
+    fds[0] = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    memset (&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    CHECK (bind (fds[0], (struct sockaddr *) &a, sizeof a) == 0);
+    CHECK (listen (fds[0], 0) == 0);
+    socklen_t len = sizeof a;
+    getsockname (fds[0], (struct sockaddr *) &a, &len);
+    for (int i = 1; i < 3; i++) {   /* fill the queue */
+        fds[i] = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        connect (fds[i], (struct sockaddr *) &a, sizeof a);
+    }
+    usleep (50 * 1000);
+    snprintf (endpoint, size, "tcp://127.0.0.1:%d", ntohs (a.sin_port));
+}
+
+/* The events of a DEALER dialling an unanswering listener for 600 ms. */
+static int events_dialling_unanswering_listener (int connect_timeout, int *events, int max)
+{
+    int fds[3];
+    char endpoint[64];
+    unanswering_listener (fds, endpoint, sizeof endpoint);
+    void *ctx = zmq_ctx_new ();
+    void *mon;
+    void *s = monitored (ctx, ZMQ_DEALER, "inproc://mon-connect-timeout", &mon);
+    set_int (s, ZMQ_RECONNECT_IVL, 50);
+    set_int (s, ZMQ_CONNECT_TIMEOUT, connect_timeout);
+    CHECK_OK (zmq_connect (s, endpoint));
+    int n = events_within (mon, 600, events, max);
+    close_linger0 (s);
+    close_linger0 (mon);
+    zmq_ctx_term (ctx);
+    for (int i = 0; i < 3; i++)
+        close (fds[i]);
+    return n;
+}
+
+static void connect_timeout_reports_closed_then_retried (void)
+{
+    int events[64];
+    int n = events_dialling_unanswering_listener (100, events, 64);
+    CHECK (n >= 3);
+    if (n >= 3) {
+        CHECK_INT (events[0], ZMQ_EVENT_CONNECT_DELAYED);
+        CHECK_INT (events[1], ZMQ_EVENT_CLOSED);
+        CHECK_INT (events[2], ZMQ_EVENT_CONNECT_RETRIED);
+    }
+    CHECK_INT (count_of (events, n, ZMQ_EVENT_CONNECTED), 0);
+}
+
+static void without_connect_timeout_the_connect_stays_in_progress (void)
+{
+    int events[64];
+    int n = events_dialling_unanswering_listener (0, events, 64);
+    CHECK_INT (n, 1);
+    CHECK_INT (events[0], ZMQ_EVENT_CONNECT_DELAYED);
 }
 
 #ifdef ZMQ_BUILD_DRAFT_API
@@ -366,6 +431,8 @@ static void ipc_reconnects_go_on_after_disconnect_without_the_flag (void)
 int main (void)
 {
     RUN (failed_tcp_connects_report_closed_then_retried);
+    RUN (connect_timeout_reports_closed_then_retried);
+    RUN (without_connect_timeout_the_connect_stays_in_progress);
 #ifdef ZMQ_BUILD_DRAFT_API
     RUN (conn_refused_stops_with_closed);
     RUN (handshake_failed_stops_after_handshake_timeout);

@@ -91,6 +91,8 @@ pub struct SessionConfig {
     pub metadata: Vec<(String, Vec<u8>)>,
     /// ZMQ_HANDSHAKE_IVL in ms (0: no limit).
     pub handshake_ivl: c_int,
+    /// ZMQ_CONNECT_TIMEOUT in ms (0: the kernel's own): how long a tcp connect may take.
+    pub connect_timeout: c_int,
     /// ZMQ_HEARTBEAT_IVL in ms (0: no heartbeats), _TTL in deciseconds, _TIMEOUT in ms (-1: IVL).
     pub heartbeat_ivl: c_int,
     pub heartbeat_ttl: c_int,
@@ -412,6 +414,8 @@ struct Connection {
     close_requested: bool,
     /// A non-blocking connect is in progress.
     connecting: bool,
+    /// A tcp connect still in progress then has failed (ZMQ_CONNECT_TIMEOUT).
+    connect_deadline: Option<Instant>,
     /// The stream had nothing more to read last time (mio is edge-triggered: read until then).
     read_drained: bool,
     /// The handshake must be done by then (ZMQ_HANDSHAKE_IVL).
@@ -443,8 +447,15 @@ struct PendingBody {
 }
 
 impl Connection {
+    /// The connection's timers: only the connect timeout while connecting, the handshake and
+    /// heartbeat ones after.
     fn deadlines(&self) -> impl Iterator<Item = Instant> {
-        [self.handshake_deadline, self.next_ping, self.silence_deadline].into_iter().flatten()
+        let timers = if self.connecting {
+            [self.connect_deadline, None, None]
+        } else {
+            [self.handshake_deadline, self.next_ping, self.silence_deadline]
+        };
+        timers.into_iter().flatten()
     }
 }
 
@@ -528,6 +539,7 @@ impl Session {
             },
             close_requested: false,
             connecting,
+            connect_deadline: None,
             read_drained: false,
             handshake_deadline,
             next_ping: None,
@@ -550,11 +562,10 @@ impl Session {
 
     /// When `on_timer` wants to run next.
     pub fn next_timer(&self) -> Option<Instant> {
-        let connection = self.connection.as_ref().filter(|c| !c.connecting);
         [self.reconnect_at, self.linger_deadline]
             .into_iter()
             .flatten()
-            .chain(connection.into_iter().flat_map(Connection::deadlines))
+            .chain(self.connection.iter().flat_map(Connection::deadlines))
             .min()
     }
 
@@ -603,6 +614,11 @@ impl Session {
                     };
                     let mut connection = self.new_connection(stream, true);
                     connection.socks = socks;
+                    // libzmq's tcp connecter alone has the connect timer.
+                    if matches!(destination, Destination::Tcp { .. }) && self.config.connect_timeout > 0 {
+                        let timeout = Duration::from_millis(self.config.connect_timeout as u64);
+                        connection.connect_deadline = Some(Instant::now() + timeout);
+                    }
                     self.connection = Some(connection);
                     return;
                 }
@@ -663,22 +679,26 @@ impl Session {
                 }
                 Ok(false) => return,
                 Err(error) => {
-                    // As libzmq's tcp connecter: each failed attempt closes its socket, reported
-                    // as CLOSED (then CONNECT_RETRIED, unless reconnecting stops here).
-                    self.config.event(&self.endpoints, ZMQ_EVENT_CLOSED, connection.stream.raw_fd() as u64);
                     let errno = error.raw_os_error().unwrap_or(libc::ECONNREFUSED);
-                    if errno == libc::ECONNREFUSED
-                        && self.config.stops_on(draft::ZMQ_RECONNECT_STOP_CONN_REFUSED)
-                    {
-                        let _ = Source::deregister(&mut connection.stream, registry);
-                        return self.finish();
-                    }
-                    return self.disconnected(registry, Failure::Connection(errno));
+                    return self.connect_failed(registry, errno);
                 }
             }
         }
         connection.read_drained = false;
         self.flush(registry, token, io_mailbox);
+    }
+
+    /// A tcp connect attempt failed (refused, unreachable, or ZMQ_CONNECT_TIMEOUT ran out). As
+    /// libzmq's tcp connecter: its socket is closed, reported as CLOSED, then the connecter
+    /// retries, unless ZMQ_RECONNECT_STOP_CONN_REFUSED ends it here.
+    fn connect_failed(&mut self, registry: &Registry, errno: i32) {
+        let Some(connection) = &mut self.connection else { return };
+        self.config.event(&self.endpoints, ZMQ_EVENT_CLOSED, connection.stream.raw_fd() as u64);
+        if errno == libc::ECONNREFUSED && self.config.stops_on(draft::ZMQ_RECONNECT_STOP_CONN_REFUSED) {
+            let _ = Source::deregister(&mut connection.stream, registry);
+            return self.finish();
+        }
+        self.disconnected(registry, Failure::Connection(errno));
     }
 
     /// Pipe commands from the socket.
@@ -733,6 +753,10 @@ impl Session {
             self.reconnect_at = None;
             self.dial(registry, token);
             self.flush(registry, token, io_mailbox);
+        }
+        let connect_expired = |c: &Connection| c.connecting && c.connect_deadline.is_some_and(|at| at <= now);
+        if self.connection.as_ref().is_some_and(connect_expired) {
+            return self.connect_failed(registry, libc::ETIMEDOUT);
         }
         let Some(connection) = self.connection.as_mut().filter(|c| !c.connecting) else { return };
         if connection.handshake_deadline.is_some_and(|at| at <= now) {

@@ -457,6 +457,7 @@ impl Socket {
             hiccup_msg: self.hiccup_msg(),
             immediate: options.immediate,
             handshake_ivl: options.handshake_ivl,
+            connect_timeout: options.connect_timeout,
             heartbeat_ivl: options.heartbeat_ivl,
             heartbeat_ttl: options.heartbeat_ttl,
             heartbeat_timeout: options.heartbeat_timeout,
