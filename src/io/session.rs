@@ -2,8 +2,9 @@
 //! through the ZMTP state machine (`zmtp::Connection`): messages the socket queued go out in
 //! batches, messages that arrive go into the pipe whole (all frames of a multipart message at
 //! once), and the pipe's high-water mark stops reading from the network until the socket makes
-//! room. A connecting session also owns the reconnect cycle; an accepted one ends with its
-//! connection. Runs only on its I/O thread; it talks to the socket only through the pipe and
+//! room. A connecting session also owns the reconnect cycle (with ZMQ_RECONNECT_STOP's rules
+//! for giving up, and ZMQ_HICCUP_MSG for its socket when a connection is lost); an accepted
+//! one ends with its connection. Runs only on its I/O thread; it talks to the socket only through the pipe and
 //! commands.
 //!
 //! Security: the mechanism (NULL, PLAIN, CURVE) is chosen per connection from the socket's options
@@ -78,12 +79,20 @@ pub struct SessionConfig {
     pub reconnect_ivl_max: c_int,
     /// ZMQ_RECONNECT_STOP bits (draft).
     pub reconnect_stop: c_int,
+    /// Set by the socket at its first zmq_disconnect when ZMQ_RECONNECT_STOP_AFTER_DISCONNECT
+    /// is on; shared by all its sessions, as libzmq's flag is socket-wide.
+    pub disconnected: Arc<std::sync::atomic::AtomicBool>,
     /// ZMQ_HELLO_MSG (draft), sent first on each connection once its handshake is done.
     pub hello_msg: Option<bytes::Bytes>,
+    /// ZMQ_HICCUP_MSG (draft, for the socket types that take it): a connecter puts it into the
+    /// pipe for its own socket when a connection whose handshake was done is lost.
+    pub hiccup_msg: Option<bytes::Bytes>,
     pub immediate: bool,
     pub metadata: Vec<(String, Vec<u8>)>,
     /// ZMQ_HANDSHAKE_IVL in ms (0: no limit).
     pub handshake_ivl: c_int,
+    /// ZMQ_CONNECT_TIMEOUT in ms (0: the kernel's own): how long a tcp connect may take.
+    pub connect_timeout: c_int,
     /// ZMQ_HEARTBEAT_IVL in ms (0: no heartbeats), _TTL in deciseconds, _TIMEOUT in ms (-1: IVL).
     pub heartbeat_ivl: c_int,
     pub heartbeat_ttl: c_int,
@@ -197,6 +206,17 @@ impl SessionConfig {
 
     fn limit(hwm: c_int) -> u64 {
         hwm.max(0) as u64
+    }
+
+    fn stops_on(&self, flag: c_int) -> bool {
+        self.reconnect_stop & flag != 0
+    }
+
+    /// ZMQ_RECONNECT_STOP_AFTER_DISCONNECT: after the socket's zmq_disconnect, an ipc dial
+    /// that is refused is not retried (libzmq's ipc connecter; tcp keeps retrying).
+    fn stops_after_disconnect(&self) -> bool {
+        self.stops_on(draft::ZMQ_RECONNECT_STOP_AFTER_DISCONNECT)
+            && self.disconnected.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -393,6 +413,8 @@ struct Connection {
     close_requested: bool,
     /// A non-blocking connect is in progress.
     connecting: bool,
+    /// A tcp connect still in progress then has failed (ZMQ_CONNECT_TIMEOUT).
+    connect_deadline: Option<Instant>,
     /// The stream had nothing more to read last time (mio is edge-triggered: read until then).
     read_drained: bool,
     /// The poller reported the peer's end of stream (or an error). Its edge may have come with
@@ -428,8 +450,15 @@ struct PendingBody {
 }
 
 impl Connection {
+    /// The connection's timers: only the connect timeout while connecting, the handshake and
+    /// heartbeat ones after.
     fn deadlines(&self) -> impl Iterator<Item = Instant> {
-        [self.handshake_deadline, self.next_ping, self.silence_deadline].into_iter().flatten()
+        let timers = if self.connecting {
+            [self.connect_deadline, None, None]
+        } else {
+            [self.handshake_deadline, self.next_ping, self.silence_deadline]
+        };
+        timers.into_iter().flatten()
     }
 }
 
@@ -513,6 +542,7 @@ impl Session {
             },
             close_requested: false,
             connecting,
+            connect_deadline: None,
             read_drained: false,
             read_closed: false,
             handshake_deadline,
@@ -536,11 +566,10 @@ impl Session {
 
     /// When `on_timer` wants to run next.
     pub fn next_timer(&self) -> Option<Instant> {
-        let connection = self.connection.as_ref().filter(|c| !c.connecting);
         [self.reconnect_at, self.linger_deadline]
             .into_iter()
             .flatten()
-            .chain(connection.into_iter().flat_map(Connection::deadlines))
+            .chain(self.connection.iter().flat_map(Connection::deadlines))
             .min()
     }
 
@@ -589,10 +618,26 @@ impl Session {
                     };
                     let mut connection = self.new_connection(stream, true);
                     connection.socks = socks;
+                    // libzmq's tcp connecter alone has the connect timer.
+                    if matches!(destination, Destination::Tcp { .. }) && self.config.connect_timeout > 0 {
+                        let timeout = Duration::from_millis(self.config.connect_timeout as u64);
+                        connection.connect_deadline = Some(Instant::now() + timeout);
+                    }
                     self.connection = Some(connection);
                     return;
                 }
                 self.schedule_reconnect();
+            }
+            Err(error)
+                if matches!(destination, Destination::Ipc(_))
+                    && error.raw_os_error() == Some(libc::ECONNREFUSED)
+                    && self.config.stops_after_disconnect() =>
+            {
+                // As libzmq: no event, no retry. A closing session has nothing left it could
+                // deliver; any other stays attached, idle, as libzmq's session does.
+                if self.closing {
+                    self.finish();
+                }
             }
             Err(_) => self.schedule_reconnect(),
         }
@@ -646,23 +691,26 @@ impl Session {
                 }
                 Ok(false) => return,
                 Err(error) => {
-                    let stop = self.config.reconnect_stop & draft::ZMQ_RECONNECT_STOP_CONN_REFUSED != 0;
-                    if stop && error.raw_os_error() == Some(libc::ECONNREFUSED) {
-                        // As libzmq's tcp connecter: closed for good, reported as CLOSED.
-                        self.config.event(
-                            &self.endpoints,
-                            ZMQ_EVENT_CLOSED,
-                            connection.stream.raw_fd() as u64,
-                        );
-                        let _ = Source::deregister(&mut connection.stream, registry);
-                        return self.finish();
-                    }
-                    return self.disconnected(registry, Failure::Connection(libc::ECONNREFUSED));
+                    let errno = error.raw_os_error().unwrap_or(libc::ECONNREFUSED);
+                    return self.connect_failed(registry, errno);
                 }
             }
         }
         connection.read_drained = false;
         self.flush(registry, token, io_mailbox);
+    }
+
+    /// A tcp connect attempt failed (refused, unreachable, or ZMQ_CONNECT_TIMEOUT ran out). As
+    /// libzmq's tcp connecter: its socket is closed, reported as CLOSED, then the connecter
+    /// retries, unless ZMQ_RECONNECT_STOP_CONN_REFUSED ends it here.
+    fn connect_failed(&mut self, registry: &Registry, errno: i32) {
+        let Some(connection) = &mut self.connection else { return };
+        self.config.event(&self.endpoints, ZMQ_EVENT_CLOSED, connection.stream.raw_fd() as u64);
+        if errno == libc::ECONNREFUSED && self.config.stops_on(draft::ZMQ_RECONNECT_STOP_CONN_REFUSED) {
+            let _ = Source::deregister(&mut connection.stream, registry);
+            return self.finish();
+        }
+        self.disconnected(registry, Failure::Connection(errno));
     }
 
     /// Pipe commands from the socket.
@@ -717,6 +765,10 @@ impl Session {
             self.reconnect_at = None;
             self.dial(registry, token);
             self.flush(registry, token, io_mailbox);
+        }
+        let connect_expired = |c: &Connection| c.connecting && c.connect_deadline.is_some_and(|at| at <= now);
+        if self.connection.as_ref().is_some_and(connect_expired) {
+            return self.connect_failed(registry, libc::ETIMEDOUT);
         }
         let Some(connection) = self.connection.as_mut().filter(|c| !c.connecting) else { return };
         if connection.handshake_deadline.is_some_and(|at| at <= now) {
@@ -1261,16 +1313,25 @@ impl Session {
     /// The connection ended (error, EOF, protocol error).
     fn disconnected(&mut self, registry: &Registry, failure: Failure) {
         let mut notify = false;
-        let protocol_error = failure == Failure::Protocol;
+        let mut handshaked = false;
+        let mut protocol_error = failure == Failure::Protocol;
         if let Some(mut connection) = self.connection.take() {
+            handshaked = connection.wire.is_ready();
             let _ = mio::event::Source::deregister(&mut connection.stream, registry);
             if let Some(zap) = connection.zap.take() {
                 zap.close(Some(registry));
             }
             if let Failure::Connection(errno) = failure {
+                let handshaking = !connection.connecting && connection.wire.is_handshaking();
                 // A connection lost mid-handshake (libzmq: an engine error while handshaking).
-                if !connection.connecting && connection.wire.is_handshaking() && errno != 0 {
+                if handshaking && errno != 0 {
                     self.config.event(&self.endpoints, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, errno as u64);
+                }
+                // ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED: a peer that drops the connection or never
+                // completes the handshake (errno 0: ZMQ_HANDSHAKE_IVL ran out) counts as a
+                // protocol error, which ends a connecter (libzmq: not a ZMTP peer).
+                if handshaking && self.config.stops_on(draft::ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED) {
+                    protocol_error = true;
                 }
             }
             if !connection.connecting {
@@ -1287,6 +1348,13 @@ impl Session {
             let notification = self.raw_notification();
             if let Some(pipe) = &mut self.pipe {
                 pipe.write(notification);
+                pipe.flush();
+            }
+        }
+        if handshaked && !self.closing && matches!(self.role, Role::Connecter { .. }) {
+            // ZMQ_HICCUP_MSG, like raw mode's notification, goes in even past the high-water mark.
+            if let (Some(hiccup), Some(pipe)) = (&self.config.hiccup_msg, &mut self.pipe) {
+                pipe.write(Msg::from_bytes(hiccup.clone()));
                 pipe.flush();
             }
         }
