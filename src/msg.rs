@@ -3,8 +3,10 @@
 //! A `Msg` lives inside the caller's 64-byte `zmq_msg_t` (the C layer places it there), so it must
 //! stay within 64 bytes and pointer alignment; the compile-time checks below hold that line. Small
 //! bodies (up to [`INLINE_CAPACITY`] bytes, libzmq's limit too) are stored inline and need no
-//! allocation; larger ones are a reference-counted `Bytes` that copies share. This module is
-//! plain data: no sockets, no threads, no C.
+//! allocation; medium ones this library makes (up to `pool::MAX_POOLED`) sit in blocks recycled
+//! per thread (`pool`), since malloc between threads was the largest cost of a small message;
+//! the rest are a reference-counted `Bytes`. Copies share pooled and `Bytes` bodies. This module
+//! is plain data: no sockets, no C.
 
 use std::ffi::{CStr, CString};
 use std::sync::Arc;
@@ -12,6 +14,10 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use crate::error::{Errno, Result};
+
+mod pool;
+
+use pool::PooledBody;
 
 /// Largest body stored inside the message itself. libzmq uses the same limit, so the
 /// ZMQ_SHARED property of copies answers as it does there.
@@ -32,10 +38,13 @@ enum Body {
         data: [u8; INLINE_CAPACITY],
     } = 0xA1,
     Shared(Bytes) = 0xA2,
+    /// Bodies above the inline size up to `pool::MAX_POOLED`, made by this library
+    /// (`zmq_msg_init_size`, `zmq_send`...): recycled per thread, see `pool`.
+    Pooled(PooledBody) = 0xA3,
 }
 
 /// Tag bytes of a usable message (see [`Msg::is_valid_tag`]).
-const VALID_TAGS: [u8; 2] = [0xA1, 0xA2];
+const VALID_TAGS: [u8; 3] = [0xA1, 0xA2, 0xA3];
 
 /// Properties of the connection a message came from, shared by all its messages.
 #[derive(Debug, Default)]
@@ -117,10 +126,17 @@ impl Msg {
         matches!(self.body, Body::Closed)
     }
 
-    /// A zero-filled body of `size` bytes; ENOMEM when it cannot be allocated.
+    /// A body of `size` bytes; ENOMEM when it cannot be allocated. Small and large bodies are
+    /// zero-filled; a pooled one holds unspecified bytes (see `pool`), as malloc'd memory does
+    /// in libzmq: callers overwrite the body.
     pub fn with_size(size: usize) -> Result<Self> {
         if size <= INLINE_CAPACITY {
             return Ok(Self::with_body(Body::Inline { len: size as u8, data: [0; INLINE_CAPACITY] }));
+        }
+        if size <= pool::MAX_POOLED {
+            return PooledBody::new(size)
+                .map(|body| Self::with_body(Body::Pooled(body)))
+                .ok_or(Errno::ENOMEM);
         }
         Ok(Self::from_bytes(Bytes::from(zeroed_buffer(size)?)))
     }
@@ -150,6 +166,7 @@ impl Msg {
             Body::Closed => &[],
             Body::Inline { len, data } => &data[..*len as usize],
             Body::Shared(bytes) => bytes,
+            Body::Pooled(body) => pooled_body(body.as_ptr(), body.len()),
         }
     }
 
@@ -164,6 +181,7 @@ impl Msg {
                 let (ptr, len) = (bytes.as_ptr(), bytes.len());
                 shared_body_mut(ptr, len)
             }
+            Body::Pooled(body) => pooled_body(body.as_ptr(), body.len()),
         }
     }
 
@@ -173,6 +191,7 @@ impl Msg {
             Body::Closed => std::ptr::null_mut(),
             Body::Inline { data, .. } => data.as_mut_ptr(),
             Body::Shared(bytes) => bytes.as_ptr().cast_mut(),
+            Body::Pooled(body) => body.as_ptr(),
         }
     }
 
@@ -211,7 +230,7 @@ impl Msg {
         if self.is_closed() {
             return Err(Errno::EFAULT);
         }
-        if let Body::Shared(_) = self.body {
+        if let Body::Shared(_) | Body::Pooled(_) = self.body {
             self.flags |= FLAG_SHARED;
         }
         Ok(self.clone())
@@ -297,6 +316,14 @@ fn zeroed_buffer(size: usize) -> Result<Vec<u8>> {
     }
 }
 
+/// The bytes of a pooled body (always a live, initialised allocation of at least `len` bytes).
+fn pooled_body<'a>(ptr: *mut u8, len: usize) -> &'a mut [u8] {
+    // SAFETY: ptr/len describe the zero-filled-at-birth data area of the block this message
+    // holds, which outlives the borrow (tied to the message by the caller). As for shared Bytes,
+    // writes through copies are the zmq_msg_data contract.
+    unsafe { std::slice::from_raw_parts_mut(ptr, len) }
+}
+
 fn shared_body_mut<'a>(ptr: *const u8, len: usize) -> &'a mut [u8] {
     if len == 0 {
         return &mut [];
@@ -333,10 +360,17 @@ mod tests {
     }
 
     #[test]
-    fn large_bodies_are_shared_bytes() {
+    fn medium_bodies_are_pooled() {
         let msg = Msg::with_size(INLINE_CAPACITY + 1).unwrap();
+        assert!(matches!(msg.body, Body::Pooled(_)));
+        assert_eq!(msg.size(), INLINE_CAPACITY + 1);
+    }
+
+    #[test]
+    fn large_bodies_are_shared_bytes() {
+        let msg = Msg::with_size(pool::MAX_POOLED + 1).unwrap();
         assert!(matches!(msg.body, Body::Shared(_)));
-        assert_eq!(msg.data(), &[0; INLINE_CAPACITY + 1]);
+        assert_eq!(msg.data(), &vec![0; pool::MAX_POOLED + 1][..]);
     }
 
     #[test]
