@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use parking_lot::{Mutex, MutexGuard};
 
 use super::ctx::ctx_from_handle;
-use super::msg::{borrowed_msg, msg_mut, take_msg, write_msg, zmq_msg_t};
+use super::msg::{borrowed_msg, msg_mut, zmq_msg_t};
 use super::{bytes_arg, call};
 use crate::constants::{ZMQ_DONTWAIT, ZMQ_FD, ZMQ_RCVTIMEO, ZMQ_SNDMORE, ZMQ_SNDTIMEO, ZMQ_THREAD_SAFE};
 use crate::error::{Errno, Result};
@@ -186,7 +186,11 @@ fn transfer<T>(
 ) -> Result<T> {
     let shell = shell(handle)?;
     if !shell.thread_safe.load(Ordering::Acquire) {
-        return op(&mut *socket_in(shell)?, flags);
+        // The message path: a classic socket needs no SocketRef (no lock, nothing to wake).
+        // SAFETY: the shell is live and, by ZeroMQ's contract, only the calling thread uses a
+        // classic socket now; so this is the only reference.
+        let socket = unsafe { &mut *shell.socket.get() }.as_mut().ok_or(Errno::ENOTSOCK)?;
+        return op(socket, flags);
     }
     let wake = match shell.wake.get() {
         Some(wake) => wake,
@@ -250,19 +254,6 @@ fn transfer<T>(
             }
         }
     }
-}
-
-/// Sends one frame; on failure the message comes back with the error.
-fn send_msg(handle: *mut c_void, msg: Msg, flags: c_int) -> std::result::Result<(), (Errno, Option<Msg>)> {
-    let mut pending = Some(msg);
-    let result = transfer(handle, flags, ZMQ_SNDTIMEO, |socket, flags| {
-        let Some(msg) = pending.take() else { return Err(Errno::EFAULT) };
-        socket.send(msg, flags).map_err(|(errno, returned)| {
-            pending = Some(returned);
-            errno
-        })
-    });
-    result.map_err(|errno| (errno, pending))
 }
 
 /// Receives one frame.
@@ -399,9 +390,9 @@ pub extern "C" fn zmq_disconnect(s: *mut c_void, endpoint: *const c_char) -> c_i
 }
 
 /// Sends `msg`; on failure the error is returned and the message dropped.
-fn send_owned(s: *mut c_void, msg: Msg, flags: c_int) -> Result<c_int> {
+fn send_owned(s: *mut c_void, mut msg: Msg, flags: c_int) -> Result<c_int> {
     let size = size_result(msg.size());
-    send_msg(s, msg, flags).map_err(|(errno, _)| errno)?;
+    transfer(s, flags, ZMQ_SNDTIMEO, |socket, flags| socket.send_from(&mut msg, flags))?;
     Ok(size)
 }
 
@@ -443,33 +434,27 @@ pub extern "C" fn zmq_recv(s: *mut c_void, buf: *mut c_void, len: usize, flags: 
 }
 
 /// Sends the message in `msg`; on success `msg` becomes empty, on failure it is left as it was.
+// The message is sent from where it lies, so it is moved only once, into the pipe.
 #[no_mangle]
 pub extern "C" fn zmq_msg_send(msg: *mut zmq_msg_t, s: *mut c_void, flags: c_int) -> c_int {
     call(|| {
         shell(s)?;
-        let owned = take_msg(msg)?;
-        let size = size_result(owned.size());
-        match send_msg(s, owned, flags) {
-            Ok(()) => write_msg(msg, Msg::new()).map(|()| size),
-            Err((errno, returned)) => {
-                write_msg(msg, returned.unwrap_or_default())?;
-                Err(errno)
-            }
-        }
+        let slot = msg_mut(msg)?;
+        let size = size_result(slot.size());
+        transfer(s, flags, ZMQ_SNDTIMEO, |socket, flags| socket.send_from(slot, flags))?;
+        Ok(size)
     })
 }
 
 /// Receives into `msg` (which must be initialised; its old content is released).
+// Written in place: the received message is moved once, into the caller's zmq_msg_t.
 #[no_mangle]
 pub extern "C" fn zmq_msg_recv(msg: *mut zmq_msg_t, s: *mut c_void, flags: c_int) -> c_int {
     call(|| {
         shell(s)?;
-        msg_mut(msg)?;
-        let received = recv_msg(s, flags)?;
         let slot = msg_mut(msg)?;
-        let size = size_result(received.size());
-        *slot = received;
-        Ok(size)
+        transfer(s, flags, ZMQ_RCVTIMEO, |socket, flags| socket.recv_into(slot, flags))?;
+        Ok(size_result(slot.size()))
     })
 }
 

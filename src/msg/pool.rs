@@ -32,9 +32,13 @@ const MIN_SHIFT: u32 = 6;
 const CLASSES: usize = 8;
 /// The largest body a pooled block holds; larger ones use the system allocator directly.
 pub(crate) const MAX_POOLED: usize = 1 << (MIN_SHIFT as usize + CLASSES - 1);
-/// Bytes of free blocks a thread keeps per size class; beyond that, released blocks go back to
-/// the system allocator, so a burst does not pin its memory for the thread's lifetime.
-const KEEP_BYTES: usize = 128 * 1024;
+/// Bytes of free blocks a thread keeps per size class, but at least [`KEEP_MIN`] blocks; beyond
+/// that, released blocks go back to the system allocator, so a burst does not pin its memory
+/// for the thread's lifetime. Enough for what a pipe at the default high-water marks holds
+/// (1,000 messages each side, and reads are reported to the writer in batches), so a steady
+/// stream allocates nothing.
+const KEEP_BYTES: usize = 256 * 1024;
+const KEEP_MIN: usize = 64;
 
 /// The return-stack value of an exited owner: returned blocks are freed, not pushed.
 const ORPHANED: *mut Header = ptr::dangling_mut::<Header>();
@@ -74,7 +78,7 @@ fn layout(class: usize) -> Layout {
 }
 
 fn keep_limit(class: usize) -> usize {
-    KEEP_BYTES / capacity(class)
+    (KEEP_BYTES / capacity(class)).max(KEEP_MIN)
 }
 
 /// This thread's free lists.

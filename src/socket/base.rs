@@ -685,28 +685,46 @@ impl Socket {
 
     /// Sends one frame. On failure the message comes back to the caller.
     pub fn send(&mut self, mut msg: Msg, flags: c_int) -> std::result::Result<(), SendError> {
-        if let Err(errno) = self.check_alive() {
-            return Err((errno, msg));
+        match self.send_from(&mut msg, flags) {
+            Ok(()) => Ok(()),
+            Err(errno) => Err((errno, msg)),
         }
+    }
+
+    /// Sends the frame in `msg` where it lies (the caller's `zmq_msg_t`): on success `msg` is
+    /// left empty, on failure as it was (with the MORE flag of `flags`), as libzmq does.
+    pub fn send_from(&mut self, msg: &mut Msg, flags: c_int) -> Result<()> {
+        self.check_alive()?;
         msg.set_more(flags & ZMQ_SNDMORE != 0);
         let nonblocking = flags & ZMQ_DONTWAIT != 0 || self.options.sndtimeo == 0;
         let deadline = Self::deadline(self.options.sndtimeo);
         loop {
-            let result = self.pattern.send(msg, &mut self.pipes);
+            let result = self.pattern.send(std::mem::take(msg), &mut self.pipes);
             self.remove_dead_pipes();
-            match result {
+            let errno = match result {
                 Ok(()) => return Ok(()),
-                Err((Errno::EAGAIN, returned)) if !nonblocking => msg = returned,
-                Err(failure) => return Err(failure),
+                Err((errno, returned)) => {
+                    *msg = returned;
+                    errno
+                }
+            };
+            if errno != Errno::EAGAIN || nonblocking {
+                return Err(errno);
             }
-            if let Err(errno) = self.wait(deadline) {
-                return Err((errno, msg));
-            }
+            self.wait(deadline)?;
         }
     }
 
     /// Receives one frame.
     pub fn recv(&mut self, flags: c_int) -> Result<Msg> {
+        let mut msg = Msg::new();
+        self.recv_into(&mut msg, flags)?;
+        Ok(msg)
+    }
+
+    /// Receives one frame into `out` (the caller's `zmq_msg_t`), releasing what it held; on
+    /// failure `out` is left alone.
+    pub fn recv_into(&mut self, out: &mut Msg, flags: c_int) -> Result<()> {
         self.check_alive()?;
         let nonblocking = flags & ZMQ_DONTWAIT != 0 || self.options.rcvtimeo == 0;
         let deadline = Self::deadline(self.options.rcvtimeo);
@@ -715,9 +733,12 @@ impl Socket {
             let reaped = self.reap_dead_pipes();
             match result {
                 Ok(msg) => {
-                    let msg = self.conflated(msg);
-                    self.rcvmore = msg.more();
-                    return Ok(msg);
+                    *out = msg;
+                    if self.options.effective_conflate() {
+                        self.skip_to_newest(out);
+                    }
+                    self.rcvmore = out.more();
+                    return Ok(());
                 }
                 // A pipe died on the way: look again before giving up or waiting.
                 Err(Errno::EAGAIN) if reaped => continue,
@@ -729,18 +750,15 @@ impl Socket {
     }
 
     /// With ZMQ_CONFLATE only the newest message counts: skip to the last one queued.
-    fn conflated(&mut self, mut msg: Msg) -> Msg {
-        if !self.options.effective_conflate() {
-            return msg;
-        }
+    #[cold]
+    fn skip_to_newest(&mut self, msg: &mut Msg) {
         while !msg.more() && self.pattern.has_in(&mut self.pipes) {
             match self.pattern.recv(&mut self.pipes) {
-                Ok(newer) => msg = newer,
+                Ok(newer) => *msg = newer,
                 Err(_) => break,
             }
         }
         self.remove_dead_pipes();
-        msg
     }
 
     /// ZMQ_EVENTS: processes waiting commands, then reports what can be done without blocking.

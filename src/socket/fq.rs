@@ -31,7 +31,7 @@ impl FairQueue {
     }
 
     /// The next frame, and the pipe it came from.
-    #[inline]
+    #[inline(always)]
     pub fn recv(&mut self, pipes: &mut Pipes) -> Option<(Msg, PipeId)> {
         while let Some(pipe) = self.pipes.current() {
             if let Some(msg) = pipes.read(pipe) {
