@@ -729,11 +729,10 @@ impl Socket {
         let nonblocking = flags & ZMQ_DONTWAIT != 0 || self.options.rcvtimeo == 0;
         let deadline = Self::deadline(self.options.rcvtimeo);
         loop {
-            let result = self.pattern.recv(&mut self.pipes);
+            let result = self.pattern.recv_into(out, &mut self.pipes);
             let reaped = self.reap_dead_pipes();
             match result {
-                Ok(msg) => {
-                    *out = msg;
+                Ok(()) => {
                     if self.options.effective_conflate() {
                         self.skip_to_newest(out);
                     }
