@@ -1,5 +1,6 @@
-//! Message bodies of medium size (above the inline limit, up to [`MAX_POOLED`] bytes), recycled
-//! per thread instead of going through malloc and free for every message.
+//! Message bodies this library allocates (above the inline limit): medium ones (up to
+//! [`MAX_POOLED`] bytes) recycled per thread instead of going through malloc and free for every
+//! message; larger ones allocated for one body, not zeroed, and freed on release.
 //!
 //! Why: a message body is typically allocated by the sending thread and released by another
 //! (the receiver, or an I/O thread). glibc's malloc handles that cross-thread pattern slowly
@@ -49,7 +50,10 @@ struct Header {
     home: &'static ReturnStack,
     /// Messages sharing this body; 1 while it is not shared.
     refs: AtomicU32,
+    /// The size class, or [`LARGE`].
     class: u8,
+    /// Bytes of the data area after the header.
+    capacity: usize,
     /// Next block in a free list or return stack (only while the block is free).
     next: *mut Header,
 }
@@ -72,9 +76,24 @@ fn capacity(class: usize) -> usize {
     1 << (MIN_SHIFT as usize + class)
 }
 
-fn layout(class: usize) -> Layout {
-    // Cannot fail: small sizes, power-of-two alignment.
-    Layout::from_size_align(size_of::<Header>() + capacity(class), align_of::<Header>()).unwrap()
+/// The class of blocks above [`MAX_POOLED`]: allocated for one body, freed when it is released.
+const LARGE: u8 = CLASSES as u8;
+
+/// The layout of a block with `capacity` data bytes; `None` when that overflows.
+fn layout(capacity: usize) -> Option<Layout> {
+    Layout::from_size_align(size_of::<Header>().checked_add(capacity)?, align_of::<Header>()).ok()
+}
+
+/// Gives a free block back to the system allocator.
+///
+/// # Safety
+/// `block` came from `allocate`, is free, and nothing else refers to it.
+unsafe fn free_block(block: *mut Header) {
+    // SAFETY: per the contract; the block was allocated with the layout of its capacity.
+    unsafe {
+        let layout = layout((*block).capacity).expect("the layout it was allocated with");
+        alloc::dealloc(block.cast(), layout);
+    }
 }
 
 fn keep_limit(class: usize) -> usize {
@@ -129,8 +148,8 @@ impl Cache {
         // SAFETY: `block` is a free block whose header we own now.
         let class = unsafe { (*block).class } as usize;
         if self.counts[class] >= keep_limit(class) {
-            // SAFETY: allocated by `allocate` with this layout, and free.
-            unsafe { alloc::dealloc(block.cast(), layout(class)) };
+            // SAFETY: a free block of ours.
+            unsafe { free_block(block) };
             return;
         }
         // SAFETY: as above.
@@ -147,16 +166,16 @@ impl Drop for Cache {
         while !block.is_null() {
             // SAFETY: as in take_returned.
             let next = unsafe { (*block).next };
-            // SAFETY: a free block allocated with its class's layout.
-            unsafe { alloc::dealloc(block.cast(), layout((*block).class as usize)) };
+            // SAFETY: a free block returned to us.
+            unsafe { free_block(block) };
             block = next;
         }
-        for (class, &head) in self.free.iter().enumerate() {
+        for &head in &self.free {
             let mut block = head;
             while !block.is_null() {
                 // SAFETY: our free blocks, each freed once.
                 let next = unsafe { (*block).next };
-                unsafe { alloc::dealloc(block.cast(), layout(class)) };
+                unsafe { free_block(block) };
                 block = next;
             }
         }
@@ -182,8 +201,9 @@ fn with_cache<R>(f: impl FnOnce(&mut Cache) -> R) -> Option<R> {
         .ok()
 }
 
-/// A body in a pooled block, owned alone or shared by copies (`zmq_msg_copy`).
-pub struct PooledBody {
+/// A body in a block of this module (pooled or large), owned alone or shared by copies
+/// (`zmq_msg_copy`).
+pub struct HeapBody {
     block: NonNull<Header>,
     len: u32,
 }
@@ -191,22 +211,36 @@ pub struct PooledBody {
 // SAFETY: the block is plain memory plus atomics in its header; releasing it from any thread is
 // what the return stack is for. Shared bodies are written only through the C API's
 // zmq_msg_data contract, as with any shared body.
-unsafe impl Send for PooledBody {}
-// SAFETY: as above; `&PooledBody` only reads.
-unsafe impl Sync for PooledBody {}
+unsafe impl Send for HeapBody {}
+// SAFETY: as above; `&HeapBody` only reads.
+unsafe impl Sync for HeapBody {}
 
-impl PooledBody {
-    /// A body of `len` bytes (`len` ≤ [`MAX_POOLED`]); `None` when out of memory. Its bytes are
-    /// initialised but unspecified: zero in a fresh block, an earlier body's in a recycled one
-    /// (what malloc gives libzmq's zmq_msg_init_size; every caller overwrites them).
+impl HeapBody {
+    /// A body of `len` bytes for the caller to fill; `None` when out of memory. Its bytes are
+    /// unspecified, as malloc'd memory is for libzmq's zmq_msg_init_size: a recycled block holds
+    /// an earlier body's bytes (a fresh one zeros), a large one whatever the allocator left.
+    /// Callers overwrite them (or `zero` them) before anything reads them.
     #[inline]
     pub fn new(len: usize) -> Option<Self> {
-        let class = class_of(len);
-        let block = with_cache(|cache| cache.take(class).or_else(|| allocate(class, Some(cache.home))))
-            .unwrap_or_else(|| allocate(class, None))?;
+        let block = if len <= MAX_POOLED {
+            let class = class_of(len);
+            with_cache(|cache| {
+                cache.take(class).or_else(|| allocate(class, capacity(class), Some(cache.home)))
+            })
+            .unwrap_or_else(|| allocate(class, capacity(class), None))?
+        } else {
+            allocate(usize::from(LARGE), len, None)?
+        };
         // SAFETY: the block is ours and unshared.
         unsafe { (*block.as_ptr()).refs.store(1, Ordering::Relaxed) };
         Some(Self { block, len: len as u32 })
+    }
+
+    /// Fills the body with zeros.
+    pub fn zero(&mut self) {
+        // SAFETY: the data area holds at least `len` bytes, and `&mut self` is the only
+        // reference this code has to them.
+        unsafe { self.as_ptr().write_bytes(0, self.len()) };
     }
 
     #[inline]
@@ -227,18 +261,30 @@ fn data_of(block: NonNull<Header>) -> *mut u8 {
     unsafe { block.as_ptr().add(1).cast() }
 }
 
-/// A fresh block of `class` belonging to `home` (or, with no home, an orphan from birth: this
-/// thread is exiting, so it is freed wherever it is released).
+/// A fresh block of `class` with `capacity` data bytes, belonging to `home`; with no home it is
+/// an orphan from birth (a large block, or this thread is exiting), freed wherever it is
+/// released.
 #[cold]
-fn allocate(class: usize, home: Option<&'static ReturnStack>) -> Option<NonNull<Header>> {
+fn allocate(class: usize, capacity: usize, home: Option<&'static ReturnStack>) -> Option<NonNull<Header>> {
     static EXITED: ReturnStack = ReturnStack { head: AtomicPtr::new(ORPHANED) };
-    // Zeroed once, so the data area is initialised memory for every later body.
+    let layout = layout(capacity)?;
+    // A pooled block is zeroed once, so its data area is initialised memory for every later
+    // body. A large one is not: zeroing would double the cost of writing it, and libzmq's
+    // zmq_msg_init_size does not either; its first writer is the caller (see `new`).
     // SAFETY: the layout has a non-zero size.
-    let block = NonNull::new(unsafe { alloc::alloc_zeroed(layout(class)) }.cast::<Header>())?;
+    let raw = unsafe {
+        if class == usize::from(LARGE) {
+            alloc::alloc(layout)
+        } else {
+            alloc::alloc_zeroed(layout)
+        }
+    };
+    let block = NonNull::new(raw.cast::<Header>())?;
     let header = Header {
         home: home.unwrap_or(&EXITED),
         refs: AtomicU32::new(1),
         class: class as u8,
+        capacity,
         next: ptr::null_mut(),
     };
     // SAFETY: a fresh allocation with room and alignment for the header.
@@ -246,7 +292,7 @@ fn allocate(class: usize, home: Option<&'static ReturnStack>) -> Option<NonNull<
     Some(block)
 }
 
-impl Clone for PooledBody {
+impl Clone for HeapBody {
     /// Shares the body (the copy sees the same bytes).
     fn clone(&self) -> Self {
         // SAFETY: the block stays allocated while we hold a reference.
@@ -255,7 +301,7 @@ impl Clone for PooledBody {
     }
 }
 
-impl Drop for PooledBody {
+impl Drop for HeapBody {
     #[inline]
     fn drop(&mut self) {
         // SAFETY: the block stays allocated while we hold a reference.
@@ -280,8 +326,8 @@ fn return_to(home: &ReturnStack, block: *mut Header) {
     let mut head = home.head.load(Ordering::Relaxed);
     loop {
         if head == ORPHANED {
-            // SAFETY: a free block allocated with its class's layout; nobody else has it.
-            unsafe { alloc::dealloc(block.cast(), layout((*block).class as usize)) };
+            // SAFETY: a free block; nobody else has it.
+            unsafe { free_block(block) };
             return;
         }
         // SAFETY: the block is free and not yet visible to the owner.
@@ -299,11 +345,11 @@ mod tests {
 
     #[test]
     fn fresh_blocks_are_zeroed() {
-        let held: Vec<PooledBody> = (0..3).map(|_| PooledBody::new(MAX_POOLED).unwrap()).collect();
+        let held: Vec<HeapBody> = (0..3).map(|_| HeapBody::new(MAX_POOLED).unwrap()).collect();
         assert!(held.iter().all(|body| bytes(body).iter().all(|&byte| byte == 0)));
     }
 
-    fn bytes(body: &PooledBody) -> &[u8] {
+    fn bytes(body: &HeapBody) -> &[u8] {
         // SAFETY: the body is live for the borrow.
         unsafe { std::slice::from_raw_parts(body.as_ptr(), body.len()) }
     }
@@ -319,17 +365,17 @@ mod tests {
 
     #[test]
     fn a_released_block_is_reused_by_its_thread() {
-        let first = PooledBody::new(100).unwrap();
+        let first = HeapBody::new(100).unwrap();
         let address = first.as_ptr();
         drop(first);
-        let second = PooledBody::new(120).unwrap();
+        let second = HeapBody::new(120).unwrap();
         assert_eq!(second.as_ptr(), address);
         assert_eq!(second.len(), 120);
     }
 
     #[test]
     fn a_shared_body_lives_until_its_last_holder_drops_it() {
-        let body = PooledBody::new(64).unwrap();
+        let body = HeapBody::new(64).unwrap();
         // SAFETY: the body is ours, 64 bytes long.
         unsafe { body.as_ptr().write(7) };
         let copy = body.clone();
@@ -337,15 +383,15 @@ mod tests {
         assert_eq!(bytes(&copy)[0], 7);
         let address = copy.as_ptr();
         drop(copy);
-        assert_eq!(PooledBody::new(64).unwrap().as_ptr(), address);
+        assert_eq!(HeapBody::new(64).unwrap().as_ptr(), address);
     }
 
     #[test]
     fn blocks_released_by_another_thread_return_to_their_owner() {
-        let bodies: Vec<PooledBody> = (0..10).map(|_| PooledBody::new(200).unwrap()).collect();
+        let bodies: Vec<HeapBody> = (0..10).map(|_| HeapBody::new(200).unwrap()).collect();
         let mut addresses: Vec<usize> = bodies.iter().map(|body| body.as_ptr() as usize).collect();
         std::thread::spawn(move || drop(bodies)).join().unwrap();
-        let again: Vec<PooledBody> = (0..10).map(|_| PooledBody::new(200).unwrap()).collect();
+        let again: Vec<HeapBody> = (0..10).map(|_| HeapBody::new(200).unwrap()).collect();
         let mut again: Vec<usize> = again.iter().map(|body| body.as_ptr() as usize).collect();
         addresses.sort_unstable();
         again.sort_unstable();
@@ -354,22 +400,21 @@ mod tests {
 
     #[test]
     fn blocks_outliving_their_owner_thread_are_freed_where_released() {
-        let bodies =
-            std::thread::spawn(|| (0..10).map(|_| PooledBody::new(300).unwrap()).collect::<Vec<_>>())
-                .join()
-                .unwrap();
+        let bodies = std::thread::spawn(|| (0..10).map(|_| HeapBody::new(300).unwrap()).collect::<Vec<_>>())
+            .join()
+            .unwrap();
         // The owner is gone: these are freed, and other threads keep working.
         drop(bodies);
-        let body = PooledBody::new(300).unwrap();
+        let body = HeapBody::new(300).unwrap();
         assert_eq!(body.len(), 300);
     }
 
     #[test]
     fn many_threads_passing_bodies_around_keep_them_intact() {
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<PooledBody>(64);
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<HeapBody>(64);
         let producer = std::thread::spawn(move || {
             for n in 0..20_000u32 {
-                let body = PooledBody::new(64 + (n as usize % 900)).unwrap();
+                let body = HeapBody::new(64 + (n as usize % 900)).unwrap();
                 // SAFETY: the body is ours and at least 4 bytes long.
                 unsafe { body.as_ptr().cast::<[u8; 4]>().write_unaligned(n.to_le_bytes()) };
                 sender.send(body).unwrap();
