@@ -34,11 +34,11 @@ const CLASSES: usize = 8;
 /// The largest body a pooled block holds; larger ones use the system allocator directly.
 pub(crate) const MAX_POOLED: usize = 1 << (MIN_SHIFT as usize + CLASSES - 1);
 /// Bytes of free blocks a thread keeps per size class, but at least [`KEEP_MIN`] blocks; beyond
-/// that, released blocks go back to the system allocator, so a burst does not pin its memory
-/// for the thread's lifetime. Enough for what a pipe at the default high-water marks holds
-/// (1,000 messages each side, and reads are reported to the writer in batches), so a steady
-/// stream allocates nothing.
-const KEEP_BYTES: usize = 256 * 1024;
+/// that, released blocks go back to the system allocator. A thread keeps at most what it once
+/// had in flight (malloc's arenas would mostly keep that too), and enough that a stream through
+/// a pipe at the default high-water marks (1,000 messages each side, reads reported to the
+/// writer in batches) allocates nothing: 4,096 blocks of 1 KiB.
+const KEEP_BYTES: usize = 4 * 1024 * 1024;
 const KEEP_MIN: usize = 64;
 
 /// The return-stack value of an exited owner: returned blocks are freed, not pushed.
