@@ -287,7 +287,7 @@ impl PipeEnd {
     }
 
     /// Reads the next frame.
-    #[inline]
+    #[inline(always)]
     pub fn read(&mut self) -> Read {
         let mut msg = Msg::new();
         match self.read_into(&mut msg) {
