@@ -179,12 +179,11 @@ const SHARED_WAIT_MAX: Duration = Duration::from_millis(20);
 /// the socket's mailbox has commands or another caller releases the lock (see `SocketRef`'s drop),
 /// and gives up after `timeout_option` (ZMQ_SNDTIMEO / ZMQ_RCVTIMEO) as the core would.
 fn transfer<T>(
-    handle: *mut c_void,
+    shell: &SocketShell,
     flags: c_int,
     timeout_option: c_int,
     mut op: impl FnMut(&mut Socket, c_int) -> Result<T>,
 ) -> Result<T> {
-    let shell = shell(handle)?;
     if !shell.thread_safe.load(Ordering::Acquire) {
         // The message path: a classic socket needs no SocketRef (no lock, nothing to wake).
         // SAFETY: the shell is live and, by ZeroMQ's contract, only the calling thread uses a
@@ -257,8 +256,8 @@ fn transfer<T>(
 }
 
 /// Receives one frame.
-fn recv_msg(handle: *mut c_void, flags: c_int) -> Result<Msg> {
-    transfer(handle, flags, ZMQ_RCVTIMEO, |socket, flags| socket.recv(flags))
+fn recv_msg(socket: &SocketShell, flags: c_int) -> Result<Msg> {
+    transfer(socket, flags, ZMQ_RCVTIMEO, |socket, flags| socket.recv(flags))
 }
 
 /// A C string argument (endpoint, group): NULL or non-UTF-8 is EINVAL.
@@ -390,17 +389,17 @@ pub extern "C" fn zmq_disconnect(s: *mut c_void, endpoint: *const c_char) -> c_i
 }
 
 /// Sends `msg`; on failure the error is returned and the message dropped.
-fn send_owned(s: *mut c_void, mut msg: Msg, flags: c_int) -> Result<c_int> {
+fn send_owned(socket: &SocketShell, mut msg: Msg, flags: c_int) -> Result<c_int> {
     let size = size_result(msg.size());
-    transfer(s, flags, ZMQ_SNDTIMEO, |socket, flags| socket.send_from(&mut msg, flags))?;
+    transfer(socket, flags, ZMQ_SNDTIMEO, |socket, flags| socket.send_from(&mut msg, flags))?;
     Ok(size)
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_send(s: *mut c_void, buf: *const c_void, len: usize, flags: c_int) -> c_int {
     call(|| {
-        shell(s)?;
-        send_owned(s, Msg::from_slice(bytes_arg(buf, len)?)?, flags)
+        let socket = shell(s)?;
+        send_owned(socket, Msg::from_slice(bytes_arg(buf, len)?)?, flags)
     })
 }
 
@@ -409,20 +408,20 @@ pub extern "C" fn zmq_send(s: *mut c_void, buf: *const c_void, len: usize, flags
 #[no_mangle]
 pub extern "C" fn zmq_send_const(s: *mut c_void, buf: *const c_void, len: usize, flags: c_int) -> c_int {
     call(|| {
-        shell(s)?;
+        let socket = shell(s)?;
         bytes_arg(buf, len)?;
-        send_owned(s, borrowed_msg(buf.cast_mut(), len), flags)
+        send_owned(socket, borrowed_msg(buf.cast_mut(), len), flags)
     })
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_recv(s: *mut c_void, buf: *mut c_void, len: usize, flags: c_int) -> c_int {
     call(|| {
-        shell(s)?;
+        let socket = shell(s)?;
         if buf.is_null() && len > 0 {
             return Err(Errno::EFAULT);
         }
-        let msg = recv_msg(s, flags)?;
+        let msg = recv_msg(socket, flags)?;
         let copied = msg.size().min(len);
         if copied > 0 {
             // SAFETY: the caller passes a writable buffer of len bytes at buf.
@@ -438,10 +437,10 @@ pub extern "C" fn zmq_recv(s: *mut c_void, buf: *mut c_void, len: usize, flags: 
 #[no_mangle]
 pub extern "C" fn zmq_msg_send(msg: *mut zmq_msg_t, s: *mut c_void, flags: c_int) -> c_int {
     call(|| {
-        shell(s)?;
+        let socket = shell(s)?;
         let slot = msg_mut(msg)?;
         let size = size_result(slot.size());
-        transfer(s, flags, ZMQ_SNDTIMEO, |socket, flags| socket.send_from(slot, flags))?;
+        transfer(socket, flags, ZMQ_SNDTIMEO, |socket, flags| socket.send_from(slot, flags))?;
         Ok(size)
     })
 }
@@ -451,9 +450,9 @@ pub extern "C" fn zmq_msg_send(msg: *mut zmq_msg_t, s: *mut c_void, flags: c_int
 #[no_mangle]
 pub extern "C" fn zmq_msg_recv(msg: *mut zmq_msg_t, s: *mut c_void, flags: c_int) -> c_int {
     call(|| {
-        shell(s)?;
+        let socket = shell(s)?;
         let slot = msg_mut(msg)?;
-        transfer(s, flags, ZMQ_RCVTIMEO, |socket, flags| socket.recv_into(slot, flags))?;
+        transfer(socket, flags, ZMQ_RCVTIMEO, |socket, flags| socket.recv_into(slot, flags))?;
         Ok(size_result(slot.size()))
     })
 }
@@ -484,7 +483,7 @@ pub struct iovec {
 #[no_mangle]
 pub extern "C" fn zmq_sendiov(s: *mut c_void, iov: *mut iovec, count: usize, flags: c_int) -> c_int {
     call(|| {
-        shell(s)?;
+        let socket = shell(s)?;
         if iov.is_null() || count == 0 {
             return Err(Errno::EINVAL);
         }
@@ -494,7 +493,7 @@ pub extern "C" fn zmq_sendiov(s: *mut c_void, iov: *mut iovec, count: usize, fla
         for (i, buffer) in buffers.iter().enumerate() {
             let frame_flags = if i == count - 1 { flags & !ZMQ_SNDMORE } else { flags };
             let msg = Msg::from_slice(bytes_arg(buffer.iov_base, buffer.iov_len)?)?;
-            result = send_owned(s, msg, frame_flags)?;
+            result = send_owned(socket, msg, frame_flags)?;
         }
         Ok(result)
     })
@@ -505,7 +504,7 @@ pub extern "C" fn zmq_sendiov(s: *mut c_void, iov: *mut iovec, count: usize, fla
 #[no_mangle]
 pub extern "C" fn zmq_recviov(s: *mut c_void, iov: *mut iovec, count: *mut usize, flags: c_int) -> c_int {
     call(|| {
-        shell(s)?;
+        let socket = shell(s)?;
         // SAFETY: count is NULL or points to the caller's entry count.
         let count = unsafe { count.as_mut() }.ok_or(Errno::EINVAL)?;
         if iov.is_null() || *count == 0 {
@@ -515,7 +514,7 @@ pub extern "C" fn zmq_recviov(s: *mut c_void, iov: *mut iovec, count: *mut usize
         let buffers = unsafe { std::slice::from_raw_parts_mut(iov, *count) };
         *count = 0;
         for buffer in buffers.iter_mut() {
-            let msg = recv_msg(s, flags)?;
+            let msg = recv_msg(socket, flags)?;
             // SAFETY: malloc returns NULL or a buffer of the requested size (at least 1 byte, so
             // an empty frame still gets a freeable pointer).
             let memory = unsafe { libc::malloc(msg.size().max(1)) };
