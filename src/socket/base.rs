@@ -152,11 +152,11 @@ impl Socket {
         }
     }
 
-    /// Applies every waiting command. Costs one atomic load when there is none (inlined into
-    /// every send and receive; the work itself is out of line).
+    /// Applies every waiting command (and takes a late mailbox signal). Costs one atomic load
+    /// when there is none (inlined into every send and receive; the work itself is out of line).
     #[inline]
     fn process_commands(&mut self) {
-        if self.mailbox.has_pending() {
+        if self.mailbox.needs_attention() {
             self.apply_commands();
         }
     }

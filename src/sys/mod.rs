@@ -62,6 +62,21 @@ pub fn eventfd_clear(fd: &OwnedFd) {
     let _ = unsafe { libc::read(fd.as_raw_fd(), (&mut counter as *mut u64).cast(), 8) };
 }
 
+/// Takes one token from a semaphore eventfd; false when it had none (non-blocking).
+pub fn eventfd_take(fd: &OwnedFd) -> bool {
+    let mut counter: u64 = 0;
+    loop {
+        // SAFETY: reads at most 8 bytes into a live u64 from an fd we own.
+        let read = unsafe { libc::read(fd.as_raw_fd(), (&mut counter as *mut u64).cast(), 8) };
+        if read == 8 {
+            return true;
+        }
+        if read >= 0 || io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+            return false;
+        }
+    }
+}
+
 /// One `read(2)` from `fd` into the unused capacity of `buffer`, which grows by what was read:
 /// the memory need not be initialised first (the session's receive buffer, see
 /// `io/session.rs`). Returns the byte count (0: end of stream).
