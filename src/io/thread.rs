@@ -19,11 +19,13 @@ use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Registry, Token};
 
 use crate::command::Command;
+use crate::constants::ZMQ_EVENT_ACCEPT_FAILED;
 use crate::error::{Errno, Result};
 use crate::io::session::{Session, SessionConfig};
 use crate::io::stream::{Stream, StreamListener};
 use crate::mailbox::Mailbox;
 use crate::pipe::PipeId;
+use crate::socket::monitor::EndpointPair;
 use crate::socket::options::TcpAcceptFilter;
 use crate::sys;
 
@@ -244,8 +246,17 @@ impl IoLoop {
                     self.add_session(session);
                 }
                 Ok(None) => return,
-                // Too many open files and the like: try again on the next readiness event.
-                Err(_) => return,
+                Err(error) => {
+                    let errno = error.raw_os_error().unwrap_or(libc::EIO);
+                    let endpoints = EndpointPair::listener(&listener.endpoint);
+                    listener.config.monitor.event(ZMQ_EVENT_ACCEPT_FAILED, errno as u64, &endpoints);
+                    // A connection that died in the backlog costs only itself: keep accepting.
+                    // Out of fds or memory: the pending ones wait for the next readiness edge
+                    // (retrying now would spin).
+                    if !matches!(errno, libc::ECONNABORTED | libc::EPROTO | libc::EINTR) {
+                        return;
+                    }
+                }
             }
         }
     }
