@@ -21,7 +21,8 @@ use std::collections::VecDeque;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
+use std::sync::LazyLock;
+use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
@@ -33,6 +34,10 @@ use crate::sys;
 const PENDING: u32 = 1;
 /// `state` unit: one signal the owner has not taken yet although it took its commands.
 const OWED: u32 = 2;
+/// How long a blocking wait watches for commands before it sleeps.
+const SPIN: Duration = Duration::from_micros(10);
+/// Spinning only pays when the thread that will wake us runs on another CPU meanwhile.
+static MULTICORE: LazyLock<bool> = LazyLock::new(|| sys::online_cpus() > 1);
 
 pub struct Mailbox {
     queue: Mutex<VecDeque<Command>>,
@@ -100,9 +105,11 @@ impl Mailbox {
 
     /// Blocks until commands are waiting or `timeout` passes (`None`: forever). Returns whether
     /// commands are waiting (false also when a late signal woke it; `take_all` takes that);
-    /// EINTR when a signal interrupted the wait.
-    pub fn wait(&self, timeout: Option<Duration>) -> Result<bool> {
-        if self.has_pending() {
+    /// EINTR when a signal interrupted the wait. `spin`: watch for commands a few microseconds
+    /// before sleeping, for owners woken by other application threads (inproc peers); an owner
+    /// woken by an I/O thread must not, as that thread may need the very CPU it spins on.
+    pub fn wait(&self, timeout: Option<Duration>, spin: bool) -> Result<bool> {
+        if (spin && *MULTICORE && self.spin_for_pending(timeout)) || self.has_pending() {
             return Ok(true);
         }
         let mut entry = [sys::poll_fd(self.signal.as_raw_fd(), sys::POLLIN)];
@@ -110,6 +117,25 @@ impl Mailbox {
             Ok(_) => Ok(self.has_pending()),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => Err(Errno::EINTR),
             Err(e) => Err(Errno(e.raw_os_error().unwrap_or(libc::EFAULT))),
+        }
+    }
+
+    /// Watches for commands a short while before the caller goes to sleep: a peer thread that
+    /// answers within it (a request-reply over inproc, a pipe freed by a busy reader) is seen
+    /// without the poll and the scheduler's wake-up, which cost several microseconds each way.
+    fn spin_for_pending(&self, timeout: Option<Duration>) -> bool {
+        let limit = timeout.map_or(SPIN, |timeout| timeout.min(SPIN));
+        let start = Instant::now();
+        loop {
+            for _ in 0..64 {
+                if self.has_pending() {
+                    return true;
+                }
+                std::hint::spin_loop();
+            }
+            if start.elapsed() >= limit {
+                return self.has_pending();
+            }
         }
     }
 
@@ -123,7 +149,6 @@ impl Mailbox {
 mod tests {
     use super::*;
     use std::sync::Arc;
-    use std::time::Instant;
 
     #[test]
     fn commands_arrive_in_order_and_clear_the_signal() {
@@ -135,27 +160,30 @@ mod tests {
         let commands: Vec<_> = mailbox.take_all().into_iter().collect();
         assert!(matches!(commands[..], [Command::ActivateRead(1), Command::ActivateWrite(2)]));
         assert!(!mailbox.has_pending());
-        assert_eq!(mailbox.wait(Some(Duration::ZERO)), Ok(false));
+        assert_eq!(mailbox.wait(Some(Duration::ZERO), false), Ok(false));
     }
 
     #[test]
     fn wait_times_out_without_commands() {
         let mailbox = Mailbox::new().unwrap();
         let start = Instant::now();
-        assert_eq!(mailbox.wait(Some(Duration::from_millis(20))), Ok(false));
+        assert_eq!(mailbox.wait(Some(Duration::from_millis(20)), false), Ok(false));
         assert!(start.elapsed() >= Duration::from_millis(19));
     }
 
     #[test]
     fn wait_wakes_when_another_thread_sends() {
-        let mailbox = Arc::new(Mailbox::new().unwrap());
-        let sender = Arc::clone(&mailbox);
-        let thread = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(10));
-            sender.send(Command::Stop);
-        });
-        assert_eq!(mailbox.wait(Some(Duration::from_secs(5))), Ok(true));
-        thread.join().unwrap();
+        // The sender comes after the spin, and (spinning or not) right away: both are seen.
+        for (spin, delay_ms) in [(false, 10), (true, 10), (false, 0), (true, 0)] {
+            let mailbox = Arc::new(Mailbox::new().unwrap());
+            let sender = Arc::clone(&mailbox);
+            let thread = std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(delay_ms));
+                sender.send(Command::Stop);
+            });
+            assert_eq!(mailbox.wait(Some(Duration::from_secs(5)), spin), Ok(true));
+            thread.join().unwrap();
+        }
     }
 
     fn readable(mailbox: &Mailbox) -> bool {
@@ -196,7 +224,7 @@ mod tests {
                 let mut entry = [sys::poll_fd(mailbox.fd(), sys::POLLIN)];
                 sys::poll(&mut entry, Some(Duration::from_secs(2))).unwrap();
             } else {
-                mailbox.wait(Some(Duration::from_secs(2))).unwrap();
+                mailbox.wait(Some(Duration::from_secs(2)), false).unwrap();
             }
             assert!(waited.elapsed() < Duration::from_secs(2), "lost wake-up after {received} commands");
             assert!(start.elapsed() < Duration::from_secs(60));
@@ -242,7 +270,7 @@ mod tests {
         assert!(mailbox.needs_attention(), "not paid before it arrives");
         sys::eventfd_signal(&mailbox.signal).unwrap();
         assert!(readable(&mailbox));
-        assert_eq!(mailbox.wait(Some(Duration::ZERO)), Ok(false));
+        assert_eq!(mailbox.wait(Some(Duration::ZERO), false), Ok(false));
         assert!(mailbox.take_all().is_empty());
         assert!(!mailbox.needs_attention());
         assert!(!readable(&mailbox));
