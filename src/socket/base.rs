@@ -113,6 +113,13 @@ pub struct Socket {
     terminated: bool,
     /// Threads pumping this socket's udp:// endpoints; joined on close, so their ports are free.
     udp_pumps: Vec<std::thread::JoinHandle<()>>,
+    /// The socket has bound or connected a transport other than inproc: what wakes it may be its
+    /// own I/O thread, which a spinning wait would keep from running (see `Mailbox::wait`).
+    networked: bool,
+    /// The last call that went through was a send: a receive now probably waits for an answer,
+    /// which an inproc peer gives within microseconds (a receive-only or sending socket waits
+    /// on a peer that is busy, where spinning would only take its CPU).
+    awaiting_reply: bool,
 }
 
 impl Socket {
@@ -142,6 +149,8 @@ impl Socket {
             rcvmore: false,
             terminated: false,
             udp_pumps: Vec::new(),
+            networked: false,
+            awaiting_reply: false,
         })
     }
 
@@ -155,11 +164,11 @@ impl Socket {
         }
     }
 
-    /// Applies every waiting command. Costs one atomic load when there is none (inlined into
-    /// every send and receive; the work itself is out of line).
+    /// Applies every waiting command (and takes a late mailbox signal). Costs one atomic load
+    /// when there is none (inlined into every send and receive; the work itself is out of line).
     #[inline]
     fn process_commands(&mut self) {
-        if self.mailbox.has_pending() {
+        if self.mailbox.needs_attention() {
             self.apply_commands();
         }
     }
@@ -279,6 +288,7 @@ impl Socket {
     pub fn bind(&mut self, endpoint: &str) -> Result<()> {
         self.check_alive()?;
         let (transport, address) = split_endpoint(endpoint)?;
+        self.networked |= transport != "inproc";
         match transport {
             "inproc" => {
                 if address.is_empty() {
@@ -475,6 +485,7 @@ impl Socket {
     pub fn connect(&mut self, endpoint: &str) -> Result<()> {
         self.check_alive()?;
         let (transport, address) = split_endpoint(endpoint)?;
+        self.networked |= transport != "inproc";
         match transport {
             "inproc" => {
                 if address.is_empty() {
@@ -668,7 +679,8 @@ impl Socket {
     }
 
     /// Waits for commands until `deadline`; EAGAIN when it passes, ETERM when the context stops.
-    fn wait(&mut self, deadline: Option<Instant>) -> Result<()> {
+    /// `spin` allows the mailbox's short spin before sleeping.
+    fn wait(&mut self, deadline: Option<Instant>, spin: bool) -> Result<()> {
         let timeout = match deadline {
             None => None,
             Some(deadline) => {
@@ -679,7 +691,7 @@ impl Socket {
                 Some(deadline - now)
             }
         };
-        self.mailbox.wait(timeout)?;
+        self.mailbox.wait(timeout, spin && !self.networked)?;
         self.check_alive()
     }
 
@@ -702,7 +714,10 @@ impl Socket {
             let result = self.pattern.send(std::mem::take(msg), &mut self.pipes);
             self.remove_dead_pipes();
             let errno = match result {
-                Ok(()) => return Ok(()),
+                Ok(()) => {
+                    self.awaiting_reply = true;
+                    return Ok(());
+                }
                 Err((errno, returned)) => {
                     *msg = returned;
                     errno
@@ -711,7 +726,7 @@ impl Socket {
             if errno != Errno::EAGAIN || nonblocking {
                 return Err(errno);
             }
-            self.wait(deadline)?;
+            self.wait(deadline, false)?;
         }
     }
 
@@ -737,6 +752,7 @@ impl Socket {
                         self.skip_to_newest(out);
                     }
                     self.rcvmore = out.more();
+                    self.awaiting_reply = false;
                     return Ok(());
                 }
                 // A pipe died on the way: look again before giving up or waiting.
@@ -744,7 +760,7 @@ impl Socket {
                 Err(Errno::EAGAIN) if !nonblocking => {}
                 Err(errno) => return Err(errno),
             }
-            self.wait(deadline)?;
+            self.wait(deadline, self.awaiting_reply)?;
         }
     }
 
