@@ -410,6 +410,48 @@ mod tests {
     }
 
     #[test]
+    fn copies_released_on_different_threads_free_the_block_once() {
+        for _ in 0..200 {
+            let body = HeapBody::new(500).unwrap();
+            let copies: Vec<HeapBody> = (0..4).map(|_| body.clone()).collect();
+            drop(body);
+            let releasers: Vec<_> =
+                copies.into_iter().map(|copy| std::thread::spawn(move || drop(copy))).collect();
+            for releaser in releasers {
+                releaser.join().unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn owners_exiting_while_their_blocks_travel_leave_them_valid() {
+        let (sender, receiver) = std::sync::mpsc::channel::<HeapBody>();
+        let owners: Vec<_> = (0..8)
+            .map(|n| {
+                let sender = sender.clone();
+                // Each owner exits right away; later owners may adopt an earlier one's stack.
+                std::thread::spawn(move || {
+                    for _ in 0..100 {
+                        let body = HeapBody::new(64 * (n + 1)).unwrap();
+                        // SAFETY: the body is ours and at least 64 bytes long.
+                        unsafe { body.as_ptr().write_bytes(n as u8, body.len()) };
+                        sender.send(body).unwrap();
+                    }
+                })
+            })
+            .collect();
+        drop(sender);
+        for body in receiver {
+            let first = bytes(&body)[0];
+            assert!(bytes(&body).iter().all(|&byte| byte == first));
+            assert_eq!(body.len(), 64 * (first as usize + 1));
+        }
+        for owner in owners {
+            owner.join().unwrap();
+        }
+    }
+
+    #[test]
     fn many_threads_passing_bodies_around_keep_them_intact() {
         let (sender, receiver) = std::sync::mpsc::sync_channel::<HeapBody>(64);
         let producer = std::thread::spawn(move || {
