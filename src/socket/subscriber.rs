@@ -46,6 +46,10 @@ impl Pattern for Sub {
         self.xsub.recv(pipes)
     }
 
+    fn recv_into(&mut self, out: &mut Msg, pipes: &mut Pipes) -> Result<()> {
+        self.xsub.recv_into(out, pipes)
+    }
+
     fn has_in(&mut self, pipes: &mut Pipes) -> bool {
         self.xsub.has_in(pipes)
     }
@@ -131,6 +135,30 @@ mod tests {
         publisher.send(&[b"B", b"A-looking second frame"]);
         publisher.send(&[b"A", b"tail"]);
         assert_eq!(h.recv(), Ok(parts(&[b"A", b"tail"])));
+    }
+
+    #[test]
+    fn receiving_in_place_filters_like_recv() {
+        let mut h = sub();
+        let mut publisher = h.connect(None);
+        subscribe(&mut h, ZMQ_SUBSCRIBE, b"A");
+        publisher.send(&[b"B", b"A-looking second frame"]);
+        publisher.send(&[b"A", b"tail"]);
+        publisher.send(&[b"B2"]);
+        let mut msg = frame(b"held", false);
+        let mut got = Vec::new();
+        for _ in 0..2 {
+            assert_eq!(h.socket.recv_into(&mut msg, &mut h.pipes), Ok(()));
+            got.push(msg.data().to_vec());
+        }
+        assert_eq!(got, [&b"A"[..], b"tail"]);
+        // Only an unwanted message left: nothing received, and the message is empty.
+        assert_eq!(h.socket.recv_into(&mut msg, &mut h.pipes), Err(Errno::EAGAIN));
+        assert_eq!(msg.size(), 0);
+        // Nothing left at all: the message is left alone.
+        let mut untouched = frame(b"mine", false);
+        assert_eq!(h.socket.recv_into(&mut untouched, &mut h.pipes), Err(Errno::EAGAIN));
+        assert_eq!(untouched.data(), b"mine");
     }
 
     #[test]

@@ -171,6 +171,24 @@ impl Pattern for Xsub {
         }
     }
 
+    /// Straight into the caller's message when the next frame is wanted (the common case). A
+    /// frame filtered out has already replaced what `out` held: if nothing wanted follows, `out`
+    /// is left empty, as libzmq leaves the message of a receive that fails with EAGAIN.
+    fn recv_into(&mut self, out: &mut Msg, pipes: &mut Pipes) -> Result<()> {
+        if self.prefetched.is_some() {
+            *out = self.recv(pipes)?;
+            return Ok(());
+        }
+        self.fq.recv_into(pipes, out).ok_or(Errno::EAGAIN)?;
+        if self.more_in || self.wanted(out) {
+            self.more_in = out.more();
+            return Ok(());
+        }
+        self.skip_rest(std::mem::take(out), pipes);
+        *out = self.recv(pipes)?;
+        Ok(())
+    }
+
     fn has_in(&mut self, pipes: &mut Pipes) -> bool {
         if self.more_in || self.prefetched.is_some() {
             return true;
