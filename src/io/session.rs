@@ -1225,23 +1225,24 @@ impl Session {
                 && !connection.close_requested
             {
                 if let Some(pipe) = &mut self.pipe {
-                    while connection.wire.output().len() < WRITE_BATCH {
-                        match pipe.read() {
-                            crate::pipe::Read::Msg(msg) if msg.size() == 0 && connection.wire.is_raw() => {
-                                // Raw mode: the socket closes this connection (see the module doc).
-                                connection.close_requested = true;
-                                break;
-                            }
-                            crate::pipe::Read::Msg(msg)
-                                if msg.size() >= ZERO_COPY_MIN && connection.wire.send_header_only(&msg) =>
-                            {
-                                let before = connection.wire.output().len();
-                                connection.body = Some(PendingBody { msg, before, offset: 0 });
-                                break;
-                            }
-                            crate::pipe::Read::Msg(msg) => connection.wire.send(&msg),
-                            _ => break,
+                    // Read in place (each read releases the previous frame): moving frames
+                    // through return values cost more than encoding them.
+                    let mut msg = Msg::new();
+                    while connection.wire.output().len() < WRITE_BATCH
+                        && pipe.read_into(&mut msg) == Readiness::Ready
+                    {
+                        if msg.size() == 0 && connection.wire.is_raw() {
+                            // Raw mode: the socket closes this connection (see the module doc).
+                            connection.close_requested = true;
+                            break;
                         }
+                        if msg.size() >= ZERO_COPY_MIN && connection.wire.send_header_only(&msg) {
+                            let before = connection.wire.output().len();
+                            connection.body =
+                                Some(PendingBody { msg: std::mem::take(&mut msg), before, offset: 0 });
+                            break;
+                        }
+                        connection.wire.send(&msg);
                     }
                     if connection.wire.failed() {
                         return Err(Failure::Protocol);
