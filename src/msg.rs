@@ -240,6 +240,30 @@ impl Msg {
         Ok(self.clone())
     }
 
+    /// `count` copies for a distribution (one per destination but the last, which gets the
+    /// original), each handed to `each` with its index: as [`Msg::share`] makes them, but a heap
+    /// body counts all its new references in one step.
+    pub fn share_n(&mut self, count: usize, mut each: impl FnMut(usize, Msg)) {
+        match &self.body {
+            Body::Heap(body) => {
+                self.flags |= FLAG_SHARED;
+                let copy_with = |body| Msg {
+                    body: Body::Heap(body),
+                    metadata: self.metadata.clone(),
+                    group: self.group.clone(),
+                    routing_id: self.routing_id,
+                    flags: self.flags,
+                };
+                body.share_n(count, |index, body| each(index, copy_with(body)));
+            }
+            _ => {
+                for index in 0..count {
+                    each(index, self.share().unwrap_or_else(|_| self.clone()));
+                }
+            }
+        }
+    }
+
     /// The file descriptor of the connection the message came from (`ZMQ_SRCFD`); EINVAL when
     /// there is none, as libzmq reports it.
     pub fn source_fd(&self) -> Result<i32> {
@@ -369,6 +393,25 @@ mod tests {
         let copy = original.share().unwrap();
         assert_eq!(original.data().as_ptr(), copy.data().as_ptr());
         assert!(original.is_shared() && copy.is_shared());
+    }
+
+    #[test]
+    fn copies_made_at_once_share_the_body_like_single_copies() {
+        for size in [3, 100] {
+            let mut original = Msg::from_slice(&vec![1; size]).unwrap();
+            original.set_more(true);
+            let mut copies = Vec::new();
+            original.share_n(2, |index, copy| copies.push((index, copy)));
+            assert_eq!(copies.len(), 2);
+            for (index, copy) in &copies {
+                assert!(*index < 2);
+                assert_eq!(copy.data(), original.data());
+                assert!(copy.more());
+                assert_eq!(copy.is_shared(), size > INLINE_CAPACITY);
+                assert_eq!(copy.data().as_ptr() == original.data().as_ptr(), size > INLINE_CAPACITY);
+            }
+            assert_eq!(original.is_shared(), size > INLINE_CAPACITY);
+        }
     }
 
     #[test]

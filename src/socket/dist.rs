@@ -79,11 +79,8 @@ impl Dist {
         }
         let more = msg.more();
         if let Some((&last, others)) = self.matching.split_last() {
-            for &pipe in others {
-                // Copies share a large body instead of duplicating it (and say so: ZMQ_SHARED).
-                let copy = msg.share().unwrap_or_else(|_| msg.clone());
-                pipes.write(pipe, copy);
-            }
+            // Copies share a large body instead of duplicating it (and say so: ZMQ_SHARED).
+            msg.share_n(others.len(), |index, copy| pipes.write(others[index], copy));
             pipes.write(last, msg);
         }
         self.more = more;
