@@ -23,7 +23,7 @@ use bytes::Bytes;
 
 use crate::command::Command;
 use crate::mailbox::Mailbox;
-use crate::msg::Msg;
+use crate::msg::{Metadata, Msg};
 use crate::ypipe::{self, ypipe};
 
 /// Identifies one pipe end within the process; commands name the end they are for.
@@ -133,6 +133,11 @@ pub struct PipeEnd {
     /// The peer socket's (SNDHWM, RCVHWM) for pipes whose limits add both sides' (inproc), so
     /// the limits can be recomputed when this side's options change.
     peer_hwms: Option<(i32, i32)>,
+    /// The connection metadata last sent along with a frame (`write_with_metadata`); holding it
+    /// keeps its address from being reused by another connection's.
+    metadata_sent: Option<Arc<Metadata>>,
+    /// The connection metadata last received along with a frame, for the frames that follow.
+    metadata_received: Option<Arc<Metadata>>,
 }
 
 impl std::fmt::Debug for PipeEnd {
@@ -158,6 +163,8 @@ impl PipeEnd {
             msgs_read: 0,
             writing_more: false,
             peer_hwms: None,
+            metadata_sent: None,
+            metadata_received: None,
         };
         (
             end(&a_to_b, &b_to_a, a_to_b_writer, b_to_a_reader),
@@ -257,6 +264,23 @@ impl PipeEnd {
         self.frames_out.write(msg);
     }
 
+    /// Queues a frame from a connection (a session's pipe) with the connection's `metadata`,
+    /// which the reader finds on the frame as if it had been attached to it. Only the first
+    /// frame of each connection carries the metadata: the reading end attaches it to the later
+    /// ones (see `Msg::mark_pipe_metadata`). A frame with metadata of its own keeps that.
+    #[inline(always)]
+    pub fn write_with_metadata(&mut self, mut msg: Msg, metadata: Option<&Arc<Metadata>>) {
+        if let (Some(metadata), None) = (metadata, msg.metadata()) {
+            if self.metadata_sent.as_ref().is_some_and(|sent| Arc::ptr_eq(sent, metadata)) {
+                msg.mark_pipe_metadata(None);
+            } else {
+                self.metadata_sent = Some(Arc::clone(metadata));
+                msg.mark_pipe_metadata(Some(Arc::clone(metadata)));
+            }
+        }
+        self.write(msg);
+    }
+
     /// Makes the written frames visible; wakes the reader if it was asleep.
     #[inline]
     pub fn flush(&mut self) {
@@ -308,6 +332,7 @@ impl PipeEnd {
         }
         let Some(msg) = self.frames_in.read() else { return Readiness::Empty };
         *out = msg;
+        out.take_pipe_metadata(&mut self.metadata_received);
         if !out.more() {
             self.message_read();
         }
@@ -388,6 +413,43 @@ mod tests {
         assert!(matches!(b.read(), Read::Empty));
         a.flush();
         assert_eq!(read_body(&mut b).as_deref(), Some(&b"one"[..]));
+    }
+
+    #[test]
+    fn connection_metadata_reaches_every_frame_and_changes_with_the_connection() {
+        let (mut a, mut b) = PipeEnd::pair(0, 0);
+        let first = Arc::new(Metadata::new(3, vec![]));
+        let second = Arc::new(Metadata::new(4, vec![]));
+        let own = Arc::new(Metadata::new(5, vec![]));
+        let mut with_own = frame(b"own", false);
+        with_own.set_metadata(Arc::clone(&own));
+        a.write_with_metadata(frame(b"1", true), Some(&first));
+        a.write_with_metadata(frame(b"2", false), Some(&first));
+        a.write_with_metadata(with_own, Some(&first));
+        a.write(frame(b"plain", false));
+        a.write_with_metadata(frame(b"3", false), Some(&first));
+        a.write_with_metadata(frame(b"4", false), Some(&second));
+        a.write_with_metadata(frame(b"5", false), Some(&second));
+        a.flush();
+        let mut fds = Vec::new();
+        while let Read::Msg(msg) = b.read() {
+            fds.push((msg.data().to_vec(), msg.source_fd().ok()));
+        }
+        let expected: Vec<(Vec<u8>, Option<i32>)> = [
+            (&b"1"[..], Some(3)),
+            (b"2", Some(3)),
+            (b"own", Some(5)),
+            (b"plain", None),
+            (b"3", Some(3)),
+            (b"4", Some(4)),
+            (b"5", Some(4)),
+        ]
+        .into_iter()
+        .map(|(body, fd)| (body.to_vec(), fd))
+        .collect();
+        assert_eq!(fds, expected);
+        // Only the pipe ends hold the metadata besides its owners: the frames took it along.
+        assert_eq!(Arc::strong_count(&second), 3);
     }
 
     #[test]

@@ -1090,16 +1090,13 @@ impl Session {
                         }
                     }
                 }
-                zmtp::Event::Message(mut msg) => {
-                    if let Some(metadata) = &self.metadata {
-                        msg.set_metadata(Arc::clone(metadata));
-                    }
+                zmtp::Event::Message(msg) => {
                     let last = !msg.more();
                     if last && self.incoming.is_empty() {
                         // A single-frame message (the common case) skips the frame list.
                         if let Some(pipe) = &mut self.pipe {
                             if pipe.check_write() {
-                                pipe.write(msg);
+                                pipe.write_with_metadata(msg, self.metadata.as_ref());
                                 continue;
                             }
                         }
@@ -1138,8 +1135,9 @@ impl Session {
         if !pipe.check_write() {
             return false;
         }
+        // Frames get the connection's metadata (a raw notification keeps its own).
         for frame in self.incoming.drain(..) {
-            pipe.write(frame);
+            pipe.write_with_metadata(frame, self.metadata.as_ref());
         }
         self.blocked = false;
         true
