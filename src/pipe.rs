@@ -330,8 +330,9 @@ impl PipeEnd {
         if readiness != Readiness::Ready {
             return readiness;
         }
-        let Some(msg) = self.frames_in.read() else { return Readiness::Empty };
-        *out = msg;
+        if !self.frames_in.read_into(out) {
+            return Readiness::Empty;
+        }
         out.take_pipe_metadata(&mut self.metadata_received);
         if !out.more() {
             self.message_read();

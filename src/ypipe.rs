@@ -309,6 +309,35 @@ impl<T, const N: usize> Reader<T, N> {
         Some(item)
     }
 
+    /// Moves the next item straight into `out`, dropping what `out` held, and answers true; or
+    /// answers false (and marks the reader asleep) with `out` untouched when there is none.
+    /// Unlike `*out = read()?`, the item goes from its slot to `out` in one copy: the slot was
+    /// just written by the other thread, and each further copy of a large item waits on it.
+    #[inline(always)]
+    pub fn read_into(&mut self, out: &mut T) -> bool {
+        if !self.check_read() {
+            return false;
+        }
+        if self.chunk.is_null() {
+            self.chunk = self.shared.first.load(Ordering::Acquire);
+        }
+        let slot = (self.read % N as u64) as usize;
+        // SAFETY: as in `read`, the slot holds a published item that we move out exactly once.
+        // `out` is moved out first and dropped after it holds the new item, so a panicking drop
+        // leaves nothing dropped twice.
+        let old = unsafe {
+            let old = ptr::read(out);
+            ptr::copy_nonoverlapping((*(*self.chunk).slots[slot].get()).as_ptr(), out, 1);
+            old
+        };
+        self.read += 1;
+        if slot == N - 1 {
+            self.leave_chunk();
+        }
+        drop(old);
+        true
+    }
+
     /// The chunk is emptied: move to the next one and keep this one as a spare if there is a
     /// free slot (else free it).
     #[cold]
@@ -346,6 +375,26 @@ mod tests {
     thread_local! {
         /// Chunks this thread allocated, to prove reuse.
         pub(super) static CHUNKS_ALLOCATED: Cell<usize> = const { Cell::new(0) };
+    }
+
+    #[test]
+    fn read_into_moves_items_in_order_and_drops_what_it_replaces() {
+        let (mut w, mut r) = ypipe::<Arc<u32>, 4>();
+        let first = Arc::new(0);
+        let mut out = Arc::clone(&first);
+        assert!(!r.read_into(&mut out));
+        assert!(Arc::ptr_eq(&out, &first));
+        for n in 1..=9 {
+            w.write(Arc::new(n));
+        }
+        w.flush();
+        for n in 1..=9 {
+            assert!(r.read_into(&mut out));
+            assert_eq!(*out, n);
+        }
+        assert_eq!(Arc::strong_count(&first), 1);
+        assert!(!r.read_into(&mut out));
+        assert_eq!(*out, 9);
     }
 
     #[test]
