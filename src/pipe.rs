@@ -37,12 +37,17 @@ struct Owner {
     pipe: PipeId,
 }
 
+/// A value alone on its cache line.
+#[repr(align(64))]
+struct OwnLine<T>(T);
+
 /// One direction of a pipe: what its two ends share besides the frame queue.
 struct Channel {
     /// Whole messages the reader has taken (for the writer's high-water mark).
     msgs_read: AtomicU64,
-    /// Whole messages the writer has flushed (only for ZMQ_EVENT_PIPES_STATS).
-    msgs_flushed: AtomicU64,
+    /// Whole messages the writer has flushed (only for ZMQ_EVENT_PIPES_STATS). Written at every
+    /// flush, so on a cache line of its own: the reader checks the flags below for every frame.
+    msgs_flushed: OwnLine<AtomicU64>,
     /// High-water mark in messages, 0 for none. Written when the pipe is (re)attached.
     hwm: AtomicU64,
     writer_waiting: AtomicBool,
@@ -68,7 +73,7 @@ impl Channel {
     fn new(hwm: u64) -> Self {
         Self {
             msgs_read: AtomicU64::new(0),
-            msgs_flushed: AtomicU64::new(0),
+            msgs_flushed: OwnLine(AtomicU64::new(0)),
             hwm: AtomicU64::new(hwm),
             writer_waiting: AtomicBool::new(false),
             writer_done: AtomicBool::new(false),
@@ -213,7 +218,7 @@ impl PipeEnd {
     /// high-water mark.
     pub fn queue_counts(&self) -> (u64, u64) {
         let outbound = self.msgs_written.saturating_sub(self.out.msgs_read.load(Ordering::SeqCst));
-        let flushed = self.inbound.msgs_flushed.load(Ordering::Relaxed);
+        let flushed = self.inbound.msgs_flushed.0.load(Ordering::Relaxed);
         (outbound, flushed.saturating_sub(self.inbound.msgs_read.load(Ordering::SeqCst)))
     }
 
@@ -285,7 +290,7 @@ impl PipeEnd {
     #[inline]
     pub fn flush(&mut self) {
         // A plain store by the only writer: no read-modify-write on the message path.
-        self.out.msgs_flushed.store(self.msgs_written, Ordering::Relaxed);
+        self.out.msgs_flushed.0.store(self.msgs_written, Ordering::Relaxed);
         if self.frames_out.flush() {
             notify(self.out.reader.get(), Command::ActivateRead);
         }
