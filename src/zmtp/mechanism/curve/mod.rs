@@ -45,6 +45,8 @@ mod crypto;
 mod failure;
 mod message;
 mod poly1305;
+#[cfg(target_arch = "x86_64")]
+mod poly1305_wide;
 mod server;
 mod wire;
 mod xsalsa20;
