@@ -23,8 +23,11 @@ give_up() { echo "FAIL tsan: $1"; echo "0 passed, 1 failed"; exit 1; }
 
 rustup toolchain list 2>/dev/null | grep -q '^nightly' || give_up "no nightly Rust toolchain (rustup)"
 if ! rustup component list --toolchain nightly --installed 2>/dev/null | grep -q '^rust-src'; then
-    rustup component add rust-src --toolchain nightly >"$work/rustup.log" 2>&1 ||
-        give_up "cannot add rust-src to the nightly toolchain: $(tail -n 1 "$work/rustup.log")"
+    for attempt in 1 2 3; do   # a download from static.rust-lang.org; retried, it is the network
+        rustup component add rust-src --toolchain nightly >"$work/rustup.log" 2>&1 && break
+        [[ $attempt -eq 3 ]] && give_up "cannot add rust-src to the nightly toolchain: $(tail -n 1 "$work/rustup.log")"
+        sleep 10
+    done
 fi
 sysroot=$(rustc +nightly --print sysroot)
 runtime=$sysroot/lib/rustlib/$triple/lib/librustc-nightly_rt.tsan.a

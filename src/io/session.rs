@@ -2,8 +2,9 @@
 //! through the ZMTP state machine (`zmtp::Connection`): messages the socket queued go out in
 //! batches, messages that arrive go into the pipe whole (all frames of a multipart message at
 //! once), and the pipe's high-water mark stops reading from the network until the socket makes
-//! room. A connecting session also owns the reconnect cycle; an accepted one ends with its
-//! connection. Runs only on its I/O thread; it talks to the socket only through the pipe and
+//! room. A connecting session also owns the reconnect cycle (with ZMQ_RECONNECT_STOP's rules
+//! for giving up, and ZMQ_HICCUP_MSG for its socket when a connection is lost); an accepted
+//! one ends with its connection. Runs only on its I/O thread; it talks to the socket only through the pipe and
 //! commands.
 //!
 //! Security: the mechanism (NULL, PLAIN, CURVE) is chosen per connection from the socket's options
@@ -78,12 +79,20 @@ pub struct SessionConfig {
     pub reconnect_ivl_max: c_int,
     /// ZMQ_RECONNECT_STOP bits (draft).
     pub reconnect_stop: c_int,
+    /// Set by the socket at its first zmq_disconnect when ZMQ_RECONNECT_STOP_AFTER_DISCONNECT
+    /// is on; shared by all its sessions, as libzmq's flag is socket-wide.
+    pub disconnected: Arc<std::sync::atomic::AtomicBool>,
     /// ZMQ_HELLO_MSG (draft), sent first on each connection once its handshake is done.
     pub hello_msg: Option<bytes::Bytes>,
+    /// ZMQ_HICCUP_MSG (draft, for the socket types that take it): a connecter puts it into the
+    /// pipe for its own socket when a connection whose handshake was done is lost.
+    pub hiccup_msg: Option<bytes::Bytes>,
     pub immediate: bool,
     pub metadata: Vec<(String, Vec<u8>)>,
     /// ZMQ_HANDSHAKE_IVL in ms (0: no limit).
     pub handshake_ivl: c_int,
+    /// ZMQ_CONNECT_TIMEOUT in ms (0: the kernel's own): how long a tcp connect may take.
+    pub connect_timeout: c_int,
     /// ZMQ_HEARTBEAT_IVL in ms (0: no heartbeats), _TTL in deciseconds, _TIMEOUT in ms (-1: IVL).
     pub heartbeat_ivl: c_int,
     pub heartbeat_ttl: c_int,
@@ -197,6 +206,17 @@ impl SessionConfig {
 
     fn limit(hwm: c_int) -> u64 {
         hwm.max(0) as u64
+    }
+
+    fn stops_on(&self, flag: c_int) -> bool {
+        self.reconnect_stop & flag != 0
+    }
+
+    /// ZMQ_RECONNECT_STOP_AFTER_DISCONNECT: after the socket's zmq_disconnect, an ipc dial
+    /// that is refused is not retried (libzmq's ipc connecter; tcp keeps retrying).
+    fn stops_after_disconnect(&self) -> bool {
+        self.stops_on(draft::ZMQ_RECONNECT_STOP_AFTER_DISCONNECT)
+            && self.disconnected.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -348,14 +368,13 @@ impl Wire {
         }
     }
 
-    /// See [`zmtp::Connection::send_header_only`]; raw bytes have no header, so the message is
-    /// queued whole (`false`).
+    /// See [`zmtp::Connection::send_header_only`]; raw bytes have no header, so they always go
+    /// through `send` (`false`).
     fn send_header_only(&mut self, msg: &Msg) -> bool {
-        if let Wire::Zmtp(zmtp) = self {
-            return zmtp.send_header_only(msg);
+        match self {
+            Wire::Zmtp(zmtp) => zmtp.send_header_only(msg),
+            Wire::Raw(_) => false,
         }
-        self.send(msg);
-        false
     }
 
     /// Heartbeats are ZMTP commands; raw connections never get them scheduled.
@@ -394,8 +413,14 @@ struct Connection {
     close_requested: bool,
     /// A non-blocking connect is in progress.
     connecting: bool,
+    /// A tcp connect still in progress then has failed (ZMQ_CONNECT_TIMEOUT).
+    connect_deadline: Option<Instant>,
     /// The stream had nothing more to read last time (mio is edge-triggered: read until then).
     read_drained: bool,
+    /// The poller reported the peer's end of stream (or an error). Its edge may have come with
+    /// data that a short read consumed, and no later edge will announce the end: read on until
+    /// the end of stream instead of taking a short read for "drained".
+    read_closed: bool,
     /// The handshake must be done by then (ZMQ_HANDSHAKE_IVL).
     handshake_deadline: Option<Instant>,
     /// When to send the next PING (ZMQ_HEARTBEAT_IVL).
@@ -425,8 +450,15 @@ struct PendingBody {
 }
 
 impl Connection {
+    /// The connection's timers: only the connect timeout while connecting, the handshake and
+    /// heartbeat ones after.
     fn deadlines(&self) -> impl Iterator<Item = Instant> {
-        [self.handshake_deadline, self.next_ping, self.silence_deadline].into_iter().flatten()
+        let timers = if self.connecting {
+            [self.connect_deadline, None, None]
+        } else {
+            [self.handshake_deadline, self.next_ping, self.silence_deadline]
+        };
+        timers.into_iter().flatten()
     }
 }
 
@@ -510,7 +542,9 @@ impl Session {
             },
             close_requested: false,
             connecting,
+            connect_deadline: None,
             read_drained: false,
+            read_closed: false,
             handshake_deadline,
             next_ping: None,
             silence_deadline: None,
@@ -532,11 +566,10 @@ impl Session {
 
     /// When `on_timer` wants to run next.
     pub fn next_timer(&self) -> Option<Instant> {
-        let connection = self.connection.as_ref().filter(|c| !c.connecting);
         [self.reconnect_at, self.linger_deadline]
             .into_iter()
             .flatten()
-            .chain(connection.into_iter().flat_map(Connection::deadlines))
+            .chain(self.connection.iter().flat_map(Connection::deadlines))
             .min()
     }
 
@@ -585,10 +618,26 @@ impl Session {
                     };
                     let mut connection = self.new_connection(stream, true);
                     connection.socks = socks;
+                    // libzmq's tcp connecter alone has the connect timer.
+                    if matches!(destination, Destination::Tcp { .. }) && self.config.connect_timeout > 0 {
+                        let timeout = Duration::from_millis(self.config.connect_timeout as u64);
+                        connection.connect_deadline = Some(Instant::now() + timeout);
+                    }
                     self.connection = Some(connection);
                     return;
                 }
                 self.schedule_reconnect();
+            }
+            Err(error)
+                if matches!(destination, Destination::Ipc(_))
+                    && error.raw_os_error() == Some(libc::ECONNREFUSED)
+                    && self.config.stops_after_disconnect() =>
+            {
+                // As libzmq: no event, no retry. A closing session has nothing left it could
+                // deliver; any other stays attached, idle, as libzmq's session does.
+                if self.closing {
+                    self.finish();
+                }
             }
             Err(_) => self.schedule_reconnect(),
         }
@@ -618,6 +667,14 @@ impl Session {
         }
     }
 
+    /// The poller saw the peer's end of stream or an error on this session's stream (see
+    /// `read_closed`); `on_ready` follows.
+    pub fn note_read_closed(&mut self) {
+        if let Some(connection) = &mut self.connection {
+            connection.read_closed = true;
+        }
+    }
+
     /// The stream is readable and/or writable.
     pub fn on_ready(&mut self, registry: &Registry, token: Token, io_mailbox: &Arc<Mailbox>) {
         let Some(connection) = &mut self.connection else { return };
@@ -634,23 +691,26 @@ impl Session {
                 }
                 Ok(false) => return,
                 Err(error) => {
-                    let stop = self.config.reconnect_stop & draft::ZMQ_RECONNECT_STOP_CONN_REFUSED != 0;
-                    if stop && error.raw_os_error() == Some(libc::ECONNREFUSED) {
-                        // As libzmq's tcp connecter: closed for good, reported as CLOSED.
-                        self.config.event(
-                            &self.endpoints,
-                            ZMQ_EVENT_CLOSED,
-                            connection.stream.raw_fd() as u64,
-                        );
-                        let _ = Source::deregister(&mut connection.stream, registry);
-                        return self.finish();
-                    }
-                    return self.disconnected(registry, Failure::Connection(libc::ECONNREFUSED));
+                    let errno = error.raw_os_error().unwrap_or(libc::ECONNREFUSED);
+                    return self.connect_failed(registry, errno);
                 }
             }
         }
         connection.read_drained = false;
         self.flush(registry, token, io_mailbox);
+    }
+
+    /// A tcp connect attempt failed (refused, unreachable, or ZMQ_CONNECT_TIMEOUT ran out). As
+    /// libzmq's tcp connecter: its socket is closed, reported as CLOSED, then the connecter
+    /// retries, unless ZMQ_RECONNECT_STOP_CONN_REFUSED ends it here.
+    fn connect_failed(&mut self, registry: &Registry, errno: i32) {
+        let Some(connection) = &mut self.connection else { return };
+        self.config.event(&self.endpoints, ZMQ_EVENT_CLOSED, connection.stream.raw_fd() as u64);
+        if errno == libc::ECONNREFUSED && self.config.stops_on(draft::ZMQ_RECONNECT_STOP_CONN_REFUSED) {
+            let _ = Source::deregister(&mut connection.stream, registry);
+            return self.finish();
+        }
+        self.disconnected(registry, Failure::Connection(errno));
     }
 
     /// Pipe commands from the socket.
@@ -705,6 +765,10 @@ impl Session {
             self.reconnect_at = None;
             self.dial(registry, token);
             self.flush(registry, token, io_mailbox);
+        }
+        let connect_expired = |c: &Connection| c.connecting && c.connect_deadline.is_some_and(|at| at <= now);
+        if self.connection.as_ref().is_some_and(connect_expired) {
+            return self.connect_failed(registry, libc::ETIMEDOUT);
         }
         let Some(connection) = self.connection.as_mut().filter(|c| !c.connecting) else { return };
         if connection.handshake_deadline.is_some_and(|at| at <= now) {
@@ -953,7 +1017,7 @@ impl Session {
             return match connection.stream.read(space) {
                 Ok(0) => Err(io::Error::from_raw_os_error(libc::EPIPE)),
                 Ok(n) => {
-                    connection.read_drained = n < room;
+                    connection.read_drained = n < room && !connection.read_closed;
                     Ok(Some(connection.wire.read_filled(n)))
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -976,7 +1040,7 @@ impl Session {
         match sys::read_into_spare(connection.stream.raw_fd(), buffer) {
             Ok(0) => Err(io::Error::from_raw_os_error(libc::EPIPE)),
             Ok(n) => {
-                connection.read_drained = n < room;
+                connection.read_drained = n < room && !connection.read_closed;
                 Ok(Some(connection.wire.receive(&buffer.split().freeze())))
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
@@ -1249,16 +1313,25 @@ impl Session {
     /// The connection ended (error, EOF, protocol error).
     fn disconnected(&mut self, registry: &Registry, failure: Failure) {
         let mut notify = false;
-        let protocol_error = failure == Failure::Protocol;
+        let mut handshaked = false;
+        let mut protocol_error = failure == Failure::Protocol;
         if let Some(mut connection) = self.connection.take() {
+            handshaked = connection.wire.is_ready();
             let _ = mio::event::Source::deregister(&mut connection.stream, registry);
             if let Some(zap) = connection.zap.take() {
                 zap.close(Some(registry));
             }
             if let Failure::Connection(errno) = failure {
+                let handshaking = !connection.connecting && connection.wire.is_handshaking();
                 // A connection lost mid-handshake (libzmq: an engine error while handshaking).
-                if !connection.connecting && connection.wire.is_handshaking() && errno != 0 {
+                if handshaking && errno != 0 {
                     self.config.event(&self.endpoints, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL, errno as u64);
+                }
+                // ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED: a peer that drops the connection or never
+                // completes the handshake (errno 0: ZMQ_HANDSHAKE_IVL ran out) counts as a
+                // protocol error, which ends a connecter (libzmq: not a ZMTP peer).
+                if handshaking && self.config.stops_on(draft::ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED) {
+                    protocol_error = true;
                 }
             }
             if !connection.connecting {
@@ -1275,6 +1348,13 @@ impl Session {
             let notification = self.raw_notification();
             if let Some(pipe) = &mut self.pipe {
                 pipe.write(notification);
+                pipe.flush();
+            }
+        }
+        if handshaked && !self.closing && matches!(self.role, Role::Connecter { .. }) {
+            // ZMQ_HICCUP_MSG, like raw mode's notification, goes in even past the high-water mark.
+            if let (Some(hiccup), Some(pipe)) = (&self.config.hiccup_msg, &mut self.pipe) {
+                pipe.write(Msg::from_bytes(hiccup.clone()));
                 pipe.flush();
             }
         }
@@ -1465,14 +1545,24 @@ mod data_pump_tests {
     /// Sizes around every threshold of the pumps: inline, batched, written from the message
     /// (ZERO_COPY_MIN), read straight into the message (DIRECT_READ_MIN), larger than the
     /// socket buffers, and multipart.
-    fn exchange(endpoint: &str) {
+    fn exchange(endpoint: &str, curve: bool) {
         let ctx = Arc::new(Ctx::new());
         let mut receiver = socket(&ctx, ZMQ_PAIR);
+        let mut sender = socket(&ctx, ZMQ_PAIR);
+        if curve {
+            // Encrypted frames cannot be written from the message: they take the copying path.
+            let server = crate::curve_keys::generate_keypair().unwrap();
+            let client = crate::curve_keys::generate_keypair().unwrap();
+            receiver.set_option(ZMQ_CURVE_SERVER, &1i32.to_ne_bytes()).unwrap();
+            receiver.set_option(ZMQ_CURVE_SECRETKEY, &server.secret).unwrap();
+            sender.set_option(ZMQ_CURVE_SERVERKEY, &server.public).unwrap();
+            sender.set_option(ZMQ_CURVE_PUBLICKEY, &client.public).unwrap();
+            sender.set_option(ZMQ_CURVE_SECRETKEY, &client.secret).unwrap();
+        }
         receiver.bind(endpoint).unwrap();
         let mut out = [0u8; 256];
         let n = receiver.get_option(ZMQ_LAST_ENDPOINT, &mut out).unwrap();
         let endpoint = String::from_utf8(out[..n - 1].to_vec()).unwrap();
-        let mut sender = socket(&ctx, ZMQ_PAIR);
         sender.connect(&endpoint).unwrap();
 
         let sizes = [1, 64, 8191, 8192, 16 * 1024, 16 * 1024 + 1, 70_000, 5, 3 << 20, 300, 1 << 20, 0];
@@ -1498,11 +1588,16 @@ mod data_pump_tests {
 
     #[test]
     fn every_size_arrives_intact_over_tcp() {
-        exchange("tcp://127.0.0.1:*");
+        exchange("tcp://127.0.0.1:*", false);
     }
 
     #[test]
     fn every_size_arrives_intact_over_ipc() {
-        exchange("ipc://*");
+        exchange("ipc://*", false);
+    }
+
+    #[test]
+    fn every_size_arrives_once_and_intact_under_curve() {
+        exchange("tcp://127.0.0.1:*", true);
     }
 }

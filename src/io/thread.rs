@@ -2,9 +2,14 @@
 //! its mailbox (whose eventfd the poller watches): new listeners and connects, unbinds, and the
 //! pipe commands of its sessions. On `StopIo` it stops accepting, lets lingering sessions finish
 //! sending (or time out), and exits.
+//!
+//! A panic inside a session is a bug of ours, but it must not stop the thread and strand every
+//! other connection on it: each session step runs contained, and a session that panicked is
+//! ended as after a fatal connection error (its socket sees the pipe close).
 
 use std::collections::{BTreeSet, HashMap};
 use std::io;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Instant;
@@ -163,10 +168,13 @@ impl IoLoop {
                     MAILBOX => {}
                     token if self.listeners.contains_key(&token) => self.accept(token),
                     token => {
-                        if let Some(session) = self.sessions.get_mut(&token) {
-                            session.on_ready(self.poll.registry(), token, &self.mailbox);
-                        }
-                        self.reap(token);
+                        let closed = event.is_read_closed() || event.is_error();
+                        self.step(token, |session, registry, token, mailbox| {
+                            if closed {
+                                session.note_read_closed();
+                            }
+                            session.on_ready(registry, token, mailbox)
+                        });
                     }
                 }
             }
@@ -204,10 +212,9 @@ impl IoLoop {
                 }
                 Command::ActivateRead(pipe) | Command::ActivateWrite(pipe) | Command::PipeTerm(pipe) => {
                     if let Some(&token) = self.pipe_owners.get(&pipe) {
-                        if let Some(session) = self.sessions.get_mut(&token) {
-                            session.on_command(command, self.poll.registry(), token, &self.mailbox);
-                        }
-                        self.reap(token);
+                        self.step(token, |session, registry, token, mailbox| {
+                            session.on_command(command, registry, token, mailbox)
+                        });
                     }
                 }
                 Command::Attach { .. } | Command::Stop => {}
@@ -243,10 +250,34 @@ impl IoLoop {
         }
     }
 
-    fn add_session(&mut self, mut session: Session) {
+    fn add_session(&mut self, session: Session) {
         let token = self.token();
-        session.start(self.poll.registry(), token, &self.mailbox);
         self.sessions.insert(token, session);
+        self.step(token, Session::start);
+    }
+
+    /// Runs one step of a session, contained (see the module doc), then reaps it if it ended.
+    fn step(&mut self, token: Token, step: impl FnOnce(&mut Session, &Registry, Token, &Arc<Mailbox>)) {
+        let Some(session) = self.sessions.get_mut(&token) else { return };
+        let registry = self.poll.registry();
+        let mailbox = &self.mailbox;
+        let ended = contain(
+            session,
+            |session| step(session, registry, token, mailbox),
+            |session| {
+                session.deregister(registry);
+                session.finish();
+            },
+        );
+        if !ended {
+            // Even ending it panicked: forget it; dropping it closes what it still holds.
+            let session = self.sessions.remove(&token);
+            let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(session)));
+            if let Some(pipe) = self.session_pipes.remove(&token) {
+                self.pipe_owners.remove(&pipe);
+            }
+            return;
+        }
         self.reap(token);
     }
 
@@ -288,10 +319,7 @@ impl IoLoop {
             .map(|(token, _)| *token)
             .collect();
         for token in due {
-            if let Some(session) = self.sessions.get_mut(&token) {
-                session.on_timer(self.poll.registry(), token, &self.mailbox);
-            }
-            self.reap(token);
+            self.step(token, Session::on_timer);
         }
     }
 
@@ -313,10 +341,7 @@ impl IoLoop {
             let accepted: Vec<Token> =
                 self.sessions.iter().filter(|(_, s)| s.listener == Some(token)).map(|(t, _)| *t).collect();
             for session_token in accepted {
-                if let Some(session) = self.sessions.get_mut(&session_token) {
-                    session.close(self.poll.registry(), session_token, &self.mailbox);
-                }
-                self.reap(session_token);
+                self.step(session_token, Session::close);
             }
         }
     }
@@ -326,5 +351,48 @@ impl IoLoop {
             let registry: &Registry = self.poll.registry();
             let _ = mio::event::Source::deregister(&mut listener.listener, registry);
         }
+    }
+}
+
+/// Runs `step` on `value`; if it panics, runs `recover` on it instead (also contained). False
+/// when `recover` panicked too, and `value` is beyond saving.
+fn contain<T>(value: &mut T, step: impl FnOnce(&mut T), recover: impl FnOnce(&mut T)) -> bool {
+    if panic::catch_unwind(AssertUnwindSafe(|| step(value))).is_ok() {
+        return true;
+    }
+    panic::catch_unwind(AssertUnwindSafe(|| recover(value))).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contain;
+
+    #[test]
+    fn a_step_that_returns_needs_no_recovery() {
+        let mut log = Vec::new();
+        assert!(contain(&mut log, |log| log.push("step"), |log| log.push("recover")));
+        assert_eq!(log, ["step"]);
+    }
+
+    #[test]
+    fn a_panicking_step_is_recovered() {
+        let mut log = Vec::new();
+        let survived = contain(
+            &mut log,
+            |log| {
+                log.push("step");
+                panic!("a bug in a session");
+            },
+            |log| log.push("recover"),
+        );
+        assert!(survived);
+        assert_eq!(log, ["step", "recover"]);
+    }
+
+    #[test]
+    fn a_panicking_recovery_gives_up_without_unwinding() {
+        let mut log: Vec<&str> = Vec::new();
+        let survived = contain(&mut log, |_| panic!("step"), |_| panic!("recover"));
+        assert!(!survived);
     }
 }

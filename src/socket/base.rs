@@ -103,6 +103,8 @@ pub struct Socket {
     bound: Vec<Bound>,
     /// Where connection events go (zmq_socket_monitor); shared with this socket's sessions.
     monitor: Arc<MonitorSlot>,
+    /// zmq_disconnect was called with ZMQ_RECONNECT_STOP_AFTER_DISCONNECT on (read by sessions).
+    disconnected: Arc<std::sync::atomic::AtomicBool>,
     /// ipc socket files this socket created, removed again on unbind and close.
     ipc_files: Vec<(String, IpcAddress)>,
     /// The last frame received had MORE set (ZMQ_RCVMORE).
@@ -135,6 +137,7 @@ impl Socket {
             connected: Vec::new(),
             bound: Vec::new(),
             monitor: Arc::default(),
+            disconnected: Arc::default(),
             ipc_files: Vec::new(),
             rcvmore: false,
             terminated: false,
@@ -212,6 +215,14 @@ impl Socket {
         );
         (can_send && !self.options.hello_msg.is_empty())
             .then(|| Bytes::copy_from_slice(&self.options.hello_msg))
+    }
+
+    /// ZMQ_HICCUP_MSG for this socket's sessions, if set and its type takes one (libzmq:
+    /// CLIENT, DEALER, PEER).
+    fn hiccup_msg(&self) -> Option<Bytes> {
+        let can_recv = matches!(self.options.socket_type, ZMQ_DEALER | draft::ZMQ_CLIENT | draft::ZMQ_PEER);
+        (can_recv && !self.options.hiccup_msg.is_empty())
+            .then(|| Bytes::copy_from_slice(&self.options.hiccup_msg))
     }
 
     /// Queues the hello message on an inproc pipe this socket's own thread attached.
@@ -441,9 +452,12 @@ impl Socket {
             reconnect_ivl: options.reconnect_ivl,
             reconnect_ivl_max: options.reconnect_ivl_max,
             reconnect_stop: options.reconnect_stop,
+            disconnected: Arc::clone(&self.disconnected),
             hello_msg: self.hello_msg(),
+            hiccup_msg: self.hiccup_msg(),
             immediate: options.immediate,
             handshake_ivl: options.handshake_ivl,
+            connect_timeout: options.connect_timeout,
             heartbeat_ivl: options.heartbeat_ivl,
             heartbeat_ttl: options.heartbeat_ttl,
             heartbeat_timeout: options.heartbeat_timeout,
@@ -637,6 +651,9 @@ impl Socket {
                 "inproc" => self.ctx.inproc().unbind(address, self.id),
                 _ => Err(Errno(libc::ENOENT)),
             };
+        }
+        if self.options.reconnect_stop & draft::ZMQ_RECONNECT_STOP_AFTER_DISCONNECT != 0 {
+            self.disconnected.store(true, std::sync::atomic::Ordering::Relaxed);
         }
         for pipe in pipes {
             self.pipes.mark_dead(pipe);

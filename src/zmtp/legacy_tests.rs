@@ -187,6 +187,8 @@ fn sending_uses_the_peer_framing() {
         for part in &parts {
             if conn.send_header_only(part) {
                 conn.push_output(|out| out.extend_from_slice(part.data()));
+            } else {
+                conn.send(part);
             }
         }
         assert_eq!(take_output(&mut conn), expected, "{} (header only)", peer.name);

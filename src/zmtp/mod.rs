@@ -393,11 +393,7 @@ impl Connection {
                             // What looked like a greeting is the peer's identity frame.
                             let stream = exchange.received().to_vec();
                             self.start_legacy(Version::V1_0, None)?;
-                            let mut rest = &stream[..];
-                            while !rest.is_empty() {
-                                let n = self.decode_frame(rest, None)?;
-                                rest = &rest[n..];
-                            }
+                            self.receive_inner(&stream, None)?;
                         }
                         Progress::Legacy { version, peer_socket_type } => {
                             self.start_legacy(version, Some(peer_socket_type))?;
@@ -682,14 +678,14 @@ impl Connection {
         }
     }
 
-    /// Like [`send`](Self::send), but for a frame that can go out verbatim only the header is
-    /// queued and `true` is returned: the caller must then write all of `output()` followed by
-    /// `msg.data()` (e.g. with one `writev`) before queuing anything else. Returns `false` when
-    /// the whole frame was queued as by `send`. Meant for large bodies, to avoid copying them.
+    /// For a frame that can go out verbatim, queues only its header and returns `true`: the
+    /// caller must then write all of `output()` followed by `msg.data()` (e.g. with one
+    /// `writev`) before queuing anything else. Returns `false`, queuing nothing, when the frame
+    /// must be transformed (encrypted, or turned into a SUBSCRIBE/CANCEL command): the caller
+    /// then queues it with [`send`](Self::send). Meant for large bodies, to avoid copying them.
     pub fn send_header_only(&mut self, msg: &Msg) -> bool {
         assert!(self.is_ready(), "ZMTP send before the handshake completed");
         if self.subscription_command(msg).is_some() || self.mechanism.encrypts() {
-            self.send(msg);
             return false;
         }
         if self.version == Some(Version::V1_0) {

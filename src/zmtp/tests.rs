@@ -266,6 +266,16 @@ fn header_only_send_matches_full_send() {
     assert!(matches!(&events(&mut b)[..], [Event::Message(m)] if m.size() == 100_000));
 }
 
+#[test]
+fn header_only_send_declines_a_subscription_and_queues_nothing() {
+    // A 3.1 subscription becomes a SUBSCRIBE command: it cannot go out verbatim.
+    let (mut sub, _) = connected(ZMQ_SUB, ZMQ_PUB);
+    let mut topic = vec![1];
+    topic.extend_from_slice(&[b't'; 10_000]);
+    assert!(!sub.send_header_only(&Msg::from_slice(&topic).unwrap()));
+    assert!(sub.output().is_empty());
+}
+
 fn subscribe_round_trip(sub_type: c_int, pub_type: c_int) {
     let (mut sub, mut publ) = connected(sub_type, pub_type);
     sub.send(&Msg::from_slice(b"\x01topic").unwrap());
