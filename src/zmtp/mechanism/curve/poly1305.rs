@@ -355,3 +355,35 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+pub(super) mod bench {
+    use super::*;
+
+    /// Best-of-`reps` nanoseconds per byte of `run` over `len` bytes.
+    pub fn ns_per_byte(len: usize, reps: usize, mut run: impl FnMut()) -> f64 {
+        (0..reps)
+            .map(|_| {
+                let start = std::time::Instant::now();
+                run();
+                start.elapsed().as_nanos() as f64 / len as f64
+            })
+            .fold(f64::INFINITY, f64::min)
+    }
+
+    #[test]
+    #[ignore = "timing, not a check: cargo test --release poly1305_speed -- --ignored --nocapture"]
+    fn poly1305_speed() {
+        let key = [7; KEY_LEN];
+        for len in [64, 256, 1024, 65536] {
+            let message = vec![3; len];
+            let scalar = ns_per_byte(len, 2000, || {
+                std::hint::black_box(tag_with(&key, std::hint::black_box(&message), false));
+            });
+            let wide = ns_per_byte(len, 2000, || {
+                std::hint::black_box(tag_with(&key, std::hint::black_box(&message), true));
+            });
+            println!("poly1305 {len} B: scalar {scalar:.3} ns/B, wide {wide:.3} ns/B");
+        }
+    }
+}
