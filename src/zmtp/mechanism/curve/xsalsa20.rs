@@ -1,7 +1,7 @@
-//! The XSalsa20 keystream for `crypto` to seal and open boxes, eight Salsa20 blocks at a time
-//! for long messages.
+//! The XSalsa20 keystream and HSalsa20 for `crypto` to seal and open boxes, eight Salsa20
+//! blocks at a time for long messages.
 //!
-//! Why not the `salsa20` crate's stream (0.10): it computes one 64-byte block per call through
+//! Why not the `salsa20` crate (0.10): its stream computes one 64-byte block per call through
 //! `cipher`'s generic per-block wrapper, with no SIMD backend, and a 64 KiB CURVE message spent
 //! most of its time there (BENCHMARKS.md, CURVE). Here, when the CPU has AVX2 (runtime
 //! detection; the `unsafe` calls below), whole batches of eight blocks are computed together,
@@ -9,17 +9,15 @@
 //! XORed into the data 32 bytes at a time; with AVX-512VL as well, each rotation is one
 //! instruction (`vprold`) instead of three (64 KiB, `crypto`'s `box_speed`: 0.24 ns/byte instead
 //! of 0.34; libsodium's AVX2 code takes 0.35 on the same Xeon). Short messages, tails and CPUs
-//! without AVX2 take single blocks (plain scalar code), so a 64-byte message computes only the
-//! two blocks it needs. The HSalsa20 step (key and first 16 nonce bytes to a subkey) is still the
-//! crate's `salsa20::hsalsa`, once per keystream.
+//! without AVX2 take single blocks, so a 64-byte message computes only the two blocks it needs;
+//! a single block's rounds (and HSalsa20's, once per keystream) run in SSE2 registers on every
+//! x86_64 CPU, in scalar code elsewhere.
 //!
 //! Owns only the keystream: where it starts (NaCl's boxes use its first 32 bytes as the Poly1305
 //! key) and what it is applied to belong to `crypto`. Key material (the subkey state and the
 //! unused keystream) is wiped on drop. Tests check it against the `salsa20` crate at every length
-//! around the block and batch sizes.
+//! around the block and batch sizes, and each SIMD path against the scalar code.
 
-use salsa20::cipher::consts::U10;
-use salsa20::cipher::generic_array::GenericArray;
 use zeroize::{Zeroize, Zeroizing};
 
 use super::crypto::{KEY_LEN, NONCE_LEN};
@@ -49,18 +47,10 @@ pub(super) struct Keystream {
 impl Keystream {
     pub fn new(key: &[u8; KEY_LEN], nonce: &[u8; NONCE_LEN]) -> Self {
         let subkey = hsalsa20(key, nonce[..16].try_into().expect("16 bytes"));
-        let word = |bytes: &[u8]| u32::from_le_bytes(bytes.try_into().expect("4 bytes"));
-        let mut input = [0; 16];
-        input[0] = SIGMA[0];
-        for i in 0..4 {
-            input[1 + i] = word(&subkey[4 * i..4 * i + 4]);
-            input[11 + i] = word(&subkey[16 + 4 * i..20 + 4 * i]);
-        }
-        input[5] = SIGMA[1];
-        input[6] = word(&nonce[16..20]);
-        input[7] = word(&nonce[20..24]);
-        input[10] = SIGMA[2];
-        input[15] = SIGMA[3];
+        // Nonce tail in words 6 and 7; the block counter (words 8 and 9) starts at 0.
+        let mut tail = [0; 16];
+        tail[..8].copy_from_slice(&nonce[16..]);
+        let input = salsa_state(&subkey, &tail);
         Self { input, next_block: 0, block: Zeroizing::new([0; BLOCK_LEN]), used: BLOCK_LEN }
     }
 
@@ -274,17 +264,80 @@ fn double_round(mut quarter_round: impl FnMut(usize, usize, usize, usize)) {
     quarter_round(15, 12, 13, 14);
 }
 
-/// Salsa20 block `counter` of `input` into `out`, plain scalar code. The state's stack copies
-/// are not wiped (here or in [`wide_blocks`]): volatile stores of every word cost more than the
-/// rounds' own stores (callgrind), the keystream they hold is wiped with the buffer it goes to,
-/// and the subkey words lived in registers and spill slots anyway (as in the `salsa20` crate,
-/// which does not wipe its per-block state either).
+/// Salsa20 block `counter` of `input` into `out`, one block at a time ([`rounds`]). The state's
+/// stack copies are not wiped (here or in the wide path): volatile stores of every word cost
+/// more than the rounds' own stores (callgrind), the keystream they hold is wiped with the
+/// buffer it goes to, and the subkey words lived in registers and spill slots anyway (as in the
+/// `salsa20` crate, which does not wipe its per-block state either).
 fn block(input: &[u32; 16], counter: u64, out: &mut [u8]) {
     let mut x = *input;
     // The 64-bit block counter, little-endian over words 8 and 9.
     x[8] = counter as u32;
     x[9] = (counter >> 32) as u32;
     let start = x;
+    rounds(&mut x);
+    for ((word, start), bytes) in x.iter().zip(&start).zip(out.chunks_exact_mut(4)) {
+        bytes.copy_from_slice(&word.wrapping_add(*start).to_le_bytes());
+    }
+}
+
+/// Salsa20's twenty rounds over the state `x` (no final addition), in SSE2 registers (see
+/// [`rounds_sse2`]).
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+fn rounds(x: &mut [u32; 16]) {
+    // SAFETY: SSE2 is enabled for the whole build (the `cfg` above; every x86_64 CPU has it),
+    // the one requirement for calling a `#[target_feature(enable = "sse2")]` function.
+    unsafe { rounds_sse2(x) }
+}
+
+/// The twenty rounds with SSE2 (no detection needed): the sixteen words as four diagonals, so
+/// each step of a round is one instruction for its four quarter rounds, and switching between
+/// column and row rounds is three lane rotations. About a third of the scalar code's
+/// instructions for a 64-byte message's blocks.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[target_feature(enable = "sse2")]
+fn rounds_sse2(x: &mut [u32; 16]) {
+    use std::arch::x86_64::*;
+    // Lane i of A, B, C, D is quarter round i's a, b, c and d in the column round.
+    const A: [usize; 4] = [0, 5, 10, 15];
+    const B: [usize; 4] = [4, 9, 14, 3];
+    const C: [usize; 4] = [8, 13, 2, 7];
+    const D: [usize; 4] = [12, 1, 6, 11];
+    let load = |words: [usize; 4]| {
+        _mm_setr_epi32(x[words[0]] as i32, x[words[1]] as i32, x[words[2]] as i32, x[words[3]] as i32)
+    };
+    let (mut a, mut b, mut c, mut d) = (load(A), load(B), load(C), load(D));
+    macro_rules! rotate {
+        ($v:expr, $bits:literal) => {
+            _mm_or_si128(_mm_slli_epi32::<$bits>($v), _mm_srli_epi32::<{ 32 - $bits }>($v))
+        };
+    }
+    // The row round's quarter rounds are lanes of (a, d, c, b) rotated by 1, 2 and 3 lanes;
+    // the same rotations bring them back to the column layout.
+    macro_rules! switch {
+        () => {
+            (b, c, d) =
+                (_mm_shuffle_epi32::<0x39>(d), _mm_shuffle_epi32::<0x4e>(c), _mm_shuffle_epi32::<0x93>(b))
+        };
+    }
+    for _ in 0..20 {
+        b = _mm_xor_si128(b, rotate!(_mm_add_epi32(a, d), 7));
+        c = _mm_xor_si128(c, rotate!(_mm_add_epi32(b, a), 9));
+        d = _mm_xor_si128(d, rotate!(_mm_add_epi32(c, b), 13));
+        a = _mm_xor_si128(a, rotate!(_mm_add_epi32(d, c), 18));
+        switch!();
+    }
+    for (v, words) in [(a, A), (b, B), (c, C), (d, D)] {
+        x[words[0]] = _mm_cvtsi128_si32(v) as u32;
+        x[words[1]] = _mm_cvtsi128_si32(_mm_shuffle_epi32::<1>(v)) as u32;
+        x[words[2]] = _mm_cvtsi128_si32(_mm_shuffle_epi32::<2>(v)) as u32;
+        x[words[3]] = _mm_cvtsi128_si32(_mm_shuffle_epi32::<3>(v)) as u32;
+    }
+}
+
+/// Salsa20's twenty rounds over the state `x` (no final addition), plain scalar code.
+#[cfg(any(not(all(target_arch = "x86_64", target_feature = "sse2")), test))]
+fn rounds_scalar(x: &mut [u32; 16]) {
     for _ in 0..10 {
         double_round(|a, b, c, d| {
             x[b] ^= x[a].wrapping_add(x[d]).rotate_left(7);
@@ -293,18 +346,38 @@ fn block(input: &[u32; 16], counter: u64, out: &mut [u8]) {
             x[a] ^= x[d].wrapping_add(x[c]).rotate_left(18);
         });
     }
-    for ((word, start), bytes) in x.iter().zip(&start).zip(out.chunks_exact_mut(4)) {
-        bytes.copy_from_slice(&word.wrapping_add(*start).to_le_bytes());
-    }
 }
 
-/// HSalsa20 (the `salsa20` crate's) of `key` and `input`, in a buffer wiped on drop: XSalsa20's
-/// subkey, and `crypto_box_beforenm`'s key with an all-zero input.
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+use rounds_scalar as rounds;
+
+/// The Salsa20 (and HSalsa20) input block: the constants, `key`, and `tail` (16 bytes) in words
+/// 6 to 9.
+fn salsa_state(key: &[u8; KEY_LEN], tail: &[u8]) -> [u32; 16] {
+    let word =
+        |bytes: &[u8], i: usize| u32::from_le_bytes(bytes[4 * i..4 * i + 4].try_into().expect("4 bytes"));
+    let mut state = [0; 16];
+    for i in 0..4 {
+        state[5 * i] = SIGMA[i];
+        state[1 + i] = word(key, i);
+        state[11 + i] = word(key, 4 + i);
+        state[6 + i] = word(tail, i);
+    }
+    state
+}
+
+/// HSalsa20 of `key` and `input`, in a buffer wiped on drop: XSalsa20's subkey, and
+/// `crypto_box_beforenm`'s key with an all-zero input. The Salsa20 rounds without the final
+/// addition, words 0, 5, 10, 15 and 6 to 9 of the result.
 pub(super) fn hsalsa20(key: &[u8; KEY_LEN], input: &[u8; 16]) -> Zeroizing<[u8; KEY_LEN]> {
-    let mut out = salsa20::hsalsa::<U10>(GenericArray::from_slice(key), GenericArray::from_slice(input));
-    let copy = Zeroizing::new(out.into());
-    out.as_mut_slice().zeroize();
-    copy
+    let mut x = salsa_state(key, input);
+    rounds(&mut x);
+    let mut out = Zeroizing::new([0; KEY_LEN]);
+    for (bytes, word) in out.chunks_exact_mut(4).zip([0, 5, 10, 15, 6, 7, 8, 9]) {
+        bytes.copy_from_slice(&x[word].to_le_bytes());
+    }
+    x.zeroize();
+    out
 }
 
 #[cfg(test)]
@@ -392,6 +465,30 @@ mod tests {
                 let theirs: Vec<u8> = data.iter().zip(&expected).map(|(a, b)| a ^ b).collect();
                 assert_eq!(ours[..], theirs[..], "first block {first}");
             }
+        }
+    }
+
+    #[test]
+    fn rounds_match_the_scalar_rounds() {
+        for seed in 0..50u32 {
+            let mut ours: [u32; 16] =
+                std::array::from_fn(|i| (i as u32 + 1).wrapping_mul(0x9e37_79b9) ^ seed);
+            let mut scalar = ours;
+            rounds(&mut ours);
+            rounds_scalar(&mut scalar);
+            assert_eq!(ours, scalar, "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn hsalsa20_matches_the_salsa20_crate() {
+        use salsa20::cipher::{consts::U10, generic_array::GenericArray};
+        for seed in 0..20u8 {
+            let key: [u8; KEY_LEN] = std::array::from_fn(|i| (i as u8).wrapping_mul(37) ^ seed);
+            let input: [u8; 16] = std::array::from_fn(|i| (i as u8).wrapping_mul(11).wrapping_add(seed));
+            let expected =
+                salsa20::hsalsa::<U10>(GenericArray::from_slice(&key), GenericArray::from_slice(&input));
+            assert_eq!(hsalsa20(&key, &input)[..], expected[..], "seed {seed}");
         }
     }
 }
