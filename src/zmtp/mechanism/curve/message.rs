@@ -13,7 +13,7 @@
 //! and every received short nonce must be above the last one seen (the peer's last handshake
 //! nonce at first), so replayed or reordered frames are refused. Must not see handshake commands.
 
-use super::crypto::{self, BoxKey, MAC_LEN};
+use super::crypto::{BoxKey, PrefixKey, MAC_LEN};
 use super::failure;
 use crate::zmtp::ProtocolError;
 
@@ -36,9 +36,9 @@ pub(super) const SERVER_PREFIX: &[u8; 16] = b"CurveZMQMESSAGES";
 /// Encrypts and decrypts the frames of one connection after its handshake.
 #[derive(Debug)]
 pub(super) struct MessageCodec {
-    key: BoxKey,
-    send_prefix: &'static [u8; 16],
-    receive_prefix: &'static [u8; 16],
+    /// The connection key bound to each direction's nonce prefix.
+    send_key: PrefixKey,
+    receive_key: PrefixKey,
     /// The short nonce of our next MESSAGE.
     next_nonce: u64,
     /// The highest short nonce received so far.
@@ -50,7 +50,12 @@ impl MessageCodec {
     pub fn new(key: BoxKey, is_client: bool, next_nonce: u64, peer_nonce: u64) -> Self {
         let (send_prefix, receive_prefix) =
             if is_client { (CLIENT_PREFIX, SERVER_PREFIX) } else { (SERVER_PREFIX, CLIENT_PREFIX) };
-        Self { key, send_prefix, receive_prefix, next_nonce, peer_nonce }
+        Self {
+            send_key: key.for_nonce_prefix(send_prefix),
+            receive_key: key.for_nonce_prefix(receive_prefix),
+            next_nonce,
+            peer_nonce,
+        }
     }
 
     /// One frame (ZMTP flags, body) as the outer frame to send: its body appended to `out`
@@ -70,8 +75,7 @@ impl MessageCodec {
         out.reserve(MIN_LEN + body.len());
         out.extend_from_slice(MESSAGE_NAME);
         out.extend_from_slice(&short_nonce.to_be_bytes());
-        let nonce = crypto::nonce(self.send_prefix, &short_nonce.to_be_bytes());
-        self.key.seal_pieces_into(&nonce, &[&[payload_flags], body], out);
+        self.send_key.seal_pieces_into(&short_nonce.to_be_bytes(), &[&[payload_flags], body], out);
         Ok(0)
     }
 
@@ -94,11 +98,10 @@ impl MessageCodec {
             return Err(failure::INVALID_SEQUENCE);
         }
         let mac: &[u8; MAC_LEN] = outer[HEADER_LEN..HEADER_LEN + MAC_LEN].try_into().expect("16 bytes");
-        let nonce = crypto::nonce(self.receive_prefix, &short_nonce.to_be_bytes());
         // The body comes out in a buffer of its exact size, ready to become the message.
         let (payload_flags, body) = self
-            .key
-            .open_after_first(&nonce, &outer[HEADER_LEN + MAC_LEN..], mac)
+            .receive_key
+            .open_after_first(&short_nonce.to_be_bytes(), &outer[HEADER_LEN + MAC_LEN..], mac)
             .map_err(|_| failure::CRYPTOGRAPHIC)?;
         self.peer_nonce = short_nonce;
         // libzmq adds the payload's flags to those of the outer frame.

@@ -47,10 +47,16 @@ pub(super) struct Keystream {
 impl Keystream {
     pub fn new(key: &[u8; KEY_LEN], nonce: &[u8; NONCE_LEN]) -> Self {
         let subkey = hsalsa20(key, nonce[..16].try_into().expect("16 bytes"));
+        Self::with_subkey(&subkey, nonce[16..].try_into().expect("8 bytes"))
+    }
+
+    /// The keystream for the nonce whose first 16 bytes gave `subkey` (HSalsa20 of the key and
+    /// them) and whose last 8 are `tail`.
+    pub fn with_subkey(subkey: &[u8; KEY_LEN], tail: &[u8; 8]) -> Self {
         // Nonce tail in words 6 and 7; the block counter (words 8 and 9) starts at 0.
-        let mut tail = [0; 16];
-        tail[..8].copy_from_slice(&nonce[16..]);
-        let input = salsa_state(&subkey, &tail);
+        let mut words = [0; 16];
+        words[..8].copy_from_slice(tail);
+        let input = salsa_state(subkey, &words);
         Self { input, next_block: 0, block: Zeroizing::new([0; BLOCK_LEN]), used: BLOCK_LEN }
     }
 
