@@ -568,6 +568,13 @@ static void dontwait_eagain_when_empty (void)
     /* No peer at all. */
     CHECK_ERR (zmq_recv (pull, buf, sizeof buf, ZMQ_DONTWAIT), EAGAIN);
     CHECK_ERR (zmq_send (push, "x", 1, ZMQ_DONTWAIT), EAGAIN);
+    /* A zmq_msg_send that fails leaves the message as it was, body and all. */
+    CHECK_OK (zmq_msg_init_size (&msg, 100));
+    memset (zmq_msg_data (&msg), 'k', 100);
+    CHECK_ERR (zmq_msg_send (&msg, push, ZMQ_DONTWAIT), EAGAIN);
+    CHECK_INT (zmq_msg_size (&msg), 100);
+    CHECK_INT (((char *) zmq_msg_data (&msg))[99], 'k');
+    CHECK_OK (zmq_msg_close (&msg));
     /* Connected, but nothing sent yet. */
     CHECK_OK (zmq_bind (pull, "inproc://dontwait"));
     CHECK_OK (zmq_connect (push, "inproc://dontwait"));

@@ -211,7 +211,7 @@ impl Ctx {
             if self.sockets.lock().live.is_empty() {
                 break Ok(());
             }
-            match waiter.wait(None) {
+            match waiter.wait(None, false) {
                 Ok(_) => drop(waiter.take_all()),
                 Err(errno) => break Err(errno),
             }

@@ -3,8 +3,10 @@
 //! A `Msg` lives inside the caller's 64-byte `zmq_msg_t` (the C layer places it there), so it must
 //! stay within 64 bytes and pointer alignment; the compile-time checks below hold that line. Small
 //! bodies (up to [`INLINE_CAPACITY`] bytes, libzmq's limit too) are stored inline and need no
-//! allocation; larger ones are a reference-counted `Bytes` that copies share. This module is
-//! plain data: no sockets, no threads, no C.
+//! allocation; larger ones this library makes sit in blocks of `pool` (medium ones recycled per
+//! thread, since malloc between threads was the largest cost of a small message); bodies from
+//! elsewhere (the wire, user memory) are a reference-counted `Bytes`. Copies share heap and
+//! `Bytes` bodies. This module is plain data: no sockets, no C.
 
 use std::ffi::{CStr, CString};
 use std::sync::Arc;
@@ -12,6 +14,10 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use crate::error::{Errno, Result};
+
+mod pool;
+
+use pool::HeapBody;
 
 /// Largest body stored inside the message itself. libzmq uses the same limit, so the
 /// ZMQ_SHARED property of copies answers as it does there.
@@ -32,10 +38,13 @@ enum Body {
         data: [u8; INLINE_CAPACITY],
     } = 0xA1,
     Shared(Bytes) = 0xA2,
+    /// Bodies above the inline size made by this library (`zmq_msg_init_size`, `zmq_send`...),
+    /// in blocks of `pool`.
+    Heap(HeapBody) = 0xA3,
 }
 
 /// Tag bytes of a usable message (see [`Msg::is_valid_tag`]).
-const VALID_TAGS: [u8; 2] = [0xA1, 0xA2];
+const VALID_TAGS: [u8; 3] = [0xA1, 0xA2, 0xA3];
 
 /// Properties of the connection a message came from, shared by all its messages.
 #[derive(Debug, Default)]
@@ -119,15 +128,26 @@ impl Msg {
 
     /// A zero-filled body of `size` bytes; ENOMEM when it cannot be allocated.
     pub fn with_size(size: usize) -> Result<Self> {
+        let mut msg = Self::for_filling(size)?;
+        if let Body::Heap(body) = &mut msg.body {
+            body.zero();
+        }
+        Ok(msg)
+    }
+
+    /// A body of `size` bytes for the caller to fill (`zmq_msg_init_size`, copies); ENOMEM when
+    /// it cannot be allocated. Above the inline size its bytes are unspecified, as libzmq's are
+    /// (see `pool`): skipping the zero-fill halves the cost of a large message.
+    pub fn for_filling(size: usize) -> Result<Self> {
         if size <= INLINE_CAPACITY {
             return Ok(Self::with_body(Body::Inline { len: size as u8, data: [0; INLINE_CAPACITY] }));
         }
-        Ok(Self::from_bytes(Bytes::from(zeroed_buffer(size)?)))
+        HeapBody::new(size).map(|body| Self::with_body(Body::Heap(body))).ok_or(Errno::ENOMEM)
     }
 
     /// A body holding a copy of `data`.
     pub fn from_slice(data: &[u8]) -> Result<Self> {
-        let mut msg = Self::with_size(data.len())?;
+        let mut msg = Self::for_filling(data.len())?;
         msg.data_mut().copy_from_slice(data);
         Ok(msg)
     }
@@ -150,6 +170,7 @@ impl Msg {
             Body::Closed => &[],
             Body::Inline { len, data } => &data[..*len as usize],
             Body::Shared(bytes) => bytes,
+            Body::Heap(body) => heap_body(body.as_ptr(), body.len()),
         }
     }
 
@@ -164,6 +185,7 @@ impl Msg {
                 let (ptr, len) = (bytes.as_ptr(), bytes.len());
                 shared_body_mut(ptr, len)
             }
+            Body::Heap(body) => heap_body(body.as_ptr(), body.len()),
         }
     }
 
@@ -173,6 +195,7 @@ impl Msg {
             Body::Closed => std::ptr::null_mut(),
             Body::Inline { data, .. } => data.as_mut_ptr(),
             Body::Shared(bytes) => bytes.as_ptr().cast_mut(),
+            Body::Heap(body) => body.as_ptr(),
         }
     }
 
@@ -211,7 +234,7 @@ impl Msg {
         if self.is_closed() {
             return Err(Errno::EFAULT);
         }
-        if let Body::Shared(_) = self.body {
+        if let Body::Shared(_) | Body::Heap(_) = self.body {
             self.flags |= FLAG_SHARED;
         }
         Ok(self.clone())
@@ -275,28 +298,16 @@ impl Msg {
     }
 }
 
-/// The writable view of a shared body.
-/// A zero-filled buffer of `size` (> 0) bytes in one allocation, or ENOMEM: cheaper on the
-/// per-message path than growing a vector (malloc's thread cache serves it, where calloc would
-/// not), and never aborts on allocation failure.
-fn zeroed_buffer(size: usize) -> Result<Vec<u8>> {
-    let layout = std::alloc::Layout::array::<u8>(size).map_err(|_| Errno::ENOMEM)?;
-    debug_assert!(size > 0);
-    // SAFETY: the layout has a non-zero size (callers only ask for bodies above the inline size).
-    let data = unsafe { std::alloc::alloc(layout) };
-    if data.is_null() {
-        return Err(Errno::ENOMEM);
-    }
-    // Opaque to the optimiser, which would otherwise fuse malloc + memset into calloc.
-    let data = std::hint::black_box(data);
-    // SAFETY: `data` is a fresh allocation of `size` bytes; zeroing initialises all of them, so
-    // it is then a valid vector of that length and capacity from the global allocator.
-    unsafe {
-        data.write_bytes(0, size);
-        Ok(Vec::from_raw_parts(data, size, size))
-    }
+/// The bytes of a heap body (a live allocation of at least `len` bytes).
+fn heap_body<'a>(ptr: *mut u8, len: usize) -> &'a mut [u8] {
+    // SAFETY: ptr/len describe the data area of the block this message holds, which outlives
+    // the borrow (tied to the message by the caller). Its bytes are written before they are read
+    // (`Msg::for_filling`: by the caller, as zmq_msg_init_size's contract says). As for shared
+    // Bytes, writes through copies are the zmq_msg_data contract.
+    unsafe { std::slice::from_raw_parts_mut(ptr, len) }
 }
 
+/// The writable view of a shared body.
 fn shared_body_mut<'a>(ptr: *const u8, len: usize) -> &'a mut [u8] {
     if len == 0 {
         return &mut [];
@@ -333,10 +344,23 @@ mod tests {
     }
 
     #[test]
-    fn large_bodies_are_shared_bytes() {
+    fn medium_bodies_are_pooled() {
         let msg = Msg::with_size(INLINE_CAPACITY + 1).unwrap();
-        assert!(matches!(msg.body, Body::Shared(_)));
-        assert_eq!(msg.data(), &[0; INLINE_CAPACITY + 1]);
+        assert!(matches!(msg.body, Body::Heap(_)));
+        assert_eq!(msg.size(), INLINE_CAPACITY + 1);
+    }
+
+    #[test]
+    fn large_bodies_are_heap_blocks_and_zeroed_on_request() {
+        let msg = Msg::with_size(pool::MAX_POOLED + 1).unwrap();
+        assert!(matches!(msg.body, Body::Heap(_)));
+        assert_eq!(msg.data(), &vec![0; pool::MAX_POOLED + 1][..]);
+    }
+
+    #[test]
+    fn recycled_body_is_zeroed_on_request() {
+        drop(Msg::from_slice(&[9; 100]).unwrap());
+        assert_eq!(Msg::with_size(100).unwrap().data(), &[0; 100][..]);
     }
 
     #[test]

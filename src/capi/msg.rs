@@ -119,7 +119,7 @@ pub extern "C" fn zmq_msg_init(msg: *mut zmq_msg_t) -> c_int {
 
 #[no_mangle]
 pub extern "C" fn zmq_msg_init_size(msg: *mut zmq_msg_t, size: usize) -> c_int {
-    call(|| write_msg(msg, Msg::with_size(size)?).map(|()| 0))
+    call(|| write_msg(msg, Msg::for_filling(size)?).map(|()| 0))
 }
 
 /// A message over the caller's memory. With a free function the library calls it once the last

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use parking_lot::{Mutex, MutexGuard};
 
 use super::ctx::ctx_from_handle;
-use super::msg::{borrowed_msg, msg_mut, take_msg, write_msg, zmq_msg_t};
+use super::msg::{borrowed_msg, msg_mut, zmq_msg_t};
 use super::{bytes_arg, call};
 use crate::constants::{ZMQ_DONTWAIT, ZMQ_FD, ZMQ_RCVTIMEO, ZMQ_SNDMORE, ZMQ_SNDTIMEO, ZMQ_THREAD_SAFE};
 use crate::error::{Errno, Result};
@@ -179,14 +179,17 @@ const SHARED_WAIT_MAX: Duration = Duration::from_millis(20);
 /// the socket's mailbox has commands or another caller releases the lock (see `SocketRef`'s drop),
 /// and gives up after `timeout_option` (ZMQ_SNDTIMEO / ZMQ_RCVTIMEO) as the core would.
 fn transfer<T>(
-    handle: *mut c_void,
+    shell: &SocketShell,
     flags: c_int,
     timeout_option: c_int,
     mut op: impl FnMut(&mut Socket, c_int) -> Result<T>,
 ) -> Result<T> {
-    let shell = shell(handle)?;
     if !shell.thread_safe.load(Ordering::Acquire) {
-        return op(&mut *socket_in(shell)?, flags);
+        // The message path: a classic socket needs no SocketRef (no lock, nothing to wake).
+        // SAFETY: the shell is live and, by ZeroMQ's contract, only the calling thread uses a
+        // classic socket now; so this is the only reference.
+        let socket = unsafe { &mut *shell.socket.get() }.as_mut().ok_or(Errno::ENOTSOCK)?;
+        return op(socket, flags);
     }
     let wake = match shell.wake.get() {
         Some(wake) => wake,
@@ -252,22 +255,9 @@ fn transfer<T>(
     }
 }
 
-/// Sends one frame; on failure the message comes back with the error.
-fn send_msg(handle: *mut c_void, msg: Msg, flags: c_int) -> std::result::Result<(), (Errno, Option<Msg>)> {
-    let mut pending = Some(msg);
-    let result = transfer(handle, flags, ZMQ_SNDTIMEO, |socket, flags| {
-        let Some(msg) = pending.take() else { return Err(Errno::EFAULT) };
-        socket.send(msg, flags).map_err(|(errno, returned)| {
-            pending = Some(returned);
-            errno
-        })
-    });
-    result.map_err(|errno| (errno, pending))
-}
-
 /// Receives one frame.
-fn recv_msg(handle: *mut c_void, flags: c_int) -> Result<Msg> {
-    transfer(handle, flags, ZMQ_RCVTIMEO, |socket, flags| socket.recv(flags))
+fn recv_msg(socket: &SocketShell, flags: c_int) -> Result<Msg> {
+    transfer(socket, flags, ZMQ_RCVTIMEO, |socket, flags| socket.recv(flags))
 }
 
 /// A C string argument (endpoint, group): NULL or non-UTF-8 is EINVAL.
@@ -399,17 +389,17 @@ pub extern "C" fn zmq_disconnect(s: *mut c_void, endpoint: *const c_char) -> c_i
 }
 
 /// Sends `msg`; on failure the error is returned and the message dropped.
-fn send_owned(s: *mut c_void, msg: Msg, flags: c_int) -> Result<c_int> {
+fn send_owned(socket: &SocketShell, mut msg: Msg, flags: c_int) -> Result<c_int> {
     let size = size_result(msg.size());
-    send_msg(s, msg, flags).map_err(|(errno, _)| errno)?;
+    transfer(socket, flags, ZMQ_SNDTIMEO, |socket, flags| socket.send_from(&mut msg, flags))?;
     Ok(size)
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_send(s: *mut c_void, buf: *const c_void, len: usize, flags: c_int) -> c_int {
     call(|| {
-        shell(s)?;
-        send_owned(s, Msg::from_slice(bytes_arg(buf, len)?)?, flags)
+        let socket = shell(s)?;
+        send_owned(socket, Msg::from_slice(bytes_arg(buf, len)?)?, flags)
     })
 }
 
@@ -418,20 +408,20 @@ pub extern "C" fn zmq_send(s: *mut c_void, buf: *const c_void, len: usize, flags
 #[no_mangle]
 pub extern "C" fn zmq_send_const(s: *mut c_void, buf: *const c_void, len: usize, flags: c_int) -> c_int {
     call(|| {
-        shell(s)?;
+        let socket = shell(s)?;
         bytes_arg(buf, len)?;
-        send_owned(s, borrowed_msg(buf.cast_mut(), len), flags)
+        send_owned(socket, borrowed_msg(buf.cast_mut(), len), flags)
     })
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_recv(s: *mut c_void, buf: *mut c_void, len: usize, flags: c_int) -> c_int {
     call(|| {
-        shell(s)?;
+        let socket = shell(s)?;
         if buf.is_null() && len > 0 {
             return Err(Errno::EFAULT);
         }
-        let msg = recv_msg(s, flags)?;
+        let msg = recv_msg(socket, flags)?;
         let copied = msg.size().min(len);
         if copied > 0 {
             // SAFETY: the caller passes a writable buffer of len bytes at buf.
@@ -443,33 +433,27 @@ pub extern "C" fn zmq_recv(s: *mut c_void, buf: *mut c_void, len: usize, flags: 
 }
 
 /// Sends the message in `msg`; on success `msg` becomes empty, on failure it is left as it was.
+// The message is sent from where it lies, so it is moved only once, into the pipe.
 #[no_mangle]
 pub extern "C" fn zmq_msg_send(msg: *mut zmq_msg_t, s: *mut c_void, flags: c_int) -> c_int {
     call(|| {
-        shell(s)?;
-        let owned = take_msg(msg)?;
-        let size = size_result(owned.size());
-        match send_msg(s, owned, flags) {
-            Ok(()) => write_msg(msg, Msg::new()).map(|()| size),
-            Err((errno, returned)) => {
-                write_msg(msg, returned.unwrap_or_default())?;
-                Err(errno)
-            }
-        }
+        let socket = shell(s)?;
+        let slot = msg_mut(msg)?;
+        let size = size_result(slot.size());
+        transfer(socket, flags, ZMQ_SNDTIMEO, |socket, flags| socket.send_from(slot, flags))?;
+        Ok(size)
     })
 }
 
 /// Receives into `msg` (which must be initialised; its old content is released).
+// Written in place: the received message is moved once, into the caller's zmq_msg_t.
 #[no_mangle]
 pub extern "C" fn zmq_msg_recv(msg: *mut zmq_msg_t, s: *mut c_void, flags: c_int) -> c_int {
     call(|| {
-        shell(s)?;
-        msg_mut(msg)?;
-        let received = recv_msg(s, flags)?;
+        let socket = shell(s)?;
         let slot = msg_mut(msg)?;
-        let size = size_result(received.size());
-        *slot = received;
-        Ok(size)
+        transfer(socket, flags, ZMQ_RCVTIMEO, |socket, flags| socket.recv_into(slot, flags))?;
+        Ok(size_result(slot.size()))
     })
 }
 
@@ -499,7 +483,7 @@ pub struct iovec {
 #[no_mangle]
 pub extern "C" fn zmq_sendiov(s: *mut c_void, iov: *mut iovec, count: usize, flags: c_int) -> c_int {
     call(|| {
-        shell(s)?;
+        let socket = shell(s)?;
         if iov.is_null() || count == 0 {
             return Err(Errno::EINVAL);
         }
@@ -509,7 +493,7 @@ pub extern "C" fn zmq_sendiov(s: *mut c_void, iov: *mut iovec, count: usize, fla
         for (i, buffer) in buffers.iter().enumerate() {
             let frame_flags = if i == count - 1 { flags & !ZMQ_SNDMORE } else { flags };
             let msg = Msg::from_slice(bytes_arg(buffer.iov_base, buffer.iov_len)?)?;
-            result = send_owned(s, msg, frame_flags)?;
+            result = send_owned(socket, msg, frame_flags)?;
         }
         Ok(result)
     })
@@ -520,7 +504,7 @@ pub extern "C" fn zmq_sendiov(s: *mut c_void, iov: *mut iovec, count: usize, fla
 #[no_mangle]
 pub extern "C" fn zmq_recviov(s: *mut c_void, iov: *mut iovec, count: *mut usize, flags: c_int) -> c_int {
     call(|| {
-        shell(s)?;
+        let socket = shell(s)?;
         // SAFETY: count is NULL or points to the caller's entry count.
         let count = unsafe { count.as_mut() }.ok_or(Errno::EINVAL)?;
         if iov.is_null() || *count == 0 {
@@ -530,7 +514,7 @@ pub extern "C" fn zmq_recviov(s: *mut c_void, iov: *mut iovec, count: *mut usize
         let buffers = unsafe { std::slice::from_raw_parts_mut(iov, *count) };
         *count = 0;
         for buffer in buffers.iter_mut() {
-            let msg = recv_msg(s, flags)?;
+            let msg = recv_msg(socket, flags)?;
             // SAFETY: malloc returns NULL or a buffer of the requested size (at least 1 byte, so
             // an empty frame still gets a freeable pointer).
             let memory = unsafe { libc::malloc(msg.size().max(1)) };

@@ -12,22 +12,26 @@ use std::io;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use mio::event::Source;
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Registry, Token};
 
 use crate::command::Command;
+use crate::constants::ZMQ_EVENT_ACCEPT_FAILED;
 use crate::error::{Errno, Result};
 use crate::io::session::{Session, SessionConfig};
 use crate::io::stream::{Stream, StreamListener};
 use crate::mailbox::Mailbox;
 use crate::pipe::PipeId;
+use crate::socket::monitor::EndpointPair;
 use crate::socket::options::TcpAcceptFilter;
 use crate::sys;
 
 const MAILBOX: Token = Token(0);
+/// How long a listener out of fds or memory waits before accepting again.
+const ACCEPT_RETRY: Duration = Duration::from_millis(100);
 
 /// Which peers a listener admits (ZMQ_TCP_ACCEPT_FILTER, ZMQ_IPC_FILTER_PID/UID/GID). With no
 /// filter set, everyone; otherwise a peer must match one of them.
@@ -119,6 +123,8 @@ struct IoLoop {
     pipe_owners: HashMap<PipeId, Token>,
     /// The pipe each session held when last looked at (the reverse of `pipe_owners`).
     session_pipes: HashMap<Token, PipeId>,
+    /// Listeners whose accept failed for want of fds or memory, and when to try again.
+    accept_retries: HashMap<Token, Instant>,
     stopping: bool,
 }
 
@@ -132,6 +138,7 @@ impl IoLoop {
             sessions: HashMap::new(),
             pipe_owners: HashMap::new(),
             session_pipes: HashMap::new(),
+            accept_retries: HashMap::new(),
             stopping: false,
         }
     }
@@ -156,6 +163,7 @@ impl IoLoop {
                 .sessions
                 .values()
                 .filter_map(Session::next_timer)
+                .chain(self.accept_retries.values().copied())
                 .min()
                 .map(|at| at.saturating_duration_since(Instant::now()));
             match self.poll.poll(&mut events, timeout) {
@@ -244,8 +252,18 @@ impl IoLoop {
                     self.add_session(session);
                 }
                 Ok(None) => return,
-                // Too many open files and the like: try again on the next readiness event.
-                Err(_) => return,
+                Err(error) => {
+                    let errno = error.raw_os_error().unwrap_or(libc::EIO);
+                    let endpoints = EndpointPair::listener(&listener.endpoint);
+                    listener.config.monitor.event(ZMQ_EVENT_ACCEPT_FAILED, errno as u64, &endpoints);
+                    // A connection that died in the backlog costs only itself: keep accepting.
+                    // Out of fds or memory: the readiness edge is spent, so try again shortly
+                    // (libzmq's level-triggered poller retries at once, in a loop).
+                    if !matches!(errno, libc::ECONNABORTED | libc::EPROTO | libc::EINTR) {
+                        self.accept_retries.insert(token, Instant::now() + ACCEPT_RETRY);
+                        return;
+                    }
+                }
             }
         }
     }
@@ -312,6 +330,12 @@ impl IoLoop {
 
     fn run_timers(&mut self) {
         let now = Instant::now();
+        let retries: Vec<Token> =
+            self.accept_retries.iter().filter(|(_, at)| **at <= now).map(|(token, _)| *token).collect();
+        for token in retries {
+            self.accept_retries.remove(&token);
+            self.accept(token);
+        }
         let due: Vec<Token> = self
             .sessions
             .iter()

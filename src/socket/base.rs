@@ -113,6 +113,13 @@ pub struct Socket {
     terminated: bool,
     /// Threads pumping this socket's udp:// endpoints; joined on close, so their ports are free.
     udp_pumps: Vec<std::thread::JoinHandle<()>>,
+    /// The socket has bound or connected a transport other than inproc: what wakes it may be its
+    /// own I/O thread, which a spinning wait would keep from running (see `Mailbox::wait`).
+    networked: bool,
+    /// The last call that went through was a send: a receive now probably waits for an answer,
+    /// which an inproc peer gives within microseconds (a receive-only or sending socket waits
+    /// on a peer that is busy, where spinning would only take its CPU).
+    awaiting_reply: bool,
 }
 
 impl Socket {
@@ -142,6 +149,8 @@ impl Socket {
             rcvmore: false,
             terminated: false,
             udp_pumps: Vec::new(),
+            networked: false,
+            awaiting_reply: false,
         })
     }
 
@@ -155,11 +164,11 @@ impl Socket {
         }
     }
 
-    /// Applies every waiting command. Costs one atomic load when there is none (inlined into
-    /// every send and receive; the work itself is out of line).
+    /// Applies every waiting command (and takes a late mailbox signal). Costs one atomic load
+    /// when there is none (inlined into every send and receive; the work itself is out of line).
     #[inline]
     fn process_commands(&mut self) {
-        if self.mailbox.has_pending() {
+        if self.mailbox.needs_attention() {
             self.apply_commands();
         }
     }
@@ -279,6 +288,7 @@ impl Socket {
     pub fn bind(&mut self, endpoint: &str) -> Result<()> {
         self.check_alive()?;
         let (transport, address) = split_endpoint(endpoint)?;
+        self.networked |= transport != "inproc";
         match transport {
             "inproc" => {
                 if address.is_empty() {
@@ -475,6 +485,7 @@ impl Socket {
     pub fn connect(&mut self, endpoint: &str) -> Result<()> {
         self.check_alive()?;
         let (transport, address) = split_endpoint(endpoint)?;
+        self.networked |= transport != "inproc";
         match transport {
             "inproc" => {
                 if address.is_empty() {
@@ -668,7 +679,8 @@ impl Socket {
     }
 
     /// Waits for commands until `deadline`; EAGAIN when it passes, ETERM when the context stops.
-    fn wait(&mut self, deadline: Option<Instant>) -> Result<()> {
+    /// `spin` allows the mailbox's short spin before sleeping.
+    fn wait(&mut self, deadline: Option<Instant>, spin: bool) -> Result<()> {
         let timeout = match deadline {
             None => None,
             Some(deadline) => {
@@ -679,68 +691,89 @@ impl Socket {
                 Some(deadline - now)
             }
         };
-        self.mailbox.wait(timeout)?;
+        self.mailbox.wait(timeout, spin && !self.networked)?;
         self.check_alive()
     }
 
     /// Sends one frame. On failure the message comes back to the caller.
     pub fn send(&mut self, mut msg: Msg, flags: c_int) -> std::result::Result<(), SendError> {
-        if let Err(errno) = self.check_alive() {
-            return Err((errno, msg));
+        match self.send_from(&mut msg, flags) {
+            Ok(()) => Ok(()),
+            Err(errno) => Err((errno, msg)),
         }
+    }
+
+    /// Sends the frame in `msg` where it lies (the caller's `zmq_msg_t`): on success `msg` is
+    /// left empty, on failure as it was (with the MORE flag of `flags`), as libzmq does.
+    pub fn send_from(&mut self, msg: &mut Msg, flags: c_int) -> Result<()> {
+        self.check_alive()?;
         msg.set_more(flags & ZMQ_SNDMORE != 0);
         let nonblocking = flags & ZMQ_DONTWAIT != 0 || self.options.sndtimeo == 0;
         let deadline = Self::deadline(self.options.sndtimeo);
         loop {
-            let result = self.pattern.send(msg, &mut self.pipes);
+            let result = self.pattern.send(std::mem::take(msg), &mut self.pipes);
             self.remove_dead_pipes();
-            match result {
-                Ok(()) => return Ok(()),
-                Err((Errno::EAGAIN, returned)) if !nonblocking => msg = returned,
-                Err(failure) => return Err(failure),
+            let errno = match result {
+                Ok(()) => {
+                    self.awaiting_reply = true;
+                    return Ok(());
+                }
+                Err((errno, returned)) => {
+                    *msg = returned;
+                    errno
+                }
+            };
+            if errno != Errno::EAGAIN || nonblocking {
+                return Err(errno);
             }
-            if let Err(errno) = self.wait(deadline) {
-                return Err((errno, msg));
-            }
+            self.wait(deadline, false)?;
         }
     }
 
     /// Receives one frame.
     pub fn recv(&mut self, flags: c_int) -> Result<Msg> {
+        let mut msg = Msg::new();
+        self.recv_into(&mut msg, flags)?;
+        Ok(msg)
+    }
+
+    /// Receives one frame into `out` (the caller's `zmq_msg_t`), releasing what it held; on
+    /// failure `out` is left alone.
+    pub fn recv_into(&mut self, out: &mut Msg, flags: c_int) -> Result<()> {
         self.check_alive()?;
         let nonblocking = flags & ZMQ_DONTWAIT != 0 || self.options.rcvtimeo == 0;
         let deadline = Self::deadline(self.options.rcvtimeo);
         loop {
-            let result = self.pattern.recv(&mut self.pipes);
+            let result = self.pattern.recv_into(out, &mut self.pipes);
             let reaped = self.reap_dead_pipes();
             match result {
-                Ok(msg) => {
-                    let msg = self.conflated(msg);
-                    self.rcvmore = msg.more();
-                    return Ok(msg);
+                Ok(()) => {
+                    if self.options.effective_conflate() {
+                        self.skip_to_newest(out);
+                    }
+                    self.rcvmore = out.more();
+                    self.awaiting_reply = false;
+                    return Ok(());
                 }
                 // A pipe died on the way: look again before giving up or waiting.
                 Err(Errno::EAGAIN) if reaped => continue,
                 Err(Errno::EAGAIN) if !nonblocking => {}
                 Err(errno) => return Err(errno),
             }
-            self.wait(deadline)?;
+            self.wait(deadline, self.awaiting_reply)?;
         }
     }
 
     /// With ZMQ_CONFLATE only the newest message counts: skip to the last one queued.
-    fn conflated(&mut self, mut msg: Msg) -> Msg {
-        if !self.options.effective_conflate() {
-            return msg;
-        }
+    #[cold]
+    fn skip_to_newest(&mut self, msg: &mut Msg) {
         while !msg.more() && self.pattern.has_in(&mut self.pipes) {
             match self.pattern.recv(&mut self.pipes) {
-                Ok(newer) => msg = newer,
+                Ok(newer) => *msg = newer,
                 Err(_) => break,
             }
         }
         self.remove_dead_pipes();
-        msg
     }
 
     /// ZMQ_EVENTS: processes waiting commands, then reports what can be done without blocking.

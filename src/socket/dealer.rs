@@ -43,6 +43,9 @@ impl Pattern for Dealer {
     fn recv(&mut self, pipes: &mut Pipes) -> Result<Msg> {
         self.fq.recv(pipes).map(|(msg, _)| msg).ok_or(Errno::EAGAIN)
     }
+    fn recv_into(&mut self, out: &mut Msg, pipes: &mut Pipes) -> Result<()> {
+        self.fq.recv_into(pipes, out).map(|_| ()).ok_or(Errno::EAGAIN)
+    }
     fn has_in(&mut self, pipes: &mut Pipes) -> bool {
         self.fq.has_in(pipes)
     }

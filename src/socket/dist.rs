@@ -41,10 +41,21 @@ impl Dist {
         self.more
     }
 
-    /// Chooses where the next message goes. Ignored in the middle of a message.
-    pub fn set_matching(&mut self, matching: Vec<PipeId>) {
+    /// Chooses where the next message goes: `fill` gets the emptied destination list and every
+    /// attached pipe. Ignored in the middle of a message. The list keeps its allocation from
+    /// message to message, so choosing allocates nothing on the per-message path.
+    pub fn choose(&mut self, fill: impl FnOnce(&mut Vec<PipeId>, &[PipeId])) {
         if !self.more {
-            self.matching = matching;
+            self.matching.clear();
+            fill(&mut self.matching, &self.pipes);
+        }
+    }
+
+    /// Chooses every attached pipe for the next message. Ignored in the middle of a message.
+    pub fn choose_all(&mut self) {
+        if !self.more {
+            // clone_from reuses the vector's allocation: no allocation per message.
+            self.matching.clone_from(&self.pipes);
         }
     }
 
@@ -56,10 +67,7 @@ impl Dist {
 
     /// Sends one frame to every attached pipe.
     pub fn send_to_all(&mut self, msg: Msg, pipes: &mut Pipes) {
-        if !self.more {
-            // clone_from reuses the vector's allocation: no allocation per message.
-            self.matching.clone_from(&self.pipes);
-        }
+        self.choose_all();
         self.send_to_matching(msg, pipes);
     }
 
@@ -130,7 +138,7 @@ mod tests {
     #[test]
     fn only_matching_pipes_get_the_message() {
         let (mut pipes, mut dist, mut peers) = setup(2, 0);
-        dist.set_matching(vec![dist.pipes()[1]]);
+        dist.choose(|matching, all| matching.push(all[1]));
         dist.send_to_matching(frame(b"x", false), &mut pipes);
         assert!(bodies(&mut peers[0]).is_empty());
         assert_eq!(bodies(&mut peers[1]), [b"x"]);
@@ -140,7 +148,7 @@ mod tests {
     fn full_pipe_misses_the_message_others_get_it() {
         let (mut pipes, mut dist, mut peers) = setup(2, 1);
         let full = dist.pipes()[0];
-        dist.set_matching(vec![full]);
+        dist.choose(|matching, _| matching.push(full));
         dist.send_to_matching(frame(b"first", false), &mut pipes);
         dist.send_to_all(frame(b"second", false), &mut pipes);
         assert_eq!(bodies(&mut peers[0]), [b"first"]);
@@ -150,10 +158,10 @@ mod tests {
     #[test]
     fn multipart_message_keeps_its_destinations() {
         let (mut pipes, mut dist, mut peers) = setup(2, 0);
-        dist.set_matching(vec![dist.pipes()[0]]);
+        dist.choose(|matching, all| matching.push(all[0]));
         dist.send_to_matching(frame(b"1", true), &mut pipes);
         // A new choice in the middle of the message does not apply to it.
-        dist.set_matching(vec![dist.pipes()[1]]);
+        dist.choose(|matching, all| matching.push(all[1]));
         dist.send_to_matching(frame(b"2", false), &mut pipes);
         assert_eq!(bodies(&mut peers[0]), [b"1", b"2"]);
         assert!(bodies(&mut peers[1]).is_empty());
@@ -163,9 +171,9 @@ mod tests {
     fn all_have_room_is_false_when_one_destination_is_full() {
         let (mut pipes, mut dist, _peers) = setup(2, 1);
         dist.send_to_all(frame(b"x", false), &mut pipes);
-        dist.set_matching(dist.pipes().to_vec());
+        dist.choose_all();
         assert!(!dist.all_have_room(&mut pipes));
-        dist.set_matching(Vec::new());
+        dist.choose(|_, _| {});
         assert!(dist.all_have_room(&mut pipes));
     }
 

@@ -31,15 +31,23 @@ impl FairQueue {
     }
 
     /// The next frame, and the pipe it came from.
-    #[inline]
     pub fn recv(&mut self, pipes: &mut Pipes) -> Option<(Msg, PipeId)> {
+        let mut msg = Msg::new();
+        let pipe = self.recv_into(pipes, &mut msg)?;
+        Some((msg, pipe))
+    }
+
+    /// The next frame into `out` (releasing what it held), and the pipe it came from; `None`,
+    /// and `out` untouched, when no pipe has one.
+    #[inline(always)]
+    pub fn recv_into(&mut self, pipes: &mut Pipes, out: &mut Msg) -> Option<PipeId> {
         while let Some(pipe) = self.pipes.current() {
-            if let Some(msg) = pipes.read(pipe) {
-                self.more = msg.more();
+            if pipes.read_into(pipe, out) {
+                self.more = out.more();
                 if !self.more {
                     self.pipes.advance();
                 }
-                return Some((msg, pipe));
+                return Some(pipe);
             }
             // Nothing there: the pipe sleeps until ActivateRead (or is dead and will be removed).
             self.more = false;

@@ -36,13 +36,13 @@ impl LoadBalancer {
     }
 
     /// Sends one frame; EAGAIN (message returned) when no pipe has room.
-    #[inline]
+    #[inline(always)]
     pub fn send(&mut self, msg: Msg, pipes: &mut Pipes) -> Result<(), SendError> {
         self.send_to(msg, pipes).map(|_| ())
     }
 
     /// Like `send`, also telling which pipe took the frame (`None`: dropped).
-    #[inline]
+    #[inline(always)]
     pub fn send_to(&mut self, msg: Msg, pipes: &mut Pipes) -> Result<Option<PipeId>, SendError> {
         let more = msg.more();
         if self.dropping {
@@ -69,7 +69,7 @@ impl LoadBalancer {
     }
 
     /// The next pipe with room, putting full ones to sleep on the way.
-    #[inline]
+    #[inline(always)]
     fn next_writable(&mut self, pipes: &mut Pipes) -> Option<PipeId> {
         while let Some(pipe) = self.pipes.current() {
             if pipes.check_write(pipe) {

@@ -47,9 +47,18 @@ impl Pattern for Pair {
     }
 
     fn recv(&mut self, pipes: &mut Pipes) -> Result<Msg> {
-        let msg = self.pipe.filter(|_| self.readable).and_then(|pipe| pipes.read(pipe));
-        self.readable = msg.is_some();
-        msg.ok_or(Errno::EAGAIN)
+        let mut msg = Msg::new();
+        self.recv_into(&mut msg, pipes)?;
+        Ok(msg)
+    }
+
+    fn recv_into(&mut self, out: &mut Msg, pipes: &mut Pipes) -> Result<()> {
+        self.readable = self.readable && self.pipe.is_some_and(|pipe| pipes.read_into(pipe, out));
+        if self.readable {
+            Ok(())
+        } else {
+            Err(Errno::EAGAIN)
+        }
     }
 
     fn has_in(&mut self, pipes: &mut Pipes) -> bool {

@@ -30,6 +30,13 @@ pub trait Pattern: Send {
 
     fn send(&mut self, msg: Msg, pipes: &mut Pipes) -> std::result::Result<(), SendError>;
     fn recv(&mut self, pipes: &mut Pipes) -> Result<Msg>;
+    /// [`Pattern::recv`] into `out`, releasing what it held (left alone on failure). The base
+    /// receives through this, straight into the caller's message; types on the fast path
+    /// override it to avoid moving the frame through return values.
+    fn recv_into(&mut self, out: &mut Msg, pipes: &mut Pipes) -> Result<()> {
+        *out = self.recv(pipes)?;
+        Ok(())
+    }
     fn has_in(&mut self, pipes: &mut Pipes) -> bool;
     fn has_out(&mut self, pipes: &mut Pipes) -> bool;
 

@@ -13,7 +13,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use bytes::Bytes;
 
 use crate::msg::Msg;
-use crate::pipe::{PipeEnd, PipeId, Read, Readiness};
+use crate::pipe::{PipeEnd, PipeId, Readiness};
 
 /// Pipe ids are unique counters, not attacker-chosen keys: one multiplication spreads them well
 /// enough, and the table is looked up on every message, where SipHash showed in profiles.
@@ -104,14 +104,23 @@ impl Pipes {
 
     /// The next frame from `id`; `None` when it has nothing now or is closed (then it is recorded
     /// as dead).
-    #[inline(always)]
+    #[inline]
     pub fn read(&mut self, id: PipeId) -> Option<Msg> {
-        match self.get_mut(id)?.read() {
-            Read::Msg(msg) => Some(msg),
-            Read::Empty => None,
-            Read::Closed => {
+        let mut msg = Msg::new();
+        self.read_into(id, &mut msg).then_some(msg)
+    }
+
+    /// [`Pipes::read`] into `out` (releasing what it held); false, and `out` untouched, when
+    /// there is nothing.
+    #[inline(always)]
+    pub fn read_into(&mut self, id: PipeId, out: &mut Msg) -> bool {
+        let Some(end) = self.get_mut(id) else { return false };
+        match end.read_into(out) {
+            Readiness::Ready => true,
+            Readiness::Empty => false,
+            Readiness::Closed => {
                 self.mark_dead(id);
-                None
+                false
             }
         }
     }
@@ -180,6 +189,7 @@ impl Pipes {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pipe::Read;
 
     fn table_of(count: usize) -> (Pipes, Vec<PipeId>, Vec<PipeEnd>) {
         let mut pipes = Pipes::default();

@@ -76,7 +76,7 @@ impl Pattern for Radio {
         if self.lossy {
             return true;
         }
-        self.dist.set_matching(self.dist.pipes().to_vec());
+        self.dist.choose_all();
         self.dist.all_have_room(pipes)
     }
     fn set_option(&mut self, option: c_int, value: &[u8]) -> Result<bool> {

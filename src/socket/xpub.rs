@@ -74,6 +74,9 @@ pub struct Xpub {
     /// ZMQ_INVERT_MATCHING: send to the pipes that do NOT match. Kept by the generic options
     /// too (for getsockopt); this copy is what the type acts on.
     invert_matching: bool,
+    /// With ZMQ_INVERT_MATCHING: the matching pipes, which the next message skips (kept to
+    /// reuse its allocation).
+    excluded: Vec<PipeId>,
     /// ZMQ_XPUB_WELCOME_MSG: sent to each new pipe.
     welcome: Option<Vec<u8>>,
 
@@ -163,29 +166,32 @@ impl Xpub {
         }
     }
 
-    /// The pipes the next message goes to.
-    fn matching(&mut self, data: &[u8]) -> Vec<PipeId> {
-        let mut matching = Vec::new();
+    /// Chooses the pipes the next message goes to, without allocating (the lists keep their
+    /// capacity from message to message).
+    fn choose_destinations(&mut self, data: &[u8]) {
         // ZMQ_XPUB_MANUAL_LAST_VALUE: only the pipe that subscribed last gets this message.
         let only = if self.manual && self.send_last_pipe { self.last_pipe.take() } else { None };
-        self.subscriptions.for_each_match(data, |pipe| {
-            if only.is_none_or(|only| only == pipe) {
-                matching.push(pipe);
-            }
-        });
-        // A pipe with several matching topics is named once per topic; it gets one copy.
-        matching.sort_unstable();
-        matching.dedup();
+        let subscriptions = &self.subscriptions;
+        let matched = |out: &mut Vec<PipeId>| {
+            out.clear();
+            subscriptions.for_each_match(data, |pipe| {
+                if only.is_none_or(|only| only == pipe) {
+                    out.push(pipe);
+                }
+            });
+            // A pipe with several matching topics is named once per topic; it gets one copy.
+            out.sort_unstable();
+            out.dedup();
+        };
         if self.invert_matching {
-            matching = self
-                .dist
-                .pipes()
-                .iter()
-                .copied()
-                .filter(|pipe| matching.binary_search(pipe).is_err())
-                .collect();
+            let excluded = &mut self.excluded;
+            self.dist.choose(|matching, all| {
+                matched(excluded);
+                matching.extend(all.iter().copied().filter(|pipe| excluded.binary_search(pipe).is_err()));
+            });
+        } else {
+            self.dist.choose(|matching, _| matched(matching));
         }
-        matching
     }
 }
 
@@ -238,8 +244,7 @@ impl Pattern for Xpub {
         // Subscriptions that arrived before this message decide where it goes.
         self.drain(pipes);
         if !self.more_out {
-            let matching = self.matching(msg.data());
-            self.dist.set_matching(matching);
+            self.choose_destinations(msg.data());
         }
         if self.nodrop && !self.dist.all_have_room(pipes) {
             return Err((Errno::EAGAIN, msg));
@@ -362,6 +367,11 @@ mod tests {
         assert_eq!(a.recv(), Some(parts(&[b"Apple"])));
         assert_eq!(b.recv(), None);
         assert_eq!(all.recv(), Some(parts(&[b"Apple"])));
+        // The next message is matched afresh (the destination list is reused, not extended).
+        h.send(&[b"Banana"]).unwrap();
+        assert_eq!(a.recv(), None);
+        assert_eq!(b.recv(), Some(parts(&[b"Banana"])));
+        assert_eq!(all.recv(), Some(parts(&[b"Banana"])));
     }
 
     #[test]
@@ -529,6 +539,10 @@ mod tests {
         h.send(&[b"Apple"]).unwrap();
         assert_eq!(a.recv(), None);
         assert_eq!(b.recv(), Some(parts(&[b"Apple"])));
+        // The destination lists are kept between messages: nothing of the first choice remains.
+        h.send(&[b"Banana"]).unwrap();
+        assert_eq!(a.recv(), Some(parts(&[b"Banana"])));
+        assert_eq!(b.recv(), None);
     }
 
     #[test]

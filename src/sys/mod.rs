@@ -62,6 +62,21 @@ pub fn eventfd_clear(fd: &OwnedFd) {
     let _ = unsafe { libc::read(fd.as_raw_fd(), (&mut counter as *mut u64).cast(), 8) };
 }
 
+/// Takes one token from a semaphore eventfd; false when it had none (non-blocking).
+pub fn eventfd_take(fd: &OwnedFd) -> bool {
+    let mut counter: u64 = 0;
+    loop {
+        // SAFETY: reads at most 8 bytes into a live u64 from an fd we own.
+        let read = unsafe { libc::read(fd.as_raw_fd(), (&mut counter as *mut u64).cast(), 8) };
+        if read == 8 {
+            return true;
+        }
+        if read >= 0 || io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+            return false;
+        }
+    }
+}
+
 /// One `read(2)` from `fd` into the unused capacity of `buffer`, which grows by what was read:
 /// the memory need not be initialised first (the session's receive buffer, see
 /// `io/session.rs`). Returns the byte count (0: end of stream).
@@ -134,6 +149,13 @@ pub type PollFd = libc::pollfd;
 pub(crate) const POLLIN: i16 = libc::POLLIN;
 pub(crate) const POLLOUT: i16 = libc::POLLOUT;
 pub(crate) const POLLPRI: i16 = libc::POLLPRI;
+
+/// How many CPUs are online (not the calling thread's affinity, which a pinned thread narrows).
+pub fn online_cpus() -> usize {
+    // SAFETY: sysconf reads a system value and touches no memory of ours.
+    let n = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
+    usize::try_from(n).unwrap_or(1).max(1)
+}
 
 pub fn poll_fd(fd: RawFd, events: i16) -> PollFd {
     PollFd { fd, events, revents: 0 }

@@ -1,0 +1,472 @@
+//! Message bodies this library allocates (above the inline limit): medium ones (up to
+//! [`MAX_POOLED`] bytes) recycled per thread instead of going through malloc and free for every
+//! message; larger ones allocated for one body, not zeroed, and freed on release.
+//!
+//! Why: a message body is typically allocated by the sending thread and released by another
+//! (the receiver, or an I/O thread). glibc's malloc handles that cross-thread pattern slowly
+//! (its per-thread cache fills on the releasing side and the allocating side goes to the arena),
+//! which made allocation the largest single cost of a small message. Here each block belongs to
+//! the thread that allocated it (its *owner*):
+//! - the owner takes blocks from its own free lists, no atomics;
+//! - whoever releases a block pushes it onto the owner's *return stack*, one compare-and-swap
+//!   and no thread-local lookup; the owner takes the whole stack with one swap when its lists
+//!   run dry.
+//!
+//! A thread that exits frees its lists and marks its return stack [`ORPHANED`]; blocks coming back
+//! later see that and go straight to the system allocator. The stack itself (one cache line) is
+//! kept for the next thread that starts allocating, which is safe because a block that reaches a
+//! re-adopted stack is simply a valid block of its size class for the new owner.
+//!
+//! Each block starts with a header: its owner's return stack, a reference count (only touched
+//! once the body is shared by `zmq_msg_copy`) and its size class. This module owns all of that
+//! and the `unsafe` it takes; it knows nothing of messages beyond a length.
+
+use std::alloc::{self, Layout};
+use std::cell::UnsafeCell;
+use std::ptr::{self, NonNull};
+use std::sync::atomic::{fence, AtomicPtr, AtomicU32, Ordering};
+
+use parking_lot::Mutex;
+
+/// Block capacities: powers of two from 64 bytes (the first above the inline limit) to 8 KiB.
+const MIN_SHIFT: u32 = 6;
+const CLASSES: usize = 8;
+/// The largest body a pooled block holds; larger ones use the system allocator directly.
+pub(crate) const MAX_POOLED: usize = 1 << (MIN_SHIFT as usize + CLASSES - 1);
+/// Bytes of free blocks a thread keeps per size class, but at least [`KEEP_MIN`] blocks; beyond
+/// that, released blocks go back to the system allocator. A thread keeps at most what it once
+/// had in flight (malloc's arenas would mostly keep that too), and enough that a stream through
+/// a pipe at the default high-water marks (1,000 messages each side, reads reported to the
+/// writer in batches) allocates nothing: 4,096 blocks of 1 KiB.
+const KEEP_BYTES: usize = 4 * 1024 * 1024;
+const KEEP_MIN: usize = 64;
+
+/// The return-stack value of an exited owner: returned blocks are freed, not pushed.
+const ORPHANED: *mut Header = ptr::dangling_mut::<Header>();
+
+#[repr(C, align(16))]
+struct Header {
+    /// The owner's return stack.
+    home: &'static ReturnStack,
+    /// Messages sharing this body; 1 while it is not shared.
+    refs: AtomicU32,
+    /// The size class, or [`LARGE`].
+    class: u8,
+    /// Bytes of the data area after the header.
+    capacity: usize,
+    /// Next block in a free list or return stack (only while the block is free).
+    next: *mut Header,
+}
+
+/// Where other threads put back an owner's blocks (a Treiber stack popped only as a whole).
+#[repr(align(64))]
+struct ReturnStack {
+    head: AtomicPtr<Header>,
+}
+
+/// Return stacks of exited threads, for new threads to adopt.
+static ORPHANS: Mutex<Vec<&'static ReturnStack>> = Mutex::new(Vec::new());
+
+fn class_of(size: usize) -> usize {
+    debug_assert!(size <= MAX_POOLED);
+    (size.max(1).next_power_of_two().trailing_zeros().max(MIN_SHIFT) - MIN_SHIFT) as usize
+}
+
+fn capacity(class: usize) -> usize {
+    1 << (MIN_SHIFT as usize + class)
+}
+
+/// The class of blocks above [`MAX_POOLED`]: allocated for one body, freed when it is released.
+const LARGE: u8 = CLASSES as u8;
+
+/// The layout of a block with `capacity` data bytes; `None` when that overflows.
+fn layout(capacity: usize) -> Option<Layout> {
+    Layout::from_size_align(size_of::<Header>().checked_add(capacity)?, align_of::<Header>()).ok()
+}
+
+/// Gives a free block back to the system allocator.
+///
+/// # Safety
+/// `block` came from `allocate`, is free, and nothing else refers to it.
+unsafe fn free_block(block: *mut Header) {
+    // SAFETY: per the contract; the block was allocated with the layout of its capacity.
+    unsafe {
+        let layout = layout((*block).capacity).expect("the layout it was allocated with");
+        alloc::dealloc(block.cast(), layout);
+    }
+}
+
+fn keep_limit(class: usize) -> usize {
+    (KEEP_BYTES / capacity(class)).max(KEEP_MIN)
+}
+
+/// This thread's free lists.
+struct Cache {
+    home: &'static ReturnStack,
+    free: [*mut Header; CLASSES],
+    counts: [usize; CLASSES],
+}
+
+impl Cache {
+    fn new() -> Self {
+        let adopted = ORPHANS.lock().pop();
+        let home = match adopted {
+            Some(stack) => {
+                // Blocks that came back after the exit were freed; from now on they are ours.
+                stack.head.store(ptr::null_mut(), Ordering::Release);
+                stack
+            }
+            None => Box::leak(Box::new(ReturnStack { head: AtomicPtr::new(ptr::null_mut()) })),
+        };
+        Self { home, free: [ptr::null_mut(); CLASSES], counts: [0; CLASSES] }
+    }
+
+    fn take(&mut self, class: usize) -> Option<NonNull<Header>> {
+        if self.free[class].is_null() {
+            self.take_returned();
+        }
+        let block = NonNull::new(self.free[class])?;
+        // SAFETY: blocks on our free lists are ours, free, with a valid `next`.
+        self.free[class] = unsafe { block.as_ref().next };
+        self.counts[class] -= 1;
+        Some(block)
+    }
+
+    /// Moves every block other threads returned onto our lists.
+    #[cold]
+    fn take_returned(&mut self) {
+        let mut block = self.home.head.swap(ptr::null_mut(), Ordering::Acquire);
+        while !block.is_null() {
+            // SAFETY: the pushers released these blocks to us (Release CAS, Acquire swap).
+            let next = unsafe { (*block).next };
+            self.put(block);
+            block = next;
+        }
+    }
+
+    fn put(&mut self, block: *mut Header) {
+        // SAFETY: `block` is a free block whose header we own now.
+        let class = unsafe { (*block).class } as usize;
+        if self.counts[class] >= keep_limit(class) {
+            // SAFETY: a free block of ours.
+            unsafe { free_block(block) };
+            return;
+        }
+        // SAFETY: as above.
+        unsafe { (*block).next = self.free[class] };
+        self.free[class] = block;
+        self.counts[class] += 1;
+    }
+}
+
+impl Drop for Cache {
+    fn drop(&mut self) {
+        // Blocks returned after this swap are freed by whoever returns them.
+        let mut block = self.home.head.swap(ORPHANED, Ordering::Acquire);
+        while !block.is_null() {
+            // SAFETY: as in take_returned.
+            let next = unsafe { (*block).next };
+            // SAFETY: a free block returned to us.
+            unsafe { free_block(block) };
+            block = next;
+        }
+        for &head in &self.free {
+            let mut block = head;
+            while !block.is_null() {
+                // SAFETY: our free blocks, each freed once.
+                let next = unsafe { (*block).next };
+                unsafe { free_block(block) };
+                block = next;
+            }
+        }
+        ORPHANS.lock().push(self.home);
+    }
+}
+
+thread_local! {
+    static CACHE: UnsafeCell<Option<Cache>> = const { UnsafeCell::new(None) };
+}
+
+/// Runs `f` on this thread's cache; `None` while the thread is being torn down.
+#[inline]
+fn with_cache<R>(f: impl FnOnce(&mut Cache) -> R) -> Option<R> {
+    CACHE
+        .try_with(|cell| {
+            // SAFETY: the cache is only reached through this function, whose callers never
+            // re-enter it (the system allocator calls nothing of ours), so this is the only
+            // reference for the duration of `f`.
+            let cache = unsafe { &mut *cell.get() };
+            f(cache.get_or_insert_with(Cache::new))
+        })
+        .ok()
+}
+
+/// A body in a block of this module (pooled or large), owned alone or shared by copies
+/// (`zmq_msg_copy`).
+pub struct HeapBody {
+    block: NonNull<Header>,
+    len: u32,
+}
+
+// SAFETY: the block is plain memory plus atomics in its header; releasing it from any thread is
+// what the return stack is for. Shared bodies are written only through the C API's
+// zmq_msg_data contract, as with any shared body.
+unsafe impl Send for HeapBody {}
+// SAFETY: as above; `&HeapBody` only reads.
+unsafe impl Sync for HeapBody {}
+
+impl HeapBody {
+    /// A body of `len` bytes for the caller to fill; `None` when out of memory. Its bytes are
+    /// unspecified, as malloc'd memory is for libzmq's zmq_msg_init_size: a recycled block holds
+    /// an earlier body's bytes (a fresh one zeros), a large one whatever the allocator left.
+    /// Callers overwrite them (or `zero` them) before anything reads them.
+    #[inline]
+    pub fn new(len: usize) -> Option<Self> {
+        let block = if len <= MAX_POOLED {
+            let class = class_of(len);
+            with_cache(|cache| {
+                cache.take(class).or_else(|| allocate(class, capacity(class), Some(cache.home)))
+            })
+            .unwrap_or_else(|| allocate(class, capacity(class), None))?
+        } else {
+            allocate(usize::from(LARGE), len, None)?
+        };
+        // SAFETY: the block is ours and unshared.
+        unsafe { (*block.as_ptr()).refs.store(1, Ordering::Relaxed) };
+        Some(Self { block, len: len as u32 })
+    }
+
+    /// Fills the body with zeros.
+    pub fn zero(&mut self) {
+        // SAFETY: the data area holds at least `len` bytes, and `&mut self` is the only
+        // reference this code has to them.
+        unsafe { self.as_ptr().write_bytes(0, self.len()) };
+    }
+
+    #[inline]
+    pub fn as_ptr(&self) -> *mut u8 {
+        data_of(self.block)
+    }
+
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+}
+
+/// The data area after the header.
+#[inline]
+fn data_of(block: NonNull<Header>) -> *mut u8 {
+    // SAFETY: every block has its data area right after the header.
+    unsafe { block.as_ptr().add(1).cast() }
+}
+
+/// A fresh block of `class` with `capacity` data bytes, belonging to `home`; with no home it is
+/// an orphan from birth (a large block, or this thread is exiting), freed wherever it is
+/// released.
+#[cold]
+fn allocate(class: usize, capacity: usize, home: Option<&'static ReturnStack>) -> Option<NonNull<Header>> {
+    static EXITED: ReturnStack = ReturnStack { head: AtomicPtr::new(ORPHANED) };
+    let layout = layout(capacity)?;
+    // A pooled block is zeroed once, so its data area is initialised memory for every later
+    // body. A large one is not: zeroing would double the cost of writing it, and libzmq's
+    // zmq_msg_init_size does not either; its first writer is the caller (see `new`).
+    // SAFETY: the layout has a non-zero size.
+    let raw = unsafe {
+        if class == usize::from(LARGE) {
+            alloc::alloc(layout)
+        } else {
+            alloc::alloc_zeroed(layout)
+        }
+    };
+    let block = NonNull::new(raw.cast::<Header>())?;
+    let header = Header {
+        home: home.unwrap_or(&EXITED),
+        refs: AtomicU32::new(1),
+        class: class as u8,
+        capacity,
+        next: ptr::null_mut(),
+    };
+    // SAFETY: a fresh allocation with room and alignment for the header.
+    unsafe { block.as_ptr().write(header) };
+    Some(block)
+}
+
+impl Clone for HeapBody {
+    /// Shares the body (the copy sees the same bytes).
+    fn clone(&self) -> Self {
+        // SAFETY: the block stays allocated while we hold a reference.
+        unsafe { self.block.as_ref() }.refs.fetch_add(1, Ordering::Relaxed);
+        Self { block: self.block, len: self.len }
+    }
+}
+
+impl Drop for HeapBody {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: the block stays allocated while we hold a reference.
+        let header = unsafe { self.block.as_ref() };
+        // Unique (never shared, or the other holders are gone): nobody else can touch the count.
+        if header.refs.load(Ordering::Acquire) != 1 {
+            if header.refs.fetch_sub(1, Ordering::Release) != 1 {
+                return;
+            }
+            fence(Ordering::Acquire);
+        }
+        // SAFETY: nothing refers to the block any more; its header stays valid.
+        return_to(unsafe { self.block.as_ref() }.home, self.block.as_ptr());
+    }
+}
+
+/// Gives a block no message uses any more back to its owner: pushes it onto the owner's return
+/// stack, or frees it if the owner exited. The owner's own releases take this path too, which
+/// keeps the thread-local lookup off the receiving side.
+#[inline]
+fn return_to(home: &ReturnStack, block: *mut Header) {
+    let mut head = home.head.load(Ordering::Relaxed);
+    loop {
+        if head == ORPHANED {
+            // SAFETY: a free block; nobody else has it.
+            unsafe { free_block(block) };
+            return;
+        }
+        // SAFETY: the block is free and not yet visible to the owner.
+        unsafe { (*block).next = head };
+        match home.head.compare_exchange_weak(head, block, Ordering::Release, Ordering::Relaxed) {
+            Ok(_) => return,
+            Err(now) => head = now,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fresh_blocks_are_zeroed() {
+        let held: Vec<HeapBody> = (0..3).map(|_| HeapBody::new(MAX_POOLED).unwrap()).collect();
+        assert!(held.iter().all(|body| bytes(body).iter().all(|&byte| byte == 0)));
+    }
+
+    fn bytes(body: &HeapBody) -> &[u8] {
+        // SAFETY: the body is live for the borrow.
+        unsafe { std::slice::from_raw_parts(body.as_ptr(), body.len()) }
+    }
+
+    #[test]
+    fn sizes_map_to_the_smallest_class_that_holds_them() {
+        assert_eq!(class_of(34), 0);
+        assert_eq!(class_of(64), 0);
+        assert_eq!(class_of(65), 1);
+        assert_eq!(class_of(MAX_POOLED), CLASSES - 1);
+        assert_eq!(capacity(CLASSES - 1), MAX_POOLED);
+    }
+
+    #[test]
+    fn a_released_block_is_reused_by_its_thread() {
+        let first = HeapBody::new(100).unwrap();
+        let address = first.as_ptr();
+        drop(first);
+        let second = HeapBody::new(120).unwrap();
+        assert_eq!(second.as_ptr(), address);
+        assert_eq!(second.len(), 120);
+    }
+
+    #[test]
+    fn a_shared_body_lives_until_its_last_holder_drops_it() {
+        let body = HeapBody::new(64).unwrap();
+        // SAFETY: the body is ours, 64 bytes long.
+        unsafe { body.as_ptr().write(7) };
+        let copy = body.clone();
+        drop(body);
+        assert_eq!(bytes(&copy)[0], 7);
+        let address = copy.as_ptr();
+        drop(copy);
+        assert_eq!(HeapBody::new(64).unwrap().as_ptr(), address);
+    }
+
+    #[test]
+    fn blocks_released_by_another_thread_return_to_their_owner() {
+        let bodies: Vec<HeapBody> = (0..10).map(|_| HeapBody::new(200).unwrap()).collect();
+        let mut addresses: Vec<usize> = bodies.iter().map(|body| body.as_ptr() as usize).collect();
+        std::thread::spawn(move || drop(bodies)).join().unwrap();
+        let again: Vec<HeapBody> = (0..10).map(|_| HeapBody::new(200).unwrap()).collect();
+        let mut again: Vec<usize> = again.iter().map(|body| body.as_ptr() as usize).collect();
+        addresses.sort_unstable();
+        again.sort_unstable();
+        assert_eq!(addresses, again);
+    }
+
+    #[test]
+    fn blocks_outliving_their_owner_thread_are_freed_where_released() {
+        let bodies = std::thread::spawn(|| (0..10).map(|_| HeapBody::new(300).unwrap()).collect::<Vec<_>>())
+            .join()
+            .unwrap();
+        // The owner is gone: these are freed, and other threads keep working.
+        drop(bodies);
+        let body = HeapBody::new(300).unwrap();
+        assert_eq!(body.len(), 300);
+    }
+
+    #[test]
+    fn copies_released_on_different_threads_free_the_block_once() {
+        for _ in 0..200 {
+            let body = HeapBody::new(500).unwrap();
+            let copies: Vec<HeapBody> = (0..4).map(|_| body.clone()).collect();
+            drop(body);
+            let releasers: Vec<_> =
+                copies.into_iter().map(|copy| std::thread::spawn(move || drop(copy))).collect();
+            for releaser in releasers {
+                releaser.join().unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn owners_exiting_while_their_blocks_travel_leave_them_valid() {
+        let (sender, receiver) = std::sync::mpsc::channel::<HeapBody>();
+        let owners: Vec<_> = (0..8)
+            .map(|n| {
+                let sender = sender.clone();
+                // Each owner exits right away; later owners may adopt an earlier one's stack.
+                std::thread::spawn(move || {
+                    for _ in 0..100 {
+                        let body = HeapBody::new(64 * (n + 1)).unwrap();
+                        // SAFETY: the body is ours and at least 64 bytes long.
+                        unsafe { body.as_ptr().write_bytes(n as u8, body.len()) };
+                        sender.send(body).unwrap();
+                    }
+                })
+            })
+            .collect();
+        drop(sender);
+        for body in receiver {
+            let first = bytes(&body)[0];
+            assert!(bytes(&body).iter().all(|&byte| byte == first));
+            assert_eq!(body.len(), 64 * (first as usize + 1));
+        }
+        for owner in owners {
+            owner.join().unwrap();
+        }
+    }
+
+    #[test]
+    fn many_threads_passing_bodies_around_keep_them_intact() {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<HeapBody>(64);
+        let producer = std::thread::spawn(move || {
+            for n in 0..20_000u32 {
+                let body = HeapBody::new(64 + (n as usize % 900)).unwrap();
+                // SAFETY: the body is ours and at least 4 bytes long.
+                unsafe { body.as_ptr().cast::<[u8; 4]>().write_unaligned(n.to_le_bytes()) };
+                sender.send(body).unwrap();
+            }
+        });
+        for n in 0..20_000u32 {
+            let body = receiver.recv().unwrap();
+            assert_eq!(bytes(&body)[..4], n.to_le_bytes());
+            assert_eq!(body.len(), 64 + (n as usize % 900));
+        }
+        producer.join().unwrap();
+    }
+}
