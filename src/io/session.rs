@@ -26,6 +26,7 @@
 use std::ffi::c_int;
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
@@ -239,17 +240,30 @@ pub enum Destination {
 }
 
 impl Destination {
-    fn dial(&self, tuning: &TcpTuning) -> io::Result<Stream> {
+    /// The socket a dial uses, made and tuned but not connected; a failure leaves none behind.
+    fn open(&self, tuning: &TcpTuning) -> io::Result<OwnedFd> {
         match self {
-            Destination::Tcp { address, source } => {
-                let stream = tcp::connect(*address, *source, tuning)?;
-                Ok(Stream::Tcp(mio::net::TcpStream::from_std(stream)))
+            Destination::Tcp { address, source } => tcp::open(*address, *source, tuning),
+            Destination::Socks { proxy, .. } => tcp::open(*proxy, None, tuning),
+            Destination::Ipc(_) => crate::sys::socket::unix_socket(),
+        }
+    }
+
+    /// Starts connecting a socket from [`Self::open`] (a unix connect completes at once).
+    fn connect(&self, socket: &OwnedFd, tuning: &TcpTuning) -> io::Result<()> {
+        match self {
+            Destination::Tcp { address, .. } => tcp::connect(socket, *address, tuning),
+            Destination::Socks { proxy, .. } => tcp::connect(socket, *proxy, tuning),
+            Destination::Ipc(address) => crate::sys::socket::unix_connect(socket.as_raw_fd(), address),
+        }
+    }
+
+    fn stream(&self, socket: OwnedFd) -> Stream {
+        match self {
+            Destination::Ipc(_) => {
+                Stream::Unix(mio::net::UnixStream::from_std(std::os::unix::net::UnixStream::from(socket)))
             }
-            Destination::Socks { proxy, .. } => {
-                let stream = tcp::connect(*proxy, None, tuning)?;
-                Ok(Stream::Tcp(mio::net::TcpStream::from_std(stream)))
-            }
-            Destination::Ipc(address) => Ok(Stream::Unix(mio::net::UnixStream::connect_addr(address)?)),
+            _ => Stream::Tcp(mio::net::TcpStream::from_std(std::net::TcpStream::from(socket))),
         }
     }
 }
@@ -598,8 +612,12 @@ impl Session {
 
     fn dial(&mut self, registry: &Registry, token: Token) {
         let Role::Connecter { destination, .. } = &self.role else { return };
-        match destination.dial(&self.config.tcp) {
-            Ok(mut stream) => {
+        let Ok(socket) = destination.open(&self.config.tcp) else {
+            return self.schedule_reconnect();
+        };
+        match destination.connect(&socket, &self.config.tcp) {
+            Ok(()) => {
+                let mut stream = destination.stream(socket);
                 if stream.register(registry, token, Interest::READABLE | Interest::WRITABLE).is_ok() {
                     // A tcp connect is still in progress here (EINPROGRESS); a unix socket
                     // connect has completed, and libzmq reports no delay for it.
@@ -639,7 +657,12 @@ impl Session {
                     self.finish();
                 }
             }
-            Err(_) => self.schedule_reconnect(),
+            Err(_) => {
+                // As libzmq: the socket made for the attempt is closed (CLOSED), then retried.
+                self.config.event(&self.endpoints, ZMQ_EVENT_CLOSED, socket.as_raw_fd() as u64);
+                drop(socket);
+                self.schedule_reconnect();
+            }
         }
     }
 
