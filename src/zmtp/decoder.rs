@@ -153,6 +153,43 @@ impl Decoder {
         }
     }
 
+    /// How to cut a read so that frames arrive whole: `(now, missing)` says to decode the first
+    /// `now` bytes of `input` (the bytes after everything decoded so far) and to hold the rest,
+    /// the start of a frame of at most `hold_max` bytes, until at least `missing` more bytes
+    /// follow it; then offer the held bytes again with those appended. A frame decoded whole
+    /// from a shared buffer is a slice of it (no allocation, no copy), where a body split
+    /// across reads is gathered into its own allocation. Everything is decoded at once
+    /// (`missing` 0) when no frame is cut, while a frame is already half decoded, and for a
+    /// frame that is larger than `hold_max` or over ZMQ_MAXMSGSIZE (the decoder reports that
+    /// at once).
+    pub fn whole_frames_len(&self, input: &[u8], hold_max: usize) -> (usize, usize) {
+        if !matches!(self.state, State::Flags) {
+            return (input.len(), 0);
+        }
+        let mut pos = 0;
+        while let Some(&flags) = input.get(pos) {
+            let rest = &input[pos..];
+            let header = if flags & FLAG_LONG != 0 { 9 } else { 2 };
+            if rest.len() < header {
+                return (pos, header - rest.len());
+            }
+            let size = if header == 2 {
+                u64::from(rest[1])
+            } else {
+                u64::from_be_bytes(rest[1..9].try_into().expect("8 bytes"))
+            };
+            if self.too_large(size) || size > hold_max.saturating_sub(header) as u64 {
+                return (input.len(), 0);
+            }
+            let total = header + size as usize;
+            if rest.len() < total {
+                return (pos, total - rest.len());
+            }
+            pos += total;
+        }
+        (pos, 0)
+    }
+
     /// Over ZMQ_MAXMSGSIZE.
     #[inline]
     fn too_large(&self, size: u64) -> bool {
@@ -401,6 +438,45 @@ mod tests {
             assert!(decoder.body_space(1, 100).is_none());
             check_sample(&msgs, &bodies);
         }
+    }
+
+    /// The session's read loop with held frames: a read cut at every point, the held start of
+    /// the cut frame offered again with the rest behind it.
+    #[test]
+    fn held_frames_arrive_whole_as_slices_at_every_split() {
+        let (input, bodies) = sample_stream();
+        for split in 0..=input.len() {
+            let mut decoder = Decoder::new(-1);
+            let first = Bytes::copy_from_slice(&input[..split]);
+            let (now, missing) = decoder.whole_frames_len(&first, 4096);
+            assert!(missing <= input.len() - split, "split {split}: waits for more than will come");
+            assert_eq!(missing == 0, now == split, "split {split}");
+            let mut msgs = decode_read(&mut decoder, &first.slice(..now), Some(&first.slice(..now)));
+            let second = Bytes::from([&input[now..split], &input[split..]].concat());
+            assert_eq!(decoder.whole_frames_len(&second, 4096), (second.len(), 0), "split {split}");
+            msgs.extend(decode_read(&mut decoder, &second, Some(&second)));
+            check_sample(&msgs, &bodies);
+            for msg in msgs.iter().filter(|msg| msg.size() > INLINE_CAPACITY) {
+                let inside = |buffer: &Bytes| buffer.as_ptr_range().contains(&msg.data().as_ptr());
+                assert!(inside(&first) || inside(&second), "split {split}: {} bytes copied", msg.size());
+            }
+        }
+    }
+
+    #[test]
+    fn frames_not_worth_holding_are_decoded_at_once() {
+        // Larger than hold_max: decoded (and gathered) as they come.
+        let long = [FLAG_LONG, 0, 0, 0, 0, 0, 0, 1, 0, 1, 2];
+        assert_eq!(Decoder::new(-1).whole_frames_len(&long, 200), (long.len(), 0));
+        assert_eq!(Decoder::new(-1).whole_frames_len(&long, 265), (0, 254));
+        // Over ZMQ_MAXMSGSIZE: the decoder reports it without waiting for the body.
+        assert_eq!(Decoder::new(100).whole_frames_len(&long, 4096), (long.len(), 0));
+        // A whole frame, then a cut header.
+        assert_eq!(Decoder::new(-1).whole_frames_len(&[0, 1, 7, FLAG_LONG, 0], 4096), (3, 7));
+        // Half way through a body, everything goes to the decoder.
+        let mut decoder = Decoder::new(-1);
+        assert_eq!(no_frame(decoder.decode(&long, None)), long.len());
+        assert_eq!(decoder.whole_frames_len(&[3, 4, 0, 1, 7], 4096), (5, 0));
     }
 
     #[test]
