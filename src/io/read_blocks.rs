@@ -14,7 +14,7 @@ pub(crate) const BLOCK: usize = 256 * 1024;
 /// A read into less room than this takes a fresh block first, so reads stay large.
 const READ_MIN: usize = 8 * 1024;
 /// Used-up blocks kept for reuse (beyond the one being read into), at most this many.
-const PARKED: usize = 2;
+const PARKED: usize = 4;
 
 /// One I/O thread's blocks, shared by its connections.
 #[derive(Default)]
