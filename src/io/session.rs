@@ -51,11 +51,12 @@ use crate::zmtp;
 
 /// The most queued for writing before the session stops taking messages from the pipe.
 const WRITE_BATCH: usize = 64 * 1024;
-/// A frame of at most this many bytes (header included) that a read cut is held back until the
-/// rest of it arrives behind it in the same buffer, so that it too is decoded whole, as a slice
-/// (see `zmtp::Connection::whole_frames_len`); a larger one is gathered in its own allocation,
-/// its rest read straight into it.
-const HOLD_MAX: usize = BLOCK / 2;
+/// A frame of this many bytes (header included) that a read cut is held back until the rest of it
+/// arrives behind it in the same block, so that it too is decoded whole, as a slice (see
+/// `zmtp::Connection::whole_frames_len`). A larger one is gathered in its own allocation, its rest
+/// read straight into it; so is a smaller one, copied once, which costs less than keeping a whole
+/// block for its connection (many connections, each with a small frame cut, would each pin one).
+const HOLD: std::ops::RangeInclusive<usize> = 16 * 1024..=BLOCK / 2;
 /// Bodies from this size on are written from the message itself (`writev` of the output and the
 /// body) instead of being copied into the output.
 const ZERO_COPY_MIN: usize = 8 * 1024;
@@ -316,9 +317,9 @@ impl Wire {
     }
 
     /// See [`zmtp::Connection::whole_frames_len`]; raw bytes have no frames to keep whole.
-    fn whole_frames_len(&self, data: &[u8], hold_max: usize) -> (usize, usize) {
+    fn whole_frames_len(&self, data: &[u8], hold: std::ops::RangeInclusive<usize>) -> (usize, usize) {
         match self {
-            Wire::Zmtp(zmtp) => zmtp.whole_frames_len(data, hold_max),
+            Wire::Zmtp(zmtp) => zmtp.whole_frames_len(data, hold),
             Wire::Raw(_) => (data.len(), 0),
         }
     }
@@ -1077,7 +1078,7 @@ impl Session {
     /// One read from the stream, fed to the wire: `Ok(None)` when there was nothing to read,
     /// else the wire's verdict on the bytes. A read that did not fill the space it was given
     /// emptied the socket: no second read just to see EAGAIN (epoll, edge-triggered, reports
-    /// every later arrival anew). The rest of a frame too large to hold back (`HOLD_MAX`) is
+    /// every later arrival anew). The rest of a frame too large to hold back (`HOLD`) is
     /// read straight into the message; anything else goes through `shared` (see `pump_in`), or
     /// behind the held start of a frame that the last read cut.
     fn read_once(
@@ -1118,7 +1119,7 @@ impl Session {
             Ok(0) => Err(io::Error::from_raw_os_error(libc::EPIPE)),
             Ok(n) => {
                 connection.read_drained = n < room && !connection.read_closed;
-                let (now, missing) = connection.wire.whole_frames_len(buffer, HOLD_MAX);
+                let (now, missing) = connection.wire.whole_frames_len(buffer, HOLD);
                 connection.held_missing = missing;
                 let ready = buffer.split_to(now).freeze();
                 Ok(Some(if ready.is_empty() { Ok(()) } else { connection.wire.receive(&ready) }))

@@ -347,10 +347,10 @@ impl Connection {
     /// [`receive`](Self::receive) now, and how many more bytes the held rest waits for: see
     /// [`Decoder::whole_frames_len`]. Everything goes in at once until the greeting is done
     /// and with a ZMTP 1.0 peer.
-    pub fn whole_frames_len(&self, data: &[u8], hold_max: usize) -> (usize, usize) {
+    pub fn whole_frames_len(&self, data: &[u8], hold: std::ops::RangeInclusive<usize>) -> (usize, usize) {
         match (&self.phase, &self.decoder) {
             (Phase::Handshake | Phase::PeerIdentity { .. } | Phase::Ready, FrameDecoder::Zmtp(decoder)) => {
-                decoder.whole_frames_len(data, hold_max)
+                decoder.whole_frames_len(data, hold)
             }
             _ => (data.len(), 0),
         }
