@@ -62,7 +62,7 @@ const HOLD: std::ops::RangeInclusive<usize> = 16 * 1024..=BLOCK / 2;
 const ZERO_COPY_MIN: usize = 8 * 1024;
 /// The most bodies written from their messages in one `writev`, and the most bytes (output and
 /// bodies) queued for it: a few large messages per system call.
-const GATHER_BODIES: usize = 8;
+const GATHER_BODIES: usize = 32;
 const GATHER_BATCH: usize = 256 * 1024;
 /// The rest of a large frame's body is read straight into the message when at least this much
 /// of it is missing; a smaller rest goes through the read buffer with whatever follows it.
