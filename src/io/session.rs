@@ -49,8 +49,10 @@ use crate::transport::socks::SocksClient;
 use crate::transport::tcp::{self, TcpTuning};
 use crate::zmtp;
 
-/// The most queued for writing before the session stops taking messages from the pipe.
+/// The most queued for writing before the session stops taking messages from the pipe, and the
+/// most read in one go unless large frames are arriving (see `read_once`).
 const WRITE_BATCH: usize = 64 * 1024;
+const READ_BATCH: usize = 64 * 1024;
 /// A frame of this many bytes (header included) that a read cut is held back until the rest of it
 /// arrives behind it in the same block, so that it too is decoded whole, as a slice (see
 /// `zmtp::Connection::whole_frames_len`). A larger one is gathered in its own allocation, its rest
@@ -1114,8 +1116,12 @@ impl Session {
         let mut shared = std::mem::take(&mut blocks.current);
         let buffer = if holding { &mut connection.held } else { &mut shared };
         blocks.make_room(buffer, connection.held_missing);
-        let room = buffer.capacity() - buffer.len();
-        let result = match sys::read_into_spare(connection.stream.raw_fd(), buffer) {
+        // A stream of large frames (one is held) reads all the block offers, several frames at
+        // once; any other stays at libzmq-like batches, so a reader blocked at its high-water
+        // mark has at most one batch of small messages decoded beyond it.
+        let max = if holding { usize::MAX } else { READ_BATCH };
+        let room = (buffer.capacity() - buffer.len()).min(max);
+        let result = match sys::read_into_spare(connection.stream.raw_fd(), buffer, max) {
             Ok(0) => Err(io::Error::from_raw_os_error(libc::EPIPE)),
             Ok(n) => {
                 connection.read_drained = n < room && !connection.read_closed;
