@@ -343,6 +343,19 @@ impl Connection {
         self.note_failure(result)
     }
 
+    /// How much of `data` (bytes read after everything received so far) to
+    /// [`receive`](Self::receive) now, and how many more bytes the held rest waits for: see
+    /// [`Decoder::whole_frames_len`]. Everything goes in at once until the greeting is done
+    /// and with a ZMTP 1.0 peer.
+    pub fn whole_frames_len(&self, data: &[u8], hold: std::ops::RangeInclusive<usize>) -> (usize, usize) {
+        match (&self.phase, &self.decoder) {
+            (Phase::Handshake | Phase::PeerIdentity { .. } | Phase::Ready, FrameDecoder::Zmtp(decoder)) => {
+                decoder.whole_frames_len(data, hold)
+            }
+            _ => (data.len(), 0),
+        }
+    }
+
     /// Room to read the rest of a large frame's body straight into (at most `max` bytes), so it
     /// is not copied from a read buffer; `None` unless a large body with at least `min` bytes
     /// still missing is being received. Report what was written with
