@@ -80,7 +80,7 @@ clean:
 # Benchmarks (perf/, BENCHMARKS.md): the same perf binaries on Debian's libzmq and on the
 # staged libzmq-rs, interleaved rounds, medians. ROUNDS=n (default 5); bench-quick is one
 # short round; bench-instr counts instructions per message under callgrind.
-.PHONY: bench bench-quick bench-instr bench-rss bench-fanout bench-curve
+.PHONY: bench bench-quick bench-instr bench-rss bench-fanout bench-curve bench-crypto
 bench: stage
 	ROUNDS="$(or $(ROUNDS),5)" bash perf/bench.sh "$(STAGE)"
 
@@ -99,3 +99,7 @@ bench-fanout: stage
 
 bench-curve: stage
 	bash perf/curve.sh "$(STAGE)"
+
+# Our XSalsa20/Poly1305 alone, ns per byte at 64 B..64 KiB (release build, no comparison).
+bench-crypto:
+	cargo test --release --lib -- --ignored --nocapture box_speed poly1305_speed

@@ -5,7 +5,8 @@
  *   Failed tcp connect (any build): each attempt reports CONNECT_DELAYED, CLOSED, then
  *   CONNECT_RETRIED, as libzmq's tcp connecter does (checked against Debian's libzmq too);
  *   ZMQ_CONNECT_TIMEOUT ends an attempt that gets no answer (a listener whose accept queue is
- *   full) the same way; without it the attempt stays in progress.
+ *   full) the same way; without it the attempt stays in progress. A failed ipc connect reports
+ *   CLOSED then CONNECT_RETRIED (no CONNECT_DELAYED: a unix connect fails at once).
  *   _CONN_REFUSED: a refused connect ends with CLOSED and no retry.
  *   _HANDSHAKE_FAILED: a peer that never completes the ZMTP handshake (a STREAM socket, with
  *   ZMQ_HANDSHAKE_IVL running out) or that drops the connection mid-handshake gets
@@ -148,6 +149,33 @@ static void failed_tcp_connects_report_closed_then_retried (void)
     close_linger0 (mon);
     close (fd);
     zmq_ctx_term (ctx);
+}
+
+/* An ipc connect fails at once (no such file; an abstract name nobody binds): each attempt
+ * reports CLOSED (the socket made for it, libzmq's value is that fd) then CONNECT_RETRIED. */
+static void failed_ipc_connects_report_closed_then_retried (void)
+{
+    char missing[64];
+    snprintf (missing, sizeof missing, "ipc:///tmp/zmq-recon-missing-%d", (int) getpid ());
+    char abstract[64];
+    snprintf (abstract, sizeof abstract, "ipc://@zmq-recon-missing-%d", (int) getpid ());
+    const char *endpoints[] = {missing, abstract};
+    for (int e = 0; e < 2; e++) {
+        void *ctx = zmq_ctx_new ();
+        void *mon;
+        void *s = monitored (ctx, ZMQ_DEALER, "inproc://mon-ipc-refused", &mon);
+        set_int (s, ZMQ_RECONNECT_IVL, 50);
+        CHECK_OK (zmq_connect (s, endpoints[e]));
+        for (int attempt = 0; attempt < 3; attempt++) {
+            uint32_t fd = 0;
+            CHECK_INT (next_event (mon, 5000, &fd), ZMQ_EVENT_CLOSED);
+            CHECK (fd > 2 && fd < 65536);
+            EXPECT_EVENT (mon, ZMQ_EVENT_CONNECT_RETRIED);
+        }
+        close_linger0 (s);
+        close_linger0 (mon);
+        zmq_ctx_term (ctx);
+    }
 }
 
 /* A tcp listener whose accept queue is full (never accepted), so further SYNs go unanswered
@@ -412,6 +440,7 @@ static void ipc_reconnects_go_on_after_disconnect_without_the_flag (void)
 int main (void)
 {
     RUN (failed_tcp_connects_report_closed_then_retried);
+    RUN (failed_ipc_connects_report_closed_then_retried);
     RUN (connect_timeout_reports_closed_then_retried);
     RUN (without_connect_timeout_the_connect_stays_in_progress);
 #ifdef ZMQ_BUILD_DRAFT_API

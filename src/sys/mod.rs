@@ -77,11 +77,13 @@ pub fn eventfd_take(fd: &OwnedFd) -> bool {
     }
 }
 
-/// One `read(2)` from `fd` into the unused capacity of `buffer`, which grows by what was read:
-/// the memory need not be initialised first (the session's receive buffer, see
-/// `io/session.rs`). Returns the byte count (0: end of stream).
-pub fn read_into_spare(fd: RawFd, buffer: &mut bytes::BytesMut) -> io::Result<usize> {
+/// One `read(2)` of at most `max` bytes from `fd` into the unused capacity of `buffer`, which
+/// grows by what was read: the memory need not be initialised first (the session's receive
+/// buffer, see `io/session.rs`). Returns the byte count (0: end of stream).
+pub fn read_into_spare(fd: RawFd, buffer: &mut bytes::BytesMut, max: usize) -> io::Result<usize> {
     let spare = buffer.spare_capacity_mut();
+    let len = spare.len().min(max);
+    let spare = &mut spare[..len];
     // SAFETY: the kernel writes at most `spare.len()` bytes into the live spare capacity, which
     // `buffer` owns and nothing else references while we hold `&mut buffer`.
     let read = unsafe { libc::read(fd, spare.as_mut_ptr().cast(), spare.len()) };

@@ -8,6 +8,9 @@ use std::io;
 use std::mem::{size_of, zeroed};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+use std::os::linux::net::SocketAddrExt;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::net::SocketAddr as UnixSocketAddr;
 
 fn check(rc: c_int) -> io::Result<()> {
     if rc < 0 {
@@ -68,6 +71,41 @@ pub fn bind(fd: RawFd, addr: &SocketAddr) -> io::Result<()> {
 pub fn listen(fd: RawFd, backlog: c_int) -> io::Result<()> {
     // SAFETY: no pointers.
     check(unsafe { libc::listen(fd, backlog) })
+}
+
+/// A non-blocking, close-on-exec unix stream socket.
+pub fn unix_socket() -> io::Result<OwnedFd> {
+    // SAFETY: socket takes no pointers; a non-negative result is a descriptor we now own.
+    let fd = unsafe {
+        libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, 0)
+    };
+    check(fd)?;
+    // SAFETY: fd was just created and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Connects a unix socket to a path or an abstract name (a unix connect completes at once, or
+/// fails: ECONNREFUSED, ENOENT, EAGAIN when the listener's backlog is full).
+pub fn unix_connect(fd: RawFd, addr: &UnixSocketAddr) -> io::Result<()> {
+    // SAFETY: sockaddr_un is plain data for which all zero bytes is a valid value.
+    let mut sun: libc::sockaddr_un = unsafe { zeroed() };
+    sun.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    // An abstract name is stored after a leading NUL, a path with a trailing one (zeroed).
+    let (offset, name) = match (addr.as_pathname(), addr.as_abstract_name()) {
+        (Some(path), _) => (0, path.as_os_str().as_bytes()),
+        (None, Some(name)) => (1, name),
+        (None, None) => return Err(io::Error::from_raw_os_error(libc::EINVAL)),
+    };
+    if offset + name.len() >= sun.sun_path.len() {
+        return Err(io::Error::from_raw_os_error(libc::ENAMETOOLONG));
+    }
+    for (slot, byte) in sun.sun_path[offset..].iter_mut().zip(name) {
+        *slot = *byte as libc::c_char;
+    }
+    // Either way the name takes one byte more: the path's NUL, or the abstract name's.
+    let len = size_of::<libc::sa_family_t>() + 1 + name.len();
+    // SAFETY: the kernel reads `len` bytes (at most the structure's size) of the live sun.
+    check(unsafe { libc::connect(fd, (&sun as *const libc::sockaddr_un).cast(), len as libc::socklen_t) })
 }
 
 /// Starts a non-blocking connect; "in progress" is success (completion shows as writability).

@@ -7,7 +7,7 @@
 use std::ffi::c_int;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
 use crate::error::{Errno, Result};
 use crate::socket::options::Options;
@@ -97,12 +97,9 @@ impl TcpTuning {
     }
 }
 
-/// Starts connecting to `destination` (from `source` when given), with the options applied.
-pub fn connect(
-    destination: SocketAddr,
-    source: Option<SocketAddr>,
-    tuning: &TcpTuning,
-) -> io::Result<std::net::TcpStream> {
+/// A socket to connect to `destination` (from `source` when given), with the options that
+/// must precede the connect applied. A failure here leaves no socket behind.
+pub fn open(destination: SocketAddr, source: Option<SocketAddr>, tuning: &TcpTuning) -> io::Result<OwnedFd> {
     let socket = sys::tcp_socket(&destination)?;
     let fd = socket.as_raw_fd();
     tuning.bind_device(fd)?;
@@ -112,10 +109,15 @@ pub fn connect(
         let _ = sys::set_int_option(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, 1);
         sys::bind(fd, &source)?;
     }
-    sys::connect(fd, &destination)?;
-    let stream = std::net::TcpStream::from(socket);
-    tuning.apply(stream.as_raw_fd());
-    Ok(stream)
+    Ok(socket)
+}
+
+/// Starts connecting a socket from [`open`] and applies the remaining options. On failure the
+/// caller still holds the socket (libzmq reports its closing).
+pub fn connect(socket: &OwnedFd, destination: SocketAddr, tuning: &TcpTuning) -> io::Result<()> {
+    sys::connect(socket.as_raw_fd(), &destination)?;
+    tuning.apply(socket.as_raw_fd());
+    Ok(())
 }
 
 /// A non-blocking listener on `address` with ZMQ_BACKLOG and ZMQ_BINDTODEVICE.
@@ -271,7 +273,9 @@ mod tests {
         };
         let listener = listen("127.0.0.1:0".parse().unwrap(), &tuning).unwrap();
         let target = listener.local_addr().unwrap();
-        let stream = connect(target, Some("127.0.0.1:0".parse().unwrap()), &tuning).unwrap();
+        let socket = open(target, Some("127.0.0.1:0".parse().unwrap()), &tuning).unwrap();
+        connect(&socket, target, &tuning).unwrap();
+        let stream = std::net::TcpStream::from(socket);
         listener.set_nonblocking(false).unwrap();
         let (_accepted, peer) = listener.accept().unwrap();
         assert_eq!(peer, stream.local_addr().unwrap());

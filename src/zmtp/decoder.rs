@@ -14,6 +14,8 @@
 //! filled, so a peer announcing a huge frame costs address space, not touched memory, until
 //! the bytes actually come.
 
+use std::ops::RangeInclusive;
+
 use bytes::Bytes;
 
 use crate::msg::{Msg, INLINE_CAPACITY};
@@ -151,6 +153,46 @@ impl Decoder {
                 }
             }
         }
+    }
+
+    /// How to cut a read so that frames arrive whole: `(now, missing)` says to decode the first
+    /// `now` bytes of `input` (the bytes after everything decoded so far) and to hold the rest,
+    /// the start of a frame whose size (header included) is in `hold`, until `missing` more
+    /// bytes follow it; then offer the held bytes again with those appended. A frame decoded
+    /// whole from a shared buffer is a slice of it (no allocation, no copy), where a body split
+    /// across reads is gathered into its own allocation. Everything is decoded at once
+    /// (`missing` 0) when no frame is cut, while a frame is already half decoded, when the cut
+    /// frame's size is outside `hold` or not known yet (a cut header), and at a frame over
+    /// ZMQ_MAXMSGSIZE (the decoder reports that at once).
+    pub fn whole_frames_len(&self, input: &[u8], hold: RangeInclusive<usize>) -> (usize, usize) {
+        if !matches!(self.state, State::Flags) {
+            return (input.len(), 0);
+        }
+        let mut pos = 0;
+        while let Some(&flags) = input.get(pos) {
+            let rest = &input[pos..];
+            let header = if flags & FLAG_LONG != 0 { 9 } else { 2 };
+            if rest.len() < header {
+                return (input.len(), 0);
+            }
+            let size = if header == 2 {
+                u64::from(rest[1])
+            } else {
+                u64::from_be_bytes(rest[1..9].try_into().expect("8 bytes"))
+            };
+            if self.too_large(size) {
+                return (input.len(), 0);
+            }
+            let total = size.saturating_add(header as u64);
+            if total > rest.len() as u64 {
+                return match usize::try_from(total) {
+                    Ok(total) if hold.contains(&total) => (pos, total - rest.len()),
+                    _ => (input.len(), 0),
+                };
+            }
+            pos += total as usize;
+        }
+        (pos, 0)
     }
 
     /// Over ZMQ_MAXMSGSIZE.
@@ -401,6 +443,54 @@ mod tests {
             assert!(decoder.body_space(1, 100).is_none());
             check_sample(&msgs, &bodies);
         }
+    }
+
+    /// The session's read loop with held frames: a read cut at every point, the held start of
+    /// the cut frame offered again with the rest behind it.
+    #[test]
+    fn held_frames_arrive_whole_as_slices_at_every_split() {
+        let (input, bodies) = sample_stream();
+        for split in 0..=input.len() {
+            let mut decoder = Decoder::new(-1);
+            let first = Bytes::copy_from_slice(&input[..split]);
+            let (now, missing) = decoder.whole_frames_len(&first, 0..=4096);
+            assert!(missing <= input.len() - split, "split {split}: waits for more than will come");
+            assert_eq!(missing == 0, now == split, "split {split}");
+            let mut msgs = decode_read(&mut decoder, &first.slice(..now), Some(&first.slice(..now)));
+            let second = Bytes::from([&input[now..split], &input[split..]].concat());
+            assert_eq!(decoder.whole_frames_len(&second, 0..=4096), (second.len(), 0), "split {split}");
+            msgs.extend(decode_read(&mut decoder, &second, Some(&second)));
+            check_sample(&msgs, &bodies);
+            // Only a cut header leaves a frame to be gathered (its size was not known).
+            let header_cut = missing == 0 && now != split;
+            for msg in msgs.iter().filter(|msg| msg.size() > INLINE_CAPACITY && !header_cut) {
+                let inside = |buffer: &Bytes| buffer.as_ptr_range().contains(&msg.data().as_ptr());
+                assert!(inside(&first) || inside(&second), "split {split}: {} bytes copied", msg.size());
+            }
+        }
+    }
+
+    #[test]
+    fn frames_not_worth_holding_are_decoded_at_once() {
+        // A 265-byte frame cut: held when its size is in the range, else decoded (and
+        // gathered) as it comes.
+        let long = [FLAG_LONG, 0, 0, 0, 0, 0, 0, 1, 0, 1, 2];
+        assert_eq!(Decoder::new(-1).whole_frames_len(&long, 0..=265), (0, 254));
+        assert_eq!(Decoder::new(-1).whole_frames_len(&long, 0..=264), (long.len(), 0));
+        assert_eq!(Decoder::new(-1).whole_frames_len(&long, 266..=4096), (long.len(), 0));
+        // Whole frames of any size are passed over.
+        let mut whole = vec![FLAG_LONG, 0, 0, 0, 0, 0, 0, 1, 0];
+        whole.extend_from_slice(&[5; 256]);
+        whole.extend_from_slice(&[0, 40, 1]);
+        assert_eq!(Decoder::new(-1).whole_frames_len(&whole, 42..=42), (265, 39));
+        // Over ZMQ_MAXMSGSIZE: the decoder reports it without waiting for the body.
+        assert_eq!(Decoder::new(100).whole_frames_len(&long, 0..=4096), (long.len(), 0));
+        // A whole frame, then a cut header: its size is unknown, so it goes to the decoder.
+        assert_eq!(Decoder::new(-1).whole_frames_len(&[0, 1, 7, FLAG_LONG, 0], 0..=4096), (5, 0));
+        // Half way through a body, everything goes to the decoder.
+        let mut decoder = Decoder::new(-1);
+        assert_eq!(no_frame(decoder.decode(&long, None)), long.len());
+        assert_eq!(decoder.whole_frames_len(&[3, 4, 0, 1, 7], 0..=4096), (5, 0));
     }
 
     #[test]

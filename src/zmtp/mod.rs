@@ -343,6 +343,19 @@ impl Connection {
         self.note_failure(result)
     }
 
+    /// How much of `data` (bytes read after everything received so far) to
+    /// [`receive`](Self::receive) now, and how many more bytes the held rest waits for: see
+    /// [`Decoder::whole_frames_len`]. Everything goes in at once until the greeting is done
+    /// and with a ZMTP 1.0 peer.
+    pub fn whole_frames_len(&self, data: &[u8], hold: std::ops::RangeInclusive<usize>) -> (usize, usize) {
+        match (&self.phase, &self.decoder) {
+            (Phase::Handshake | Phase::PeerIdentity { .. } | Phase::Ready, FrameDecoder::Zmtp(decoder)) => {
+                decoder.whole_frames_len(data, hold)
+            }
+            _ => (data.len(), 0),
+        }
+    }
+
     /// Room to read the rest of a large frame's body straight into (at most `max` bytes), so it
     /// is not copied from a read buffer; `None` unless a large body with at least `min` bytes
     /// still missing is being received. Report what was written with
@@ -665,16 +678,33 @@ impl Connection {
                 &joined
             }
         };
-        match self.mechanism.encode_frame(flags, body) {
-            Ok((outer_flags, body)) => self.push_output(|out| {
-                encoder::encode_parts(
-                    outer_flags & FLAG_MORE != 0,
+        // The outer body is written straight into the output, after room for the longest
+        // header: a long body then gets its 9-byte header in that room, a short one (at most
+        // 255 bytes) moves up to follow its 2-byte header.
+        self.compact_output();
+        let at = self.out.len();
+        self.out.extend_from_slice(&[0; encoder::MAX_HEADER_SIZE]);
+        match self.mechanism.encode_frame(flags, body, &mut self.out) {
+            Ok(outer_flags) => {
+                let body_at = at + encoder::MAX_HEADER_SIZE;
+                let mut head = [0; encoder::MAX_HEADER_SIZE];
+                let more = outer_flags & FLAG_MORE != 0;
+                let n = encoder::header(
+                    more,
                     outer_flags & FLAG_COMMAND != 0,
-                    &[&body],
-                    out,
-                )
-            }),
-            Err(error) => self.phase = Phase::Failed(error),
+                    self.out.len() - body_at,
+                    &mut head,
+                );
+                if n < encoder::MAX_HEADER_SIZE {
+                    self.out.copy_within(body_at.., at + n);
+                    self.out.truncate(self.out.len() - (encoder::MAX_HEADER_SIZE - n));
+                }
+                self.out[at..at + n].copy_from_slice(&head[..n]);
+            }
+            Err(error) => {
+                self.out.truncate(at);
+                self.phase = Phase::Failed(error);
+            }
         }
     }
 
@@ -742,10 +772,15 @@ impl Connection {
     }
 
     fn push_output(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
+        self.compact_output();
+        write(&mut self.out);
+    }
+
+    /// Drops the bytes already written from the front of the output once they are many.
+    fn compact_output(&mut self) {
         if self.out_pos >= COMPACT_THRESHOLD && self.out_pos * 2 >= self.out.len() {
             self.out.drain(..self.out_pos);
             self.out_pos = 0;
         }
-        write(&mut self.out);
     }
 }

@@ -143,10 +143,10 @@ impl Mechanism for Xor {
     fn encrypts(&self) -> bool {
         true
     }
-    fn encode_frame(&mut self, flags: u8, body: &[u8]) -> Result<(u8, Vec<u8>), ProtocolError> {
-        let mut out = vec![flags];
+    fn encode_frame(&mut self, flags: u8, body: &[u8], out: &mut Vec<u8>) -> Result<u8, ProtocolError> {
+        out.push(flags);
         out.extend(body.iter().map(|b| b ^ 0x55));
-        Ok((4, out))
+        Ok(4)
     }
     fn decode_frame(&mut self, outer_flags: u8, body: &[u8]) -> Result<(u8, Vec<u8>), ProtocolError> {
         if outer_flags != 4 || body.is_empty() {
@@ -189,6 +189,30 @@ fn encrypting_mechanism_wraps_every_frame() {
         })
         .collect();
     assert_eq!(got, vec![(b"hello".to_vec(), true), (b"world".to_vec(), false)]);
+}
+
+#[test]
+fn encrypted_frames_get_short_and_long_headers() {
+    // The mechanism writes after room for a long header: outer bodies of 255 bytes and less
+    // move up behind a short one, longer ones keep the room for theirs.
+    let (mut a, mut b) = xor_pair();
+    let sizes = [254, 255, 0, 70_000];
+    for size in sizes {
+        a.send(&Msg::from_slice(&vec![size as u8; size]).unwrap());
+    }
+    let wire = a.output().to_vec();
+    assert_eq!(&wire[..2], &[4, 255]);
+    assert_eq!(&wire[2 + 255..2 + 255 + 9], &[4 | 2, 0, 0, 0, 0, 0, 0, 1, 0]);
+    b.receive(&wire).unwrap();
+    a.consume_output(wire.len());
+    let got: Vec<Vec<u8>> = events(&mut b)
+        .into_iter()
+        .map(|e| match e {
+            Event::Message(m) => m.data().to_vec(),
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(got, sizes.map(|size| vec![size as u8; size]));
 }
 
 #[test]

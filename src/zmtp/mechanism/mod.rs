@@ -83,9 +83,12 @@ pub trait Mechanism: Send + std::fmt::Debug {
     }
 
     /// Wraps one outgoing frame (flags: ZMTP flag bits MORE=1, COMMAND=4) into the outer frame to
-    /// send: returns (outer_flags, outer_body).
-    fn encode_frame(&mut self, flags: u8, body: &[u8]) -> Result<(u8, Vec<u8>), ProtocolError> {
-        Ok((flags, body.to_vec()))
+    /// send: appends the outer body to `out` and returns the outer flags; on `Err`, `out` is left
+    /// as it was. Appending lets the connection have the body written (encrypted) straight into
+    /// its output buffer, after room for the frame header.
+    fn encode_frame(&mut self, flags: u8, body: &[u8], out: &mut Vec<u8>) -> Result<u8, ProtocolError> {
+        out.extend_from_slice(body);
+        Ok(flags)
     }
 
     /// Unwraps one incoming outer frame into (flags, body).

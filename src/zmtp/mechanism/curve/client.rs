@@ -249,8 +249,8 @@ impl Mechanism for CurveClient {
         self.codec.is_some()
     }
 
-    fn encode_frame(&mut self, flags: u8, body: &[u8]) -> Result<(u8, Vec<u8>), ProtocolError> {
-        self.codec.as_mut().ok_or(ProtocolError::MessageDuringHandshake)?.encode(flags, body)
+    fn encode_frame(&mut self, flags: u8, body: &[u8], out: &mut Vec<u8>) -> Result<u8, ProtocolError> {
+        self.codec.as_mut().ok_or(ProtocolError::MessageDuringHandshake)?.encode(flags, body, out)
     }
 
     fn decode_frame(&mut self, outer_flags: u8, outer_body: &[u8]) -> Result<(u8, Vec<u8>), ProtocolError> {

@@ -13,7 +13,7 @@
 //! and every received short nonce must be above the last one seen (the peer's last handshake
 //! nonce at first), so replayed or reordered frames are refused. Must not see handshake commands.
 
-use super::crypto::{self, BoxKey, MAC_LEN};
+use super::crypto::{BoxKey, PrefixKey, MAC_LEN};
 use super::failure;
 use crate::zmtp::ProtocolError;
 
@@ -36,9 +36,9 @@ pub(super) const SERVER_PREFIX: &[u8; 16] = b"CurveZMQMESSAGES";
 /// Encrypts and decrypts the frames of one connection after its handshake.
 #[derive(Debug)]
 pub(super) struct MessageCodec {
-    key: BoxKey,
-    send_prefix: &'static [u8; 16],
-    receive_prefix: &'static [u8; 16],
+    /// The connection key bound to each direction's nonce prefix.
+    send_key: PrefixKey,
+    receive_key: PrefixKey,
     /// The short nonce of our next MESSAGE.
     next_nonce: u64,
     /// The highest short nonce received so far.
@@ -50,12 +50,18 @@ impl MessageCodec {
     pub fn new(key: BoxKey, is_client: bool, next_nonce: u64, peer_nonce: u64) -> Self {
         let (send_prefix, receive_prefix) =
             if is_client { (CLIENT_PREFIX, SERVER_PREFIX) } else { (SERVER_PREFIX, CLIENT_PREFIX) };
-        Self { key, send_prefix, receive_prefix, next_nonce, peer_nonce }
+        Self {
+            send_key: key.for_nonce_prefix(send_prefix),
+            receive_key: key.for_nonce_prefix(receive_prefix),
+            next_nonce,
+            peer_nonce,
+        }
     }
 
-    /// One frame (ZMTP flags, body) as the outer frame (flags, body) to send. Allocates exactly
-    /// the outer body.
-    pub fn encode(&mut self, flags: u8, body: &[u8]) -> Result<(u8, Vec<u8>), ProtocolError> {
+    /// One frame (ZMTP flags, body) as the outer frame to send: its body appended to `out`
+    /// (`MIN_LEN` + `body.len()` bytes, encrypted as they are written), its flags returned. On
+    /// `Err`, `out` is untouched.
+    pub fn encode(&mut self, flags: u8, body: &[u8], out: &mut Vec<u8>) -> Result<u8, ProtocolError> {
         let short_nonce = self.next_nonce;
         // 2^64 frames cannot be sent in practice, but a wrapped counter would reuse nonces.
         self.next_nonce = short_nonce.checked_add(1).ok_or(failure::INVALID_SEQUENCE)?;
@@ -66,12 +72,11 @@ impl MessageCodec {
         if flags & ZMTP_COMMAND != 0 {
             payload_flags |= PAYLOAD_COMMAND;
         }
-        let mut out = Vec::with_capacity(MIN_LEN + body.len());
+        out.reserve(MIN_LEN + body.len());
         out.extend_from_slice(MESSAGE_NAME);
         out.extend_from_slice(&short_nonce.to_be_bytes());
-        let nonce = crypto::nonce(self.send_prefix, &short_nonce.to_be_bytes());
-        self.key.seal_pieces_into(&nonce, &[&[payload_flags], body], &mut out);
-        Ok((0, out))
+        self.send_key.seal_pieces_into(&short_nonce.to_be_bytes(), &[&[payload_flags], body], out);
+        Ok(0)
     }
 
     /// One received outer frame as the inner (ZMTP flags, body). Allocates exactly the body.
@@ -93,11 +98,10 @@ impl MessageCodec {
             return Err(failure::INVALID_SEQUENCE);
         }
         let mac: &[u8; MAC_LEN] = outer[HEADER_LEN..HEADER_LEN + MAC_LEN].try_into().expect("16 bytes");
-        let nonce = crypto::nonce(self.receive_prefix, &short_nonce.to_be_bytes());
         // The body comes out in a buffer of its exact size, ready to become the message.
         let (payload_flags, body) = self
-            .key
-            .open_after_first(&nonce, &outer[HEADER_LEN + MAC_LEN..], mac)
+            .receive_key
+            .open_after_first(&short_nonce.to_be_bytes(), &outer[HEADER_LEN + MAC_LEN..], mac)
             .map_err(|_| failure::CRYPTOGRAPHIC)?;
         self.peer_nonce = short_nonce;
         // libzmq adds the payload's flags to those of the outer frame.
@@ -118,6 +122,13 @@ mod tests {
     use super::super::crypto::KeyPair;
     use super::*;
 
+    /// `codec.encode` into a fresh buffer: (outer flags, outer body).
+    fn encode(codec: &mut MessageCodec, flags: u8, body: &[u8]) -> Result<(u8, Vec<u8>), ProtocolError> {
+        let mut out = Vec::new();
+        let outer_flags = codec.encode(flags, body, &mut out)?;
+        Ok((outer_flags, out))
+    }
+
     /// A client codec (keys a -> b) and the server codec facing it (b -> a).
     fn pair() -> (MessageCodec, MessageCodec) {
         let a = KeyPair::from_secret(&secret_a());
@@ -130,7 +141,7 @@ mod tests {
     #[test]
     fn encode_matches_libsodium_known_answer() {
         let (mut client, _) = pair();
-        let (flags, body) = client.encode(ZMTP_MORE, b"hello").unwrap();
+        let (flags, body) = encode(&mut client, ZMTP_MORE, b"hello").unwrap();
         assert_eq!(flags, 0);
         let mut expected = b"\x07MESSAGE\x00\x00\x00\x00\x00\x00\x00\x03".to_vec();
         expected.extend_from_slice(&hex(MESSAGE_BOX));
@@ -143,9 +154,9 @@ mod tests {
         for (flags, body) in
             [(0, &b""[..]), (ZMTP_MORE, b"a"), (ZMTP_COMMAND, b"\x04PING\x00\x0a"), (0, &[9; 1000][..])]
         {
-            let (_, wire) = client.encode(flags, body).unwrap();
+            let (_, wire) = encode(&mut client, flags, body).unwrap();
             assert_eq!(server.decode(0, &wire).unwrap(), (flags, body.to_vec()));
-            let (_, wire) = server.encode(flags, body).unwrap();
+            let (_, wire) = encode(&mut server, flags, body).unwrap();
             assert_eq!(client.decode(0, &wire).unwrap(), (flags, body.to_vec()));
         }
     }
@@ -154,24 +165,37 @@ mod tests {
     fn decoded_body_is_exactly_sized() {
         // So turning it into a message neither moves nor reallocates it.
         let (mut client, mut server) = pair();
-        let (_, wire) = client.encode(0, &[3; 300]).unwrap();
-        assert_eq!(wire.capacity(), wire.len());
+        let (_, wire) = encode(&mut client, 0, &[3; 300]).unwrap();
         let (_, body) = server.decode(0, &wire).unwrap();
         assert_eq!(body.capacity(), body.len());
     }
 
     #[test]
+    fn encode_appends_and_leaves_the_buffer_alone_on_error() {
+        let (mut client, mut server) = pair();
+        let mut out = b"header".to_vec();
+        assert_eq!(client.encode(0, b"body", &mut out), Ok(0));
+        assert_eq!(&out[..6], b"header");
+        assert_eq!(out.len(), 6 + MIN_LEN + 4);
+        assert_eq!(server.decode(0, &out[6..]).unwrap(), (0, b"body".to_vec()));
+        client.next_nonce = u64::MAX;
+        let before = out.clone();
+        assert_eq!(client.encode(0, b"more", &mut out), Err(failure::INVALID_SEQUENCE));
+        assert_eq!(out, before);
+    }
+
+    #[test]
     fn outer_flags_add_to_payload_flags() {
         let (mut client, mut server) = pair();
-        let (_, wire) = client.encode(0, b"x").unwrap();
+        let (_, wire) = encode(&mut client, 0, b"x").unwrap();
         assert_eq!(server.decode(ZMTP_MORE | 0x02, &wire).unwrap(), (ZMTP_MORE, b"x".to_vec()));
     }
 
     #[test]
     fn nonces_count_up_from_the_handshake() {
         let (mut client, _) = pair();
-        let (_, first) = client.encode(0, b"").unwrap();
-        let (_, second) = client.encode(0, b"").unwrap();
+        let (_, first) = encode(&mut client, 0, b"").unwrap();
+        let (_, second) = encode(&mut client, 0, b"").unwrap();
         assert_eq!(first[8..16], 3u64.to_be_bytes());
         assert_eq!(second[8..16], 4u64.to_be_bytes());
     }
@@ -179,7 +203,7 @@ mod tests {
     #[test]
     fn replayed_frame_is_refused() {
         let (mut client, mut server) = pair();
-        let (_, wire) = client.encode(0, b"once").unwrap();
+        let (_, wire) = encode(&mut client, 0, b"once").unwrap();
         server.decode(0, &wire).unwrap();
         assert_eq!(server.decode(0, &wire), Err(failure::INVALID_SEQUENCE));
     }
@@ -187,8 +211,8 @@ mod tests {
     #[test]
     fn reordered_frames_are_refused() {
         let (mut client, mut server) = pair();
-        let (_, first) = client.encode(0, b"1").unwrap();
-        let (_, second) = client.encode(0, b"2").unwrap();
+        let (_, first) = encode(&mut client, 0, b"1").unwrap();
+        let (_, second) = encode(&mut client, 0, b"2").unwrap();
         server.decode(0, &second).unwrap();
         assert_eq!(server.decode(0, &first), Err(failure::INVALID_SEQUENCE));
     }
@@ -198,14 +222,14 @@ mod tests {
         // The server saw INITIATE with nonce 2: a MESSAGE reusing 2 is a replay.
         let (mut client, mut server) = pair();
         client.next_nonce = 2;
-        let (_, wire) = client.encode(0, b"").unwrap();
+        let (_, wire) = encode(&mut client, 0, b"").unwrap();
         assert_eq!(server.decode(0, &wire), Err(failure::INVALID_SEQUENCE));
     }
 
     #[test]
     fn corrupted_box_is_refused() {
         let (mut client, mut server) = pair();
-        let (_, wire) = client.encode(0, b"payload").unwrap();
+        let (_, wire) = encode(&mut client, 0, b"payload").unwrap();
         for i in HEADER_LEN..wire.len() {
             let mut altered = wire.clone();
             altered[i] ^= 1;
@@ -218,7 +242,7 @@ mod tests {
     #[test]
     fn altered_nonce_is_refused() {
         let (mut client, mut server) = pair();
-        let (_, mut wire) = client.encode(0, b"payload").unwrap();
+        let (_, mut wire) = encode(&mut client, 0, b"payload").unwrap();
         wire[15] += 1;
         assert_eq!(server.decode(0, &wire), Err(failure::CRYPTOGRAPHIC));
     }
@@ -227,7 +251,7 @@ mod tests {
     fn direction_prefixes_differ() {
         // A frame the client sent, reflected back to it, must not open.
         let (mut client, _) = pair();
-        let (_, wire) = client.encode(0, b"mirror").unwrap();
+        let (_, wire) = encode(&mut client, 0, b"mirror").unwrap();
         let a = KeyPair::from_secret(&secret_a());
         let b = KeyPair::from_secret(&secret_b());
         let mut reflected = MessageCodec::new(BoxKey::agree(&a.secret, &b.public).unwrap(), true, 3, 1);
@@ -237,7 +261,7 @@ mod tests {
     #[test]
     fn malformed_frames_get_libzmq_codes() {
         let (mut client, mut server) = pair();
-        let (_, wire) = client.encode(0, b"").unwrap();
+        let (_, wire) = encode(&mut client, 0, b"").unwrap();
         assert_eq!(wire.len(), MIN_LEN);
         assert_eq!(server.decode(0, b""), Err(failure::MALFORMED_STRUCTURE));
         assert_eq!(server.decode(0, b"\x07"), Err(failure::MALFORMED_STRUCTURE));
@@ -252,6 +276,6 @@ mod tests {
     fn exhausted_counter_is_an_error() {
         let (mut client, _) = pair();
         client.next_nonce = u64::MAX;
-        assert_eq!(client.encode(0, b"").map(|_| ()), Err(failure::INVALID_SEQUENCE));
+        assert_eq!(encode(&mut client, 0, b"").map(|_| ()), Err(failure::INVALID_SEQUENCE));
     }
 }

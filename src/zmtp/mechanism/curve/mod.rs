@@ -1,9 +1,9 @@
 //! The CURVE security mechanism (RFC 25 ZMTP-CURVE over RFC 26 CurveZMQ), byte-compatible with
 //! libzmq 4.3 and libsodium: [`CurveClient`] and [`CurveServer`], sans-I/O like every mechanism.
 //!
-//! Files: `wire` (command layouts), `crypto` (NaCl boxes over x25519-dalek, RustCrypto's
-//! HSalsa20, `xsalsa20`'s multi-block keystream and `poly1305`'s authenticator; libsodium known
-//! answers in its tests), `message` (MESSAGE frames and nonce sequencing), `failure` (libzmq's
+//! Files: `wire` (command layouts), `crypto` (NaCl boxes over x25519-dalek, `xsalsa20`'s
+//! HSalsa20 and multi-block keystream, and `poly1305`'s authenticator with `poly1305_wide`'s
+//! AVX2 loop for long messages; libsodium known answers in its tests), `message` (MESSAGE frames and nonce sequencing), `failure` (libzmq's
 //! monitor code for each failure), `client`, `server`. Owns no I/O, no ZAP socket, no socket
 //! options: keys come in raw (32 bytes each; Z85 decoding belongs to the options layer).
 //!
@@ -29,14 +29,15 @@
 //! A client that receives ERROR returns `Err(PeerError)` and reports `Status::Error`.
 //!
 //! After the handshake (`status() == Ready`, `encrypts() == true`) every frame goes through
-//! `encode_frame(flags, body)` / `decode_frame(outer_flags, outer_body)`, with ZMTP flag bits
+//! `encode_frame(flags, body, out)` / `decode_frame(outer_flags, outer_body)`, with ZMTP flag bits
 //! (MORE = 1, COMMAND = 4): commands such as PING/PONG and ZMTP 3.1 SUBSCRIBE/CANCEL are encoded
 //! with COMMAND set, exactly as they would be framed in the clear. The returned outer flags are
 //! always 0 (libzmq sends each MESSAGE as a final, non-command data frame; the frame encoder adds
 //! the LONG bit when needed). Decoding accepts any outer flags (libzmq ORs the outer MORE/COMMAND
 //! bits with the inner ones) and returns the inner frame's flags and body; a replayed, reordered,
-//! altered or malformed frame is an `Err` and ends the connection. Each call allocates only the
-//! returned buffer, and the connection key is computed once per connection.
+//! altered or malformed frame is an `Err` and ends the connection. Encoding writes (encrypts)
+//! straight into the caller's buffer, decoding allocates only the returned body, and the
+//! connection key and each direction's XSalsa20 subkey are computed once per connection.
 //!
 //! Secrets (long-term, short-term and cookie keys, key-bearing plaintexts) are wiped on drop.
 
@@ -45,6 +46,8 @@ mod crypto;
 mod failure;
 mod message;
 mod poly1305;
+#[cfg(target_arch = "x86_64")]
+mod poly1305_wide;
 mod server;
 mod wire;
 mod xsalsa20;
