@@ -8,6 +8,7 @@
  * Every wait is bounded (ZMQ_RCVTIMEO).
  */
 #include "check.h"
+#include <time.h>
 #include <zmq.h>
 
 #if defined(ZMQ_BUILD_DRAFT_API) && defined(ZMQ_HICCUP_MSG)
@@ -85,9 +86,19 @@ static void dealer_gets_hiccup_and_reconnects (void)
     zmq_close (router);
     expect_string (dealer, "HICCUP");
 
-    /* The same endpoint again: the dealer comes back and says hello anew. */
+    /* The same endpoint again: the dealer comes back and says hello anew. The old listener
+     * closes asynchronously (in libzmq too), so the port may still be taken for a moment. */
     router = socket_with_timeout (ctx, ZMQ_ROUTER, 5000);
-    CHECK_OK (zmq_bind (router, endpoint));
+    int rc = -1;
+    for (int tries = 0; tries < 100 && rc != 0; tries++) {
+        rc = zmq_bind (router, endpoint);
+        if (rc != 0 && zmq_errno () == EADDRINUSE) {
+            struct timespec pause = {0, 10 * 1000 * 1000};
+            nanosleep (&pause, NULL);
+        } else
+            break;
+    }
+    CHECK_OK (rc);
     CHECK (zmq_recv (router, id, sizeof id, 0) > 0);
     expect_string (router, "HELLO");
     zmq_close (router);
