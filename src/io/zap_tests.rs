@@ -1,6 +1,7 @@
 //! End-to-end security tests through real sessions: PLAIN and CURVE over TCP loopback, with a
 //! ZAP handler socket at `inproc://zeromq.zap.01` in a thread of its own (or none). Every wait
-//! is bounded by ZMQ_RCVTIMEO.
+//! is bounded by ZMQ_RCVTIMEO. Raw CURVE peers (our codec over a plain tcp stream) tamper with
+//! what they send to show a server drops just that connection.
 
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -205,5 +206,110 @@ fn a_curve_server_drops_a_garbage_hello_and_keeps_serving_others() {
     client.set_option(ZMQ_CURVE_SECRETKEY, &client_keys.secret[..40]).unwrap();
     client.connect(&endpoint).unwrap();
     client.send(Msg::from_slice(b"still here").unwrap(), 0).unwrap();
+    assert_eq!(server.recv(0).unwrap().data(), b"still here");
+}
+
+/// A CURVE client speaking from a raw tcp stream through our own codec, so a test can tamper
+/// with the bytes it sends once the handshake is done.
+struct RawCurveClient {
+    stream: std::net::TcpStream,
+    codec: crate::zmtp::Connection,
+}
+
+impl RawCurveClient {
+    fn connect(endpoint: &str, server: &crate::curve_keys::KeyPair) -> Self {
+        use crate::zmtp::{Config, Connection, CurveKey, Security};
+        let client = crate::curve_keys::generate_keypair().unwrap();
+        let key = |z85: &[u8]| CurveKey(crate::util::z85::decode(&z85[..40]).unwrap().try_into().unwrap());
+        let security = Security::CurveClient {
+            server_key: key(&server.public),
+            public_key: key(&client.public),
+            secret_key: key(&client.secret),
+        };
+        let codec = Connection::new(Config { socket_type: ZMQ_PUSH, security, ..Config::default() });
+        let stream = std::net::TcpStream::connect(endpoint.trim_start_matches("tcp://")).unwrap();
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(3))).unwrap();
+        let mut client = Self { stream, codec };
+        while !client.codec.is_ready() {
+            client.flush();
+            let mut buf = [0u8; 4096];
+            let n = std::io::Read::read(&mut client.stream, &mut buf).unwrap();
+            assert!(n > 0, "the server closed during the handshake");
+            client.codec.receive(&buf[..n]).unwrap();
+        }
+        client.flush();
+        client
+    }
+
+    fn flush(&mut self) {
+        let out = self.codec.output().to_vec();
+        self.codec.consume_output(out.len());
+        std::io::Write::write_all(&mut self.stream, &out).unwrap();
+    }
+
+    /// The wire bytes of one message (encrypted), not yet sent.
+    fn encode(&mut self, body: &[u8]) -> Vec<u8> {
+        self.codec.send(&Msg::from_slice(body).unwrap());
+        let out = self.codec.output().to_vec();
+        self.codec.consume_output(out.len());
+        out
+    }
+
+    fn send_raw(&mut self, bytes: &[u8]) {
+        // The server may already have closed: a failed write is part of what is tested.
+        let _ = std::io::Write::write_all(&mut self.stream, bytes);
+    }
+
+    /// Whether the server closes this connection (EOF or reset) within the read timeout.
+    fn closed_by_server(&mut self) -> bool {
+        let mut seen = Vec::new();
+        match std::io::Read::read_to_end(&mut self.stream, &mut seen) {
+            Ok(_) => true,
+            Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
+        }
+    }
+}
+
+#[test]
+fn a_curve_server_drops_corrupted_and_replayed_messages_and_keeps_serving_others() {
+    let ctx = Arc::new(Ctx::new());
+    let server_keys = crate::curve_keys::generate_keypair().unwrap();
+    let mut server = socket(&ctx, ZMQ_PULL);
+    server.set_option(ZMQ_CURVE_SERVER, &1i32.to_ne_bytes()).unwrap();
+    server.set_option(ZMQ_CURVE_SECRETKEY, &server_keys.secret[..40]).unwrap();
+    server.set_option(ZMQ_RCVTIMEO, &300i32.to_ne_bytes()).unwrap();
+    server.bind("tcp://127.0.0.1:*").unwrap();
+    let endpoint = last_endpoint(&mut server);
+
+    // The raw client is genuine: its messages arrive.
+    let mut corrupting = RawCurveClient::connect(&endpoint, &server_keys);
+    let good = corrupting.encode(b"genuine");
+    corrupting.send_raw(&good);
+    assert_eq!(server.recv(0).unwrap().data(), b"genuine");
+    // A flipped bit in the box: the MAC fails, the connection ends, nothing is delivered.
+    let mut bad = corrupting.encode(b"tampered");
+    *bad.last_mut().unwrap() ^= 1;
+    corrupting.send_raw(&bad);
+    assert!(corrupting.closed_by_server());
+    assert_eq!(server.recv(0).err(), Some(crate::error::Errno::EAGAIN));
+
+    // The same valid box twice: the repeated nonce is refused.
+    let mut replaying = RawCurveClient::connect(&endpoint, &server_keys);
+    let once = replaying.encode(b"once");
+    replaying.send_raw(&once);
+    assert_eq!(server.recv(0).unwrap().data(), b"once");
+    replaying.send_raw(&once);
+    assert!(replaying.closed_by_server());
+    assert_eq!(server.recv(0).err(), Some(crate::error::Errno::EAGAIN));
+
+    // A well-behaved client is still served.
+    let client_keys = crate::curve_keys::generate_keypair().unwrap();
+    let mut client = socket(&ctx, ZMQ_PUSH);
+    client.set_option(ZMQ_CURVE_SERVERKEY, &server_keys.public[..40]).unwrap();
+    client.set_option(ZMQ_CURVE_PUBLICKEY, &client_keys.public[..40]).unwrap();
+    client.set_option(ZMQ_CURVE_SECRETKEY, &client_keys.secret[..40]).unwrap();
+    client.connect(&endpoint).unwrap();
+    client.send(Msg::from_slice(b"still here").unwrap(), 0).unwrap();
+    server.set_option(ZMQ_RCVTIMEO, &3000i32.to_ne_bytes()).unwrap();
     assert_eq!(server.recv(0).unwrap().data(), b"still here");
 }
