@@ -10,8 +10,9 @@
 #
 # Each round runs every scenario on both libraries back to back (the order alternates
 # between rounds); the table shows medians over the rounds. Latency runs pin each side
-# to its own CPU (taskset -c 0 / -c 1; inproc_lat pins its two threads the same way with
-# PERF_PIN_THREADS=1); throughput runs are not pinned.
+# to its own CPU (taskset -c 0 / -c 1); inproc_lat and inproc_thr pin their two threads the
+# same way (PERF_PIN_THREADS=1: unpinned, the threads' placement made them bimodal); tcp/ipc
+# throughput runs and proxy_thr are not pinned.
 # Every process runs under `timeout`; a run that fails, crashes or hangs counts as FAIL.
 #
 # Environment: ROUNDS (default 5), QUICK=1 (counts / 5), RUN_TIMEOUT seconds per process
@@ -142,7 +143,8 @@ run_one() { # kind transport size lib round
     fi
 
     if [[ $transport == inproc ]]; then
-        # One process, two (or more) threads: not pinned, so the threads can use both CPUs.
+        # One process: inproc_lat and inproc_thr pin their two threads to CPUs 0 and 1;
+        # proxy_thr (more threads) ignores PERF_PIN_THREADS.
         case "$kind" in
             thr) server=inproc_thr ;;
             lat) server=inproc_lat ;;

@@ -14,6 +14,23 @@
 #include <sys/time.h>
 #include <zmq.h>
 
+#ifdef _GNU_SOURCE
+#include <sched.h>
+
+/* Pins the calling thread to one CPU if PERF_PIN_THREADS is set (Linux; programs that use it
+ * define _GNU_SOURCE first). */
+static inline void maybe_pin(int cpu)
+{
+    if (!getenv("PERF_PIN_THREADS"))
+        return;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (sched_setaffinity(0, sizeof set, &set) != 0)
+        perror("sched_setaffinity");
+}
+#endif
+
 /* Prints what failed with the library's error text and exits non-zero. */
 static inline void die(const char *what)
 {

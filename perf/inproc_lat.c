@@ -12,21 +12,7 @@
 #define _GNU_SOURCE
 #include "common.h"
 
-#include <sched.h>
-
 #define ENDPOINT "inproc://inproc_lat"
-
-/* Pins the calling thread to one CPU if PERF_PIN_THREADS is set. */
-static void maybe_pin(int cpu)
-{
-    if (!getenv("PERF_PIN_THREADS"))
-        return;
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    if (sched_setaffinity(0, sizeof set, &set) != 0)
-        perror("sched_setaffinity");
-}
 
 struct job {
     void *ctx;

@@ -5,7 +5,11 @@
  * The main thread binds a PULL socket; a second thread, started with zmq_threadstart,
  * connects a PUSH socket and sends message-count messages. The main thread times the
  * receives after the first message, like local_thr, and prints the same report plus the
- * process's CPU time per message. */
+ * process's CPU time per message.
+ *
+ * With PERF_PIN_THREADS set (Linux), the sender runs on CPU 0 and the receiver on CPU 1;
+ * unpinned, the scheduler's placement of the two threads makes results bimodal. */
+#define _GNU_SOURCE
 #include "common.h"
 
 #define ENDPOINT "inproc://inproc_thr"
@@ -19,6 +23,7 @@ struct job {
 static void sender(void *arg)
 {
     struct job *job = arg;
+    maybe_pin(0);
     void *push = zmq_socket(job->ctx, ZMQ_PUSH);
     if (!push)
         die("zmq_socket");
@@ -53,6 +58,7 @@ int main(int argc, char *argv[])
     if (zmq_bind(pull, ENDPOINT) != 0)
         die("zmq_bind");
 
+    maybe_pin(1);
     void *thread = zmq_threadstart(sender, &job);
 
     zmq_msg_t msg;
