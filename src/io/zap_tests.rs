@@ -168,17 +168,39 @@ fn a_router_zap_handler_works_too() {
     drop(thread.join().unwrap());
 }
 
+/// A CURVE server (PULL, no ZAP handler) bound on tcp: the socket, its keys, its endpoint.
+fn curve_server(ctx: &Arc<Ctx>) -> (Socket, crate::curve_keys::KeyPair, String) {
+    let keys = crate::curve_keys::generate_keypair().unwrap();
+    let mut server = socket(ctx, ZMQ_PULL);
+    server.set_option(ZMQ_CURVE_SERVER, &1i32.to_ne_bytes()).unwrap();
+    server.set_option(ZMQ_CURVE_SECRETKEY, &keys.secret[..40]).unwrap();
+    server.bind("tcp://127.0.0.1:*").unwrap();
+    let endpoint = last_endpoint(&mut server);
+    (server, keys, endpoint)
+}
+
+/// A well-behaved CURVE client connects and its message arrives at `server`.
+fn assert_serves_a_curve_client(
+    ctx: &Arc<Ctx>,
+    server: &mut Socket,
+    keys: &crate::curve_keys::KeyPair,
+    endpoint: &str,
+) {
+    let client_keys = crate::curve_keys::generate_keypair().unwrap();
+    let mut client = socket(ctx, ZMQ_PUSH);
+    client.set_option(ZMQ_CURVE_SERVERKEY, &keys.public[..40]).unwrap();
+    client.set_option(ZMQ_CURVE_PUBLICKEY, &client_keys.public[..40]).unwrap();
+    client.set_option(ZMQ_CURVE_SECRETKEY, &client_keys.secret[..40]).unwrap();
+    client.connect(endpoint).unwrap();
+    client.send(Msg::from_slice(b"still here").unwrap(), 0).unwrap();
+    assert_eq!(server.recv(0).unwrap().data(), b"still here");
+}
+
 #[test]
 fn a_curve_server_drops_a_garbage_hello_and_keeps_serving_others() {
     use std::io::{Read, Write};
     let ctx = Arc::new(Ctx::new());
-    let server_keys = crate::curve_keys::generate_keypair().unwrap();
-    let client_keys = crate::curve_keys::generate_keypair().unwrap();
-    let mut server = socket(&ctx, ZMQ_PULL);
-    server.set_option(ZMQ_CURVE_SERVER, &1i32.to_ne_bytes()).unwrap();
-    server.set_option(ZMQ_CURVE_SECRETKEY, &server_keys.secret[..40]).unwrap();
-    server.bind("tcp://127.0.0.1:*").unwrap();
-    let endpoint = last_endpoint(&mut server);
+    let (mut server, server_keys, endpoint) = curve_server(&ctx);
 
     // A hostile peer: a CURVE greeting, then a HELLO of the right size full of garbage.
     let mut raw = std::net::TcpStream::connect(endpoint.trim_start_matches("tcp://")).unwrap();
@@ -199,14 +221,7 @@ fn a_curve_server_drops_a_garbage_hello_and_keeps_serving_others() {
         Ok(_) => {}
         Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}"),
     }
-
-    let mut client = socket(&ctx, ZMQ_PUSH);
-    client.set_option(ZMQ_CURVE_SERVERKEY, &server_keys.public[..40]).unwrap();
-    client.set_option(ZMQ_CURVE_PUBLICKEY, &client_keys.public[..40]).unwrap();
-    client.set_option(ZMQ_CURVE_SECRETKEY, &client_keys.secret[..40]).unwrap();
-    client.connect(&endpoint).unwrap();
-    client.send(Msg::from_slice(b"still here").unwrap(), 0).unwrap();
-    assert_eq!(server.recv(0).unwrap().data(), b"still here");
+    assert_serves_a_curve_client(&ctx, &mut server, &server_keys, &endpoint);
 }
 
 /// A CURVE client speaking from a raw tcp stream through our own codec, so a test can tamper
@@ -273,13 +288,8 @@ impl RawCurveClient {
 #[test]
 fn a_curve_server_drops_corrupted_and_replayed_messages_and_keeps_serving_others() {
     let ctx = Arc::new(Ctx::new());
-    let server_keys = crate::curve_keys::generate_keypair().unwrap();
-    let mut server = socket(&ctx, ZMQ_PULL);
-    server.set_option(ZMQ_CURVE_SERVER, &1i32.to_ne_bytes()).unwrap();
-    server.set_option(ZMQ_CURVE_SECRETKEY, &server_keys.secret[..40]).unwrap();
+    let (mut server, server_keys, endpoint) = curve_server(&ctx);
     server.set_option(ZMQ_RCVTIMEO, &300i32.to_ne_bytes()).unwrap();
-    server.bind("tcp://127.0.0.1:*").unwrap();
-    let endpoint = last_endpoint(&mut server);
 
     // The raw client is genuine: its messages arrive.
     let mut corrupting = RawCurveClient::connect(&endpoint, &server_keys);
@@ -303,13 +313,6 @@ fn a_curve_server_drops_corrupted_and_replayed_messages_and_keeps_serving_others
     assert_eq!(server.recv(0).err(), Some(crate::error::Errno::EAGAIN));
 
     // A well-behaved client is still served.
-    let client_keys = crate::curve_keys::generate_keypair().unwrap();
-    let mut client = socket(&ctx, ZMQ_PUSH);
-    client.set_option(ZMQ_CURVE_SERVERKEY, &server_keys.public[..40]).unwrap();
-    client.set_option(ZMQ_CURVE_PUBLICKEY, &client_keys.public[..40]).unwrap();
-    client.set_option(ZMQ_CURVE_SECRETKEY, &client_keys.secret[..40]).unwrap();
-    client.connect(&endpoint).unwrap();
-    client.send(Msg::from_slice(b"still here").unwrap(), 0).unwrap();
     server.set_option(ZMQ_RCVTIMEO, &3000i32.to_ne_bytes()).unwrap();
-    assert_eq!(server.recv(0).unwrap().data(), b"still here");
+    assert_serves_a_curve_client(&ctx, &mut server, &server_keys, &endpoint);
 }
