@@ -768,9 +768,8 @@ impl Socket {
     #[cold]
     fn skip_to_newest(&mut self, msg: &mut Msg) {
         while !msg.more() && self.pattern.has_in(&mut self.pipes) {
-            match self.pattern.recv(&mut self.pipes) {
-                Ok(newer) => *msg = newer,
-                Err(_) => break,
+            if self.pattern.recv_into(msg, &mut self.pipes).is_err() {
+                break;
             }
         }
         self.remove_dead_pipes();
