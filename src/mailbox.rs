@@ -21,7 +21,6 @@ use std::collections::VecDeque;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
@@ -36,8 +35,6 @@ const PENDING: u32 = 1;
 const OWED: u32 = 2;
 /// How long a blocking wait watches for commands before it sleeps.
 const SPIN: Duration = Duration::from_micros(10);
-/// Spinning only pays when the thread that will wake us runs on another CPU meanwhile.
-static MULTICORE: LazyLock<bool> = LazyLock::new(|| sys::online_cpus() > 1);
 
 pub struct Mailbox {
     queue: Mutex<VecDeque<Command>>,
@@ -109,7 +106,7 @@ impl Mailbox {
     /// before sleeping, for owners woken by other application threads (inproc peers); an owner
     /// woken by an I/O thread must not, as that thread may need the very CPU it spins on.
     pub fn wait(&self, timeout: Option<Duration>, spin: bool) -> Result<bool> {
-        if (spin && *MULTICORE && self.spin_for_pending(timeout)) || self.has_pending() {
+        if (spin && sys::multicore() && self.spin_for_pending(timeout)) || self.has_pending() {
             return Ok(true);
         }
         let mut entry = [sys::poll_fd(self.signal.as_raw_fd(), sys::POLLIN)];

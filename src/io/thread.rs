@@ -10,7 +10,8 @@
 use std::collections::{BTreeSet, HashMap};
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -77,22 +78,66 @@ pub struct Listener {
 /// The handle sockets and the context keep.
 pub struct IoThread {
     mailbox: Arc<Mailbox>,
+    /// Until when the thread polls before it sleeps (see `watch_until`).
+    watch: Arc<WatchDeadline>,
     thread: Option<JoinHandle<()>>,
+}
+
+/// Until when an I/O thread keeps polling its sockets instead of sleeping, as nanoseconds after
+/// `EPOCH` (0: not at all). Set by application threads that wait for an answer, so the thread
+/// that receives it is awake when it comes (see util/spin_window.rs for why that pays).
+#[derive(Default)]
+struct WatchDeadline(AtomicU64);
+
+static EPOCH: LazyLock<Instant> = LazyLock::new(Instant::now);
+
+impl WatchDeadline {
+    fn nanos(deadline: Instant) -> u64 {
+        u64::try_from(deadline.saturating_duration_since(*EPOCH).as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    fn extend_to(&self, deadline: Instant) {
+        self.0.fetch_max(Self::nanos(deadline), Ordering::Relaxed);
+    }
+
+    /// Ends the watch if `deadline` is still the one set (no other waiter extended it).
+    fn end(&self, deadline: Instant) {
+        let _ = self.0.compare_exchange(Self::nanos(deadline), 0, Ordering::Relaxed, Ordering::Relaxed);
+    }
+
+    /// How long from now the thread should still poll.
+    fn remaining(&self) -> Duration {
+        let deadline = *EPOCH + Duration::from_nanos(self.0.load(Ordering::Relaxed));
+        deadline.saturating_duration_since(Instant::now())
+    }
 }
 
 impl IoThread {
     pub fn start(name: String) -> Result<Self> {
         let mailbox = Arc::new(Mailbox::new()?);
+        let watch = Arc::new(WatchDeadline::default());
         let poll = Poll::new().map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EMFILE)))?;
-        let thread_mailbox = Arc::clone(&mailbox);
+        let (thread_mailbox, thread_watch) = (Arc::clone(&mailbox), Arc::clone(&watch));
         let thread = std::thread::Builder::new()
             .name(name)
             .spawn(move || {
                 crate::sys::block_all_signals();
-                IoLoop::new(poll, thread_mailbox).run()
+                IoLoop::new(poll, thread_mailbox, thread_watch).run()
             })
             .map_err(|_| Errno::EMTHREAD)?;
-        Ok(Self { mailbox, thread: Some(thread) })
+        Ok(Self { mailbox, watch, thread: Some(thread) })
+    }
+
+    /// Asks the thread to poll, rather than sleep, until `deadline` whenever it runs out of
+    /// work: an application thread expects an answer through it by then.
+    pub fn watch_until(&self, deadline: Instant) {
+        self.watch.extend_to(deadline);
+    }
+
+    /// The answer came (or the wait gave up): stops a watch `watch_until(deadline)` asked for,
+    /// unless another waiter has extended it since.
+    pub fn end_watch(&self, deadline: Instant) {
+        self.watch.end(deadline);
     }
 
     pub fn mailbox(&self) -> &Arc<Mailbox> {
@@ -117,6 +162,7 @@ impl Drop for IoThread {
 struct IoLoop {
     poll: Poll,
     mailbox: Arc<Mailbox>,
+    watch: Arc<WatchDeadline>,
     next_token: usize,
     listeners: HashMap<Token, Listener>,
     sessions: HashMap<Token, Session>,
@@ -129,10 +175,11 @@ struct IoLoop {
 }
 
 impl IoLoop {
-    fn new(poll: Poll, mailbox: Arc<Mailbox>) -> Self {
+    fn new(poll: Poll, mailbox: Arc<Mailbox>, watch: Arc<WatchDeadline>) -> Self {
         Self {
             poll,
             mailbox,
+            watch,
             next_token: 1,
             listeners: HashMap::new(),
             sessions: HashMap::new(),
@@ -166,7 +213,7 @@ impl IoLoop {
                 .chain(self.accept_retries.values().copied())
                 .min()
                 .map(|at| at.saturating_duration_since(Instant::now()));
-            match self.poll.poll(&mut events, timeout) {
+            match self.wait(&mut events, timeout) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(_) => return,
@@ -188,6 +235,22 @@ impl IoLoop {
             }
             self.run_timers();
         }
+    }
+
+    /// Waits for events or `timeout`. While an application thread asked for it (`watch_until`),
+    /// polls without blocking first, offering the CPU between polls to any thread that wants
+    /// it (the application thread the answer is for may share this CPU).
+    fn wait(&mut self, events: &mut Events, timeout: Option<Duration>) -> io::Result<()> {
+        let mut watch = self.watch.remaining();
+        while !watch.is_zero() {
+            self.poll.poll(events, Some(Duration::ZERO))?;
+            if !events.is_empty() || timeout.is_some_and(|timeout| timeout.is_zero()) {
+                return Ok(());
+            }
+            std::thread::yield_now();
+            watch = self.watch.remaining();
+        }
+        self.poll.poll(events, timeout)
     }
 
     fn process_commands(&mut self) {
@@ -389,7 +452,34 @@ fn contain<T>(value: &mut T, step: impl FnOnce(&mut T), recover: impl FnOnce(&mu
 
 #[cfg(test)]
 mod tests {
-    use super::contain;
+    use super::{contain, WatchDeadline};
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn a_watch_lasts_until_its_deadline_or_its_end() {
+        let watch = WatchDeadline::default();
+        assert_eq!(watch.remaining(), Duration::ZERO);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        watch.extend_to(deadline);
+        assert!(watch.remaining() > Duration::from_secs(59));
+        watch.end(deadline);
+        assert_eq!(watch.remaining(), Duration::ZERO);
+        watch.extend_to(Instant::now() - Duration::from_millis(1));
+        assert_eq!(watch.remaining(), Duration::ZERO);
+    }
+
+    #[test]
+    fn ending_one_waiters_watch_keeps_a_later_one() {
+        let watch = WatchDeadline::default();
+        let first = Instant::now() + Duration::from_secs(60);
+        let second = first + Duration::from_secs(60);
+        watch.extend_to(second);
+        watch.extend_to(first);
+        watch.end(first);
+        assert!(watch.remaining() > Duration::from_secs(119));
+        watch.end(second);
+        assert_eq!(watch.remaining(), Duration::ZERO);
+    }
 
     #[test]
     fn a_step_that_returns_needs_no_recovery() {

@@ -26,10 +26,12 @@ use crate::socket::pattern::{put_int, Pattern, SendError};
 use crate::socket::pipes::Pipes;
 use crate::socket::{dealer::Dealer, pair::Pair, pull::Pull, push::Push, rep::Rep, req::Req, router::Router};
 use crate::socket::{publisher::Pub, subscriber::Sub, xpub::Xpub, xsub::Xsub};
+use crate::sys;
 use crate::transport::inproc::{combined_hwm, Peer};
 use crate::transport::ipc::{self, IpcAddress};
 use crate::transport::tcp;
 use crate::transport::udp;
+use crate::util::spin_window::SpinWindow;
 
 /// An OS error as the errno libzmq would report.
 fn os_errno(error: std::io::Error) -> Errno {
@@ -116,10 +118,14 @@ pub struct Socket {
     /// The socket has bound or connected a transport other than inproc: what wakes it may be its
     /// own I/O thread, which a spinning wait would keep from running (see `Mailbox::wait`).
     networked: bool,
+    /// The I/O threads that run this socket's tcp/ipc listeners and connections.
+    io_threads: Vec<Arc<IoThread>>,
     /// The last call that went through was a send: a receive now probably waits for an answer,
     /// which an inproc peer gives within microseconds (a receive-only or sending socket waits
     /// on a peer that is busy, where spinning would only take its CPU).
     awaiting_reply: bool,
+    /// How long the I/O threads poll for the answer a networked receive awaits.
+    reply_watch: SpinWindow,
 }
 
 impl Socket {
@@ -150,7 +156,9 @@ impl Socket {
             terminated: false,
             udp_pumps: Vec::new(),
             networked: false,
+            io_threads: Vec::new(),
             awaiting_reply: false,
+            reply_watch: SpinWindow::default(),
         })
     }
 
@@ -424,9 +432,18 @@ impl Socket {
         Ok(())
     }
 
+    /// The I/O thread for a new listener or connection of this socket.
+    fn serving_io_thread(&mut self) -> Result<Arc<IoThread>> {
+        let io = self.ctx.io_thread()?;
+        if !self.io_threads.iter().any(|known| Arc::ptr_eq(known, &io)) {
+            self.io_threads.push(Arc::clone(&io));
+        }
+        Ok(io)
+    }
+
     /// Hands a bound listener to an I/O thread.
     fn listen(&mut self, given: &str, resolved: String, fd: c_int, listener: StreamListener) -> Result<()> {
-        let io = self.ctx.io_thread()?;
+        let io = self.serving_io_thread()?;
         io.send(Command::Listen(Listener {
             listener,
             filter: AcceptFilter {
@@ -520,7 +537,7 @@ impl Socket {
                 } else {
                     Destination::Ipc(IpcAddress::parse(address)?.socket_addr()?)
                 };
-                let io = self.ctx.io_thread()?;
+                let io = self.serving_io_thread()?;
                 let session_end = if self.options.immediate {
                     None
                 } else {
@@ -691,7 +708,24 @@ impl Socket {
                 Some(deadline - now)
             }
         };
-        self.mailbox.wait(timeout, spin && !self.networked)?;
+        if spin && self.networked && sys::multicore() {
+            // The answer comes through an I/O thread: keep that thread polling while it may
+            // come, and learn from how long it took how long to ask for next time.
+            let start = Instant::now();
+            let watch_end = start + self.reply_watch.current();
+            let watching = !self.reply_watch.current().is_zero();
+            if watching {
+                self.io_threads.iter().for_each(|io| io.watch_until(watch_end));
+            }
+            let woken = self.mailbox.wait(timeout, false);
+            if watching {
+                self.io_threads.iter().for_each(|io| io.end_watch(watch_end));
+            }
+            self.reply_watch.waited(start.elapsed());
+            woken?;
+        } else {
+            self.mailbox.wait(timeout, spin && !self.networked)?;
+        }
         self.check_alive()
     }
 

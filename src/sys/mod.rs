@@ -6,6 +6,7 @@ pub mod socket;
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::LazyLock;
 use std::time::Duration;
 
 /// A non-blocking, close-on-exec eventfd: the signal behind a mailbox and `ZMQ_FD`.
@@ -152,11 +153,15 @@ pub(crate) const POLLIN: i16 = libc::POLLIN;
 pub(crate) const POLLOUT: i16 = libc::POLLOUT;
 pub(crate) const POLLPRI: i16 = libc::POLLPRI;
 
-/// How many CPUs are online (not the calling thread's affinity, which a pinned thread narrows).
-pub fn online_cpus() -> usize {
-    // SAFETY: sysconf reads a system value and touches no memory of ours.
-    let n = unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) };
-    usize::try_from(n).unwrap_or(1).max(1)
+/// Whether more than one CPU is online (read once; not the calling thread's affinity, which a
+/// pinned thread narrows): a thread watching for work only pays when the thread that gives it
+/// can run meanwhile.
+pub fn multicore() -> bool {
+    static MULTICORE: LazyLock<bool> = LazyLock::new(|| {
+        // SAFETY: sysconf reads a system value and touches no memory of ours.
+        unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) > 1 }
+    });
+    *MULTICORE
 }
 
 pub fn poll_fd(fd: RawFd, events: i16) -> PollFd {
