@@ -168,6 +168,12 @@ impl poll::Pollable for PollSocket<'_> {
             PollSocket::Shared { handle, .. } => socket_mut(*handle)?.events(),
         }
     }
+    fn woken_by_peers(&self) -> bool {
+        match self {
+            PollSocket::Classic(socket) => !socket.is_networked(),
+            PollSocket::Shared { .. } => false,
+        }
+    }
 }
 
 /// Longest a blocked caller of a thread-safe socket sleeps before looking again by itself.

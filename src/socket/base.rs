@@ -92,6 +92,10 @@ struct Bound {
     fd: c_int,
 }
 
+/// The longest an I/O thread polls for an answer (see `Socket::wait`): an idle loopback tcp round
+/// trip with two thread hops each way takes 40-90 us on a VM, and is what the watch should catch.
+const REPLY_WATCH_MAX: Duration = Duration::from_micros(100);
+
 pub struct Socket {
     ctx: Arc<Ctx>,
     id: u64,
@@ -158,7 +162,7 @@ impl Socket {
             networked: false,
             io_threads: Vec::new(),
             awaiting_reply: false,
-            reply_watch: SpinWindow::default(),
+            reply_watch: SpinWindow::up_to(REPLY_WATCH_MAX),
         })
     }
 
@@ -430,6 +434,11 @@ impl Socket {
             self.monitor.event_values(draft::ZMQ_EVENT_PIPES_STATS, &[outbound, inbound], &pair);
         }
         Ok(())
+    }
+
+    /// Whether the socket has bound or connected a transport other than inproc.
+    pub fn is_networked(&self) -> bool {
+        self.networked
     }
 
     /// The I/O thread for a new listener or connection of this socket.
