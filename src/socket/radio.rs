@@ -12,7 +12,7 @@
 //! pipe it goes to is full; pipes it does not go to never hold it back. DISHes filter too (a udp
 //! DISH hears every group).
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::ffi::c_int;
 
 use crate::constants::ZMQ_XPUB_NODROP;
@@ -25,7 +25,7 @@ use crate::socket::pipes::Pipes;
 use crate::zmtp::group_command::GroupCommand;
 
 /// Group → the pipes whose peers joined it, each with its JOINs not yet taken back by a LEAVE.
-type Members = HashMap<Vec<u8>, Vec<(PipeId, u32)>>;
+type Members = BTreeMap<Vec<u8>, Vec<(PipeId, u32)>>;
 
 pub struct Radio {
     dist: Dist,
