@@ -4,7 +4,7 @@
  *   groups, and a peer that joined nothing gets no byte at all while the others are served;
  *   JOIN after connect, JOIN twice then LEAVE once (still joined, as libzmq's RADIO counts
  *   joins), LEAVE, and JOIN again are followed on one connection.
- *   With real DISH sockets over tcp and inproc: ZMQ_XPUB_NODROP's back-pressure (EAGAIN) is
+ *   With real DISH sockets over tcp, ipc and inproc: ZMQ_XPUB_NODROP's back-pressure (EAGAIN) is
  *   the witness of what each connection carries. Messages of a group nobody joined, or one a
  *   DISH left, never fill anybody's pipe; a joined DISH that does not read does fill, and then
  *   holds back only its own group's messages; a rejoin is heard.
@@ -335,6 +335,11 @@ static void nodrop_radio_over_tcp_is_held_back_only_by_joined_dishes (void)
     nodrop_dishes ("tcp://127.0.0.1:*");
 }
 
+static void nodrop_radio_over_ipc_is_held_back_only_by_joined_dishes (void)
+{
+    nodrop_dishes ("ipc://*");
+}
+
 static void nodrop_radio_over_inproc_is_held_back_only_by_joined_dishes (void)
 {
     nodrop_dishes ("inproc://radio-filter");
@@ -348,6 +353,7 @@ int main (void)
     RUN (each_tcp_connection_carries_only_its_groups);
     RUN (join_leave_rejoin_on_one_tcp_connection);
     RUN (nodrop_radio_over_tcp_is_held_back_only_by_joined_dishes);
+    RUN (nodrop_radio_over_ipc_is_held_back_only_by_joined_dishes);
     RUN (nodrop_radio_over_inproc_is_held_back_only_by_joined_dishes);
 #else
     SKIP_CASE (radio_filter, "draft API not built");
