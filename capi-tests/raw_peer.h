@@ -1,14 +1,37 @@
 /*
- * raw_peer.h: reading from a raw tcp socket that plays a hand-written peer (test_hostile.c,
- * test_zmtp_legacy.c). Every wait is bounded by 3 s.
+ * raw_peer.h: a raw tcp socket that plays a hand-written peer (test_hostile.c,
+ * test_zmtp_legacy.c, test_radio_filter.c): connecting and reading. Every wait is bounded by 3 s.
  */
 #ifndef CAPI_TESTS_RAW_PEER_H
 #define CAPI_TESTS_RAW_PEER_H
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <stdint.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
+
+/* A tcp connection to 127.0.0.1:port; the fd, or -1. */
+static inline int raw_connect_loopback (int port)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_in addr;
+    memset (&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons ((uint16_t) port);
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    if (connect (fd, (struct sockaddr *) &addr, sizeof addr) != 0) {
+        close (fd);
+        return -1;
+    }
+    return fd;
+}
 
 /* Reads exactly len bytes (3 s at most); 0 on success. */
 static inline int raw_read_exact (int fd, unsigned char *buf, size_t len)

@@ -156,14 +156,8 @@ static void check_still_serves (server_t *s)
 
 static int raw_connect (int port)
 {
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    int fd = raw_connect_loopback (port);
     CHECK (fd >= 0);
-    struct sockaddr_in addr;
-    memset (&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons ((uint16_t) port);
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    CHECK_OK (connect (fd, (struct sockaddr *) &addr, sizeof addr));
     return fd;
 }
 

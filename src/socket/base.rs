@@ -610,8 +610,10 @@ impl Socket {
         let (end, pump) = udp::connect(address, self.options.ipv6, options)?;
         self.udp_pumps.push(pump);
         end.attach(&self.mailbox, None);
-        self.connected.push((endpoint.to_owned(), end.id()));
+        let pipe = end.id();
+        self.connected.push((endpoint.to_owned(), pipe));
         self.attach(end, true);
+        self.pattern.subscribe_to_all(pipe);
         self.options.last_endpoint = endpoint.to_owned();
         Ok(())
     }

@@ -1,9 +1,11 @@
 //! DISH (draft, thread-safe): receives the messages of the groups it joined (`zmq_join`,
 //! `zmq_leave`) from RADIO peers. A message arrives as two frames, group then body (see
-//! `radio.rs`), and is handed to the application as one message carrying its group; messages of
-//! other groups are dropped here. Joins and leaves go to every peer as ZMTP-style JOIN/LEAVE
-//! command messages (`\x04JOIN` / `\x05LEAVE` + group), which the encoder puts on the wire as
-//! the commands libzmq's RADIO expects; a new peer is told every current group.
+//! `radio.rs`), and is handed to the application as one message carrying its group. Joins and
+//! leaves go to every peer as JOIN/LEAVE command messages (`zmtp/group_command.rs`), which the
+//! encoder puts on the wire as the commands libzmq's RADIO expects; a new peer is told every
+//! current group. RADIOs send a peer only the groups it joined, but messages of other groups are
+//! still dropped here, as libzmq's DISH does: a udp:// RADIO sends every group, and a message
+//! sent before a LEAVE reached the RADIO may arrive after it.
 
 use std::collections::BTreeSet;
 use std::ffi::CString;
@@ -14,6 +16,7 @@ use crate::pipe::PipeId;
 use crate::socket::fq::FairQueue;
 use crate::socket::pattern::{cannot_send, Pattern, SendError};
 use crate::socket::pipes::Pipes;
+use crate::zmtp::group_command::GroupCommand;
 
 #[derive(Default)]
 pub struct Dish {
@@ -24,21 +27,10 @@ pub struct Dish {
     prefetched: Option<Msg>,
 }
 
-/// A JOIN or LEAVE command message for `group`.
-fn command(name: &[u8], group: &[u8]) -> Option<Msg> {
-    let mut body = Vec::with_capacity(1 + name.len() + group.len());
-    body.push(name.len() as u8);
-    body.extend_from_slice(name);
-    body.extend_from_slice(group);
-    let mut msg = Msg::from_slice(&body).ok()?;
-    msg.set_command();
-    Some(msg)
-}
-
 impl Dish {
-    fn tell_all(&mut self, name: &[u8], group: &[u8], pipes: &mut Pipes) {
+    fn tell_all(&mut self, cmd: GroupCommand, pipes: &mut Pipes) {
         for &pipe in &self.pipes {
-            if let Some(msg) = command(name, group) {
+            if let Ok(msg) = cmd.to_msg() {
                 pipes.write(pipe, msg);
             }
         }
@@ -75,7 +67,7 @@ impl Pattern for Dish {
         self.fq.attach(pipe);
         self.pipes.push(pipe);
         for group in &self.groups {
-            if let Some(msg) = command(b"JOIN", group) {
+            if let Ok(msg) = GroupCommand::Join(group).to_msg() {
                 pipes.write(pipe, msg);
             }
         }
@@ -110,14 +102,14 @@ impl Pattern for Dish {
         if group.len() > GROUP_MAX_LENGTH || !self.groups.insert(group.to_vec()) {
             return Err(Errno::EINVAL);
         }
-        self.tell_all(b"JOIN", group, pipes);
+        self.tell_all(GroupCommand::Join(group), pipes);
         Ok(())
     }
     fn leave(&mut self, group: &[u8], pipes: &mut Pipes) -> Result<()> {
         if group.len() > GROUP_MAX_LENGTH || !self.groups.remove(group) {
             return Err(Errno::EINVAL);
         }
-        self.tell_all(b"LEAVE", group, pipes);
+        self.tell_all(GroupCommand::Leave(group), pipes);
         Ok(())
     }
 }

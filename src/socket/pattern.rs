@@ -21,6 +21,9 @@ pub trait Pattern: Send {
     fn attach_connected(&mut self, pipe: PipeId, pipes: &mut Pipes) {
         self.attach(pipe, pipes);
     }
+    /// `pipe` (just attached) cannot say what it wants, as a udp:// endpoint cannot: types that
+    /// filter per peer (RADIO) send it everything, as libzmq's `subscribe_to_all` attach does.
+    fn subscribe_to_all(&mut self, _pipe: PipeId) {}
     /// A pipe is gone (closed by the peer, drained, or removed by the socket).
     fn terminated(&mut self, pipe: PipeId);
     /// A pipe that had nothing to read has data again.

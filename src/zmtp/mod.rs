@@ -2,7 +2,8 @@
 //! events and bytes out.
 //!
 //! [`Connection`] owns one peer's protocol state: the greeting exchange, the mechanism
-//! handshake, framing, heartbeat replies and the 3.0/3.1 subscription translation. It never
+//! handshake, framing, heartbeat replies, the 3.0/3.1 subscription translation and, for a RADIO,
+//! passing its DISH peers' JOIN/LEAVE commands up as they are (`group_command`). It never
 //! touches a socket, a thread or a clock; the engine that drives it reads and writes the bytes,
 //! runs the timers (handshake, heartbeat) and decides what a failure means for the socket.
 //!
@@ -29,6 +30,7 @@ pub mod decoder;
 pub mod encoder;
 mod error;
 pub mod greeting;
+pub mod group_command;
 pub mod mechanism;
 pub mod metadata;
 pub mod socket_type;
@@ -164,7 +166,8 @@ pub enum Event {
         credentials: Vec<Vec<u8>>,
     },
     /// One frame of a message (MORE flag in the Msg), or a SUBSCRIBE/CANCEL command turned into
-    /// a message whose first byte is 1/0.
+    /// a message whose first byte is 1/0, or (to a RADIO) a JOIN/LEAVE command frame as it is
+    /// (see `group_command`).
     Message(Msg),
     /// The peer sent ERROR during the handshake; `receive` also returned
     /// [`ProtocolError::PeerError`], and the connection is finished.
@@ -603,6 +606,12 @@ impl Connection {
                 body[0] = u8::from(cmd.name == command::SUBSCRIBE);
                 body[1..].copy_from_slice(cmd.data);
                 self.events.push_back(Event::Message(msg));
+            }
+            // A DISH's JOIN/LEAVE: a RADIO filters by them, so it gets the command as it is.
+            name if self.socket_type == crate::constants::draft::ZMQ_RADIO
+                && group_command::is_group_command(name) =>
+            {
+                self.events.push_back(Event::Message(frame))
             }
             // libzmq drops any other command once the handshake is done (READY, ERROR and
             // unknown names alike).

@@ -376,6 +376,36 @@ fn unknown_and_late_commands_are_ignored_after_the_handshake() {
 }
 
 #[test]
+fn a_dish_join_and_leave_reach_a_radio_as_the_command_messages_the_dish_sent() {
+    use crate::constants::draft::{ZMQ_DISH, ZMQ_RADIO};
+    use group_command::GroupCommand;
+    let (mut dish, mut radio) = connected(ZMQ_DISH, ZMQ_RADIO);
+    for cmd in [GroupCommand::Join(b"TV"), GroupCommand::Leave(b"TV")] {
+        dish.send(&cmd.to_msg().unwrap());
+    }
+    assert_eq!(dish.output(), b"\x04\x07\x04JOINTV\x04\x08\x05LEAVETV");
+    let (rd, rr) = pump(&mut dish, &mut radio);
+    rd.unwrap();
+    rr.unwrap();
+    let received: Vec<_> = events(&mut radio)
+        .into_iter()
+        .map(|event| match event {
+            Event::Message(msg) => (msg.is_command(), msg.more(), msg.data().to_vec()),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(received, [(true, false, b"\x04JOINTV".to_vec()), (true, false, b"\x05LEAVETV".to_vec())]);
+}
+
+#[test]
+fn join_and_leave_commands_are_dropped_by_other_socket_types() {
+    let mut conn = with_fake_peer(ZMQ_PAIR, "PAIR", 1);
+    conn.receive(b"\x04\x07\x04JOINTV\x04\x08\x05LEAVETV").unwrap();
+    assert!(events(&mut conn).is_empty());
+    assert!(conn.is_ready());
+}
+
+#[test]
 fn malformed_commands_after_the_handshake() {
     for input in [&b"\x04\x00"[..], b"\x04\x02\x05R", b"\x04\x06\x04PING\x00"] {
         let mut conn = with_fake_peer(ZMQ_PAIR, "PAIR", 1);
