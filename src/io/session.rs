@@ -447,6 +447,11 @@ struct Connection {
     connect_deadline: Option<Instant>,
     /// The stream had nothing more to read last time (mio is edge-triggered: read until then).
     read_drained: bool,
+    /// The last write found the stream full; nothing more is taken from the pipe until the
+    /// poller reports the stream again. Taking messages then would only grow the output, and
+    /// each one would find this reader asleep and cost the socket a wake-up of this thread
+    /// (libzmq's engine, too, pulls from the pipe only when its output went out).
+    write_blocked: bool,
     /// The poller reported the peer's end of stream (or an error). Its edge may have come with
     /// data that a short read consumed, and no later edge will announce the end: read on until
     /// the end of stream instead of taking a short read for "drained".
@@ -637,6 +642,7 @@ impl Session {
             connecting,
             connect_deadline: None,
             read_drained: false,
+            write_blocked: false,
             read_closed: false,
             handshake_deadline,
             next_ping: None,
@@ -801,6 +807,7 @@ impl Session {
             }
         }
         connection.read_drained = false;
+        connection.write_blocked = false;
         self.flush(registry, token, io_mailbox);
     }
 
@@ -1346,6 +1353,9 @@ impl Session {
         };
         loop {
             let Some(connection) = &mut self.connection else { return Ok(()) };
+            if connection.write_blocked {
+                return Ok(());
+            }
             if connection.wire.is_ready() && room(connection) && !connection.close_requested {
                 if let Some(pipe) = &mut self.pipe {
                     // Read in place (each read releases the previous frame): moving frames
@@ -1390,7 +1400,10 @@ impl Session {
             match written {
                 Ok(0) => return Err(Failure::Connection(libc::EPIPE)),
                 Ok(n) => connection.consume(n),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    connection.write_blocked = true;
+                    return Ok(());
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(Failure::Connection(e.raw_os_error().unwrap_or(libc::EIO))),
             }
