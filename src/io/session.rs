@@ -378,7 +378,8 @@ impl Wire {
         }
     }
 
-    /// A failure found while sending (an encrypting mechanism's encode).
+    /// A failure found while sending (an encrypting mechanism's encode) or while decoding frames
+    /// held from a read (see `zmtp::Connection::receive_shared`).
     fn failed(&self) -> bool {
         matches!(self, Wire::Zmtp(zmtp) if zmtp.failure().is_some())
     }
@@ -1204,7 +1205,10 @@ impl Session {
         }
         loop {
             let Some(connection) = &mut self.connection else { return Ok(()) };
-            let Some(event) = connection.wire.poll_event() else { return Ok(()) };
+            let Some(event) = connection.wire.poll_event() else {
+                // Frames are decoded as they are polled: a malformed one ends the events.
+                return if connection.wire.failed() { Err(Failure::Protocol) } else { Ok(()) };
+            };
             match event {
                 zmtp::Event::Ready { peer_routing_id, properties, .. } => {
                     let peer_address = connection.stream.peer_address();
