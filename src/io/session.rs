@@ -1364,8 +1364,12 @@ impl Session {
                 if let Some(pipe) = &mut self.pipe {
                     // Read in place (each read releases the previous frame): moving frames
                     // through return values cost more than encoding them.
+                    // Taking messages leaves the reader awake: it looks again after the write
+                    // below, and only then, with nothing left to write, marks itself asleep
+                    // (further down). Messages the socket sends meanwhile then cost it no
+                    // wake-up of this thread, and they go out with the next write.
                     let mut msg = Msg::new();
-                    while room(connection) && pipe.read_into(&mut msg) == Readiness::Ready {
+                    while room(connection) && pipe.read_into_awake(&mut msg) == Readiness::Ready {
                         if msg.size() == 0 && connection.wire.is_raw() {
                             // Raw mode: the socket closes this connection (see the module doc).
                             connection.close_requested = true;
@@ -1390,6 +1394,14 @@ impl Session {
             let output = connection.wire.output();
             let written = if connection.bodies.is_empty() {
                 if output.is_empty() {
+                    let taking = connection.wire.is_ready() && !connection.close_requested;
+                    if let Some(pipe) = self.pipe.as_mut().filter(|_| taking) {
+                        // Nothing to write: a last look that marks the reader asleep if the
+                        // pipe is still empty, so the socket's next message wakes this thread.
+                        if pipe.check_read() == Readiness::Ready {
+                            continue;
+                        }
+                    }
                     if connection.close_requested {
                         // Everything before the close request is written: end the session without
                         // reconnecting and without a disconnect notification (the socket knows).
