@@ -160,6 +160,16 @@ impl Msg {
         Ok(msg)
     }
 
+    /// An inline body holding the first `len` bytes of `window` (`len` at most
+    /// [`INLINE_CAPACITY`]). For a decoder whose input runs on past the body: the window is
+    /// copied whole, a fixed-size copy done with a few wide moves, where copying exactly `len`
+    /// bytes is a narrow store that the message's next move reads back with wide loads, a
+    /// store-forwarding stall on every small message. The bytes past `len` come along unread.
+    pub fn inline_from_window(window: &[u8; INLINE_CAPACITY], len: usize) -> Self {
+        assert!(len <= INLINE_CAPACITY, "inline bodies hold at most INLINE_CAPACITY bytes");
+        Self::with_body(Body::Inline { len: len as u8, data: *window })
+    }
+
     /// A body over existing shared bytes (no copy).
     pub fn from_bytes(bytes: Bytes) -> Self {
         Self::with_body(Body::Shared(bytes))

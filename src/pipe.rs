@@ -300,13 +300,20 @@ impl PipeEnd {
     /// atomic step (so the next flush sends `ActivateRead`), or the pipe is found closed.
     #[inline(always)]
     pub fn check_read(&mut self) -> Readiness {
+        self.check_read_marking::<true>()
+    }
+
+    #[inline(always)]
+    fn check_read_marking<const MARK_ASLEEP: bool>(&mut self) -> Readiness {
         if self.inbound.discard.load(Ordering::Acquire) {
             return Readiness::Closed;
         }
         // Loaded before looking at the queue: the writer finishes flushing before it says it is
         // done, so done-and-still-empty means nothing more will come.
         let done = self.inbound.writer_done.load(Ordering::Acquire);
-        if self.frames_in.check_read() {
+        let ready =
+            if MARK_ASLEEP { self.frames_in.check_read() } else { self.frames_in.check_read_awake() };
+        if ready {
             Readiness::Ready
         } else if done {
             Readiness::Closed
@@ -331,7 +338,21 @@ impl PipeEnd {
     /// copies off the message path.
     #[inline(always)]
     pub fn read_into(&mut self, out: &mut Msg) -> Readiness {
-        let readiness = self.check_read();
+        self.read_into_marking::<true>(out)
+    }
+
+    /// [`read_into`](Self::read_into) for a reader that will look again before it sleeps (a
+    /// session about to write what it took): finding nothing leaves it awake (`Empty` means
+    /// only "nothing now"), so the frames the writer flushes meanwhile cost no `ActivateRead`.
+    /// It must end with `check_read` or `read_into` before it waits for commands.
+    #[inline(always)]
+    pub fn read_into_awake(&mut self, out: &mut Msg) -> Readiness {
+        self.read_into_marking::<false>(out)
+    }
+
+    #[inline(always)]
+    fn read_into_marking<const MARK_ASLEEP: bool>(&mut self, out: &mut Msg) -> Readiness {
+        let readiness = self.check_read_marking::<MARK_ASLEEP>();
         if readiness != Readiness::Ready {
             return readiness;
         }
@@ -477,6 +498,25 @@ mod tests {
         assert!(matches!(b.read(), Read::Empty));
         a.write(frame(b"x", false));
         a.flush();
+        a.write(frame(b"y", false));
+        a.flush();
+        let commands: Vec<_> = mailbox.take_all().into_iter().collect();
+        assert!(matches!(commands[..], [Command::ActivateRead(id)] if id == b.id()));
+    }
+
+    #[test]
+    fn reader_reading_awake_gets_no_activation_until_it_checks() {
+        let mailbox = Arc::new(Mailbox::new().unwrap());
+        let (mut a, mut b) = PipeEnd::pair(0, 0);
+        b.attach(&mailbox, None);
+        let mut msg = Msg::new();
+        assert_eq!(b.read_into_awake(&mut msg), Readiness::Empty);
+        a.write(frame(b"x", false));
+        a.flush();
+        assert!(!mailbox.has_pending());
+        assert_eq!(b.read_into_awake(&mut msg), Readiness::Ready);
+        assert_eq!(msg.data(), b"x");
+        assert_eq!(b.check_read(), Readiness::Empty);
         a.write(frame(b"y", false));
         a.flush();
         let commands: Vec<_> = mailbox.take_all().into_iter().collect();

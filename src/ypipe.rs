@@ -265,6 +265,19 @@ impl<T, const N: usize> Reader<T, N> {
     /// atomic step, so the writer's next flush reports it (and the caller wakes us).
     #[inline(always)]
     pub fn check_read(&mut self) -> bool {
+        self.check_read_marking::<true>()
+    }
+
+    /// Whether an item can be read now, leaving the reader awake when none can: for a reader
+    /// that will look again (with `check_read`) before it sleeps, so the writer's flushes in
+    /// between report nothing to wake.
+    #[inline(always)]
+    pub fn check_read_awake(&mut self) -> bool {
+        self.check_read_marking::<false>()
+    }
+
+    #[inline(always)]
+    fn check_read_marking<const MARK_ASLEEP: bool>(&mut self) -> bool {
         if self.read < self.available {
             return true;
         }
@@ -276,7 +289,7 @@ impl<T, const N: usize> Reader<T, N> {
                 self.available = available;
                 return true;
             }
-            if state & ASLEEP != 0 {
+            if !MARK_ASLEEP || state & ASLEEP != 0 {
                 return false;
             }
             match published.compare_exchange(state, state | ASLEEP, Ordering::AcqRel, Ordering::Acquire) {
@@ -434,6 +447,20 @@ mod tests {
         assert!(w.flush());
         w.write(4);
         assert!(!w.flush(), "only the first flush after sleeping wakes");
+    }
+
+    #[test]
+    fn reader_looking_awake_is_not_reported_asleep() {
+        let (mut w, mut r) = ypipe::<u32, 4>();
+        assert!(!r.check_read_awake());
+        w.write(1);
+        assert!(!w.flush(), "the reader did not sleep");
+        assert!(r.check_read_awake());
+        assert_eq!(r.read(), Some(1));
+        assert!(!r.check_read_awake());
+        assert_eq!(r.read(), None, "now it sleeps");
+        w.write(2);
+        assert!(w.flush());
     }
 
     #[test]

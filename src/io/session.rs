@@ -378,7 +378,8 @@ impl Wire {
         }
     }
 
-    /// A failure found while sending (an encrypting mechanism's encode).
+    /// A failure found while sending (an encrypting mechanism's encode) or while decoding frames
+    /// held from a read (see `zmtp::Connection::receive_shared`).
     fn failed(&self) -> bool {
         matches!(self, Wire::Zmtp(zmtp) if zmtp.failure().is_some())
     }
@@ -447,6 +448,11 @@ struct Connection {
     connect_deadline: Option<Instant>,
     /// The stream had nothing more to read last time (mio is edge-triggered: read until then).
     read_drained: bool,
+    /// The last write found the stream full; nothing more is taken from the pipe until the
+    /// poller reports the stream again. Taking messages then would only grow the output, and
+    /// each one would find this reader asleep and cost the socket a wake-up of this thread
+    /// (libzmq's engine, too, pulls from the pipe only when its output went out).
+    write_blocked: bool,
     /// The poller reported the peer's end of stream (or an error). Its edge may have come with
     /// data that a short read consumed, and no later edge will announce the end: read on until
     /// the end of stream instead of taking a short read for "drained".
@@ -637,6 +643,7 @@ impl Session {
             connecting,
             connect_deadline: None,
             read_drained: false,
+            write_blocked: false,
             read_closed: false,
             handshake_deadline,
             next_ping: None,
@@ -801,6 +808,7 @@ impl Session {
             }
         }
         connection.read_drained = false;
+        connection.write_blocked = false;
         self.flush(registry, token, io_mailbox);
     }
 
@@ -1197,7 +1205,10 @@ impl Session {
         }
         loop {
             let Some(connection) = &mut self.connection else { return Ok(()) };
-            let Some(event) = connection.wire.poll_event() else { return Ok(()) };
+            let Some(event) = connection.wire.poll_event() else {
+                // Frames are decoded as they are polled: a malformed one ends the events.
+                return if connection.wire.failed() { Err(Failure::Protocol) } else { Ok(()) };
+            };
             match event {
                 zmtp::Event::Ready { peer_routing_id, properties, .. } => {
                     let peer_address = connection.stream.peer_address();
@@ -1346,12 +1357,19 @@ impl Session {
         };
         loop {
             let Some(connection) = &mut self.connection else { return Ok(()) };
+            if connection.write_blocked {
+                return Ok(());
+            }
             if connection.wire.is_ready() && room(connection) && !connection.close_requested {
                 if let Some(pipe) = &mut self.pipe {
                     // Read in place (each read releases the previous frame): moving frames
                     // through return values cost more than encoding them.
+                    // Taking messages leaves the reader awake: it looks again after the write
+                    // below, and only then, with nothing left to write, marks itself asleep
+                    // (further down). Messages the socket sends meanwhile then cost it no
+                    // wake-up of this thread, and they go out with the next write.
                     let mut msg = Msg::new();
-                    while room(connection) && pipe.read_into(&mut msg) == Readiness::Ready {
+                    while room(connection) && pipe.read_into_awake(&mut msg) == Readiness::Ready {
                         if msg.size() == 0 && connection.wire.is_raw() {
                             // Raw mode: the socket closes this connection (see the module doc).
                             connection.close_requested = true;
@@ -1376,6 +1394,14 @@ impl Session {
             let output = connection.wire.output();
             let written = if connection.bodies.is_empty() {
                 if output.is_empty() {
+                    let taking = connection.wire.is_ready() && !connection.close_requested;
+                    if let Some(pipe) = self.pipe.as_mut().filter(|_| taking) {
+                        // Nothing to write: a last look that marks the reader asleep if the
+                        // pipe is still empty, so the socket's next message wakes this thread.
+                        if pipe.check_read() == Readiness::Ready {
+                            continue;
+                        }
+                    }
                     if connection.close_requested {
                         // Everything before the close request is written: end the session without
                         // reconnecting and without a disconnect notification (the socket knows).
@@ -1390,7 +1416,10 @@ impl Session {
             match written {
                 Ok(0) => return Err(Failure::Connection(libc::EPIPE)),
                 Ok(n) => connection.consume(n),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    connection.write_blocked = true;
+                    return Ok(());
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(Failure::Connection(e.raw_os_error().unwrap_or(libc::EIO))),
             }

@@ -212,7 +212,11 @@ impl Decoder {
             return None;
         }
         let body = &rest[..size];
-        let msg = if size <= INLINE_CAPACITY {
+        let msg = if let Some(window) = rest.first_chunk().filter(|_| size <= INLINE_CAPACITY) {
+            // The input runs on past the body (the common case in a large read): see
+            // `Msg::inline_from_window`.
+            Msg::inline_from_window(window, size)
+        } else if size <= INLINE_CAPACITY {
             Msg::from_slice(body).expect("inline bodies need no allocation")
         } else {
             let shared = shared?;

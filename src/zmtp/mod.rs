@@ -253,6 +253,9 @@ pub struct Connection {
     out: Vec<u8>,
     out_pos: usize,
     events: VecDeque<Event>,
+    /// Bytes received after the handshake and not decoded yet (see
+    /// [`receive_shared`](Connection::receive_shared)): frames are decoded as events are polled.
+    held_input: bytes::Bytes,
     /// Whether the last frame we sent had MORE (so the next one continues a message).
     sending_more: bool,
     /// User-Id and metadata from the ZAP verdict, for the Ready event.
@@ -326,6 +329,7 @@ impl Connection {
             legacy_allowed: false,
             out_pos: 0,
             events: VecDeque::new(),
+            held_input: bytes::Bytes::new(),
             sending_more: false,
             zap_properties: Vec::new(),
         }
@@ -341,8 +345,25 @@ impl Connection {
 
     /// [`receive`](Self::receive) for bytes in a shared read buffer: message bodies above the
     /// inline size that are whole in `data` become slices of it instead of copies.
+    ///
+    /// Once the handshake is done, the frames are not decoded here but one by one as
+    /// [`poll_event`](Self::poll_event) asks for them, so each message goes from the read buffer
+    /// to its destination while both are in cache (a 64 KiB read of 1-byte messages would
+    /// otherwise become a queue of 20 000 events). A malformed frame then surfaces there:
+    /// `poll_event` answers `None` and [`failure`](Self::failure) says why. All events must be
+    /// polled before more bytes are received (`whole_frames_len` looks at the decoder's state
+    /// after all of them).
     pub fn receive_shared(&mut self, data: &bytes::Bytes) -> Result<(), ProtocolError> {
-        let result = self.receive_inner(data, Some(data));
+        debug_assert!(self.held_input.is_empty(), "bytes received before the last ones were polled");
+        let result = if self.held_input.is_empty() {
+            self.receive_inner(data, Some(data))
+        } else {
+            // (A caller bug; kept correct at the price of a copy.)
+            let joined = [&self.held_input[..], &data[..]].concat();
+            self.held_input = bytes::Bytes::new();
+            let joined = bytes::Bytes::from(joined);
+            self.receive_inner(&joined, Some(&joined))
+        };
         self.note_failure(result)
     }
 
@@ -415,6 +436,12 @@ impl Connection {
                             self.start_legacy(version, Some(peer_socket_type))?;
                         }
                     }
+                }
+                Phase::Ready if shared.is_some() => {
+                    // Decoded as polled (see `receive_shared`); `data` ends `shared`.
+                    let shared = shared.expect("checked");
+                    self.held_input = shared.slice(shared.len() - data.len()..);
+                    return Ok(());
                 }
                 Phase::Handshake | Phase::PeerIdentity { .. } | Phase::Ready => {
                     let n = self.decode_frame(data, shared)?;
@@ -620,9 +647,59 @@ impl Connection {
         Ok(())
     }
 
-    /// Next event, oldest first.
+    /// Next event, oldest first. `None` also when a held frame turned out malformed (see
+    /// [`receive_shared`](Self::receive_shared)).
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        match self.events.pop_front() {
+            None if !self.held_input.is_empty() => self.decode_held(),
+            event => event,
+        }
+    }
+
+    /// Decodes held frames until one makes an event (a PONG to send makes none). An ordinary
+    /// message frame (the per-message path) is handed back as it is, not queued.
+    fn decode_held(&mut self) -> Option<Event> {
+        use bytes::Buf;
+        let mut input = std::mem::take(&mut self.held_input);
+        let plain = !self.mechanism.encrypts();
+        while !input.is_empty() {
+            let frame = match self.decoder.decode(&input, Some(&input)) {
+                Ok((n, frame)) => {
+                    input.advance(n);
+                    frame
+                }
+                Err(error) => {
+                    let _ = self.note_failure(Err(error));
+                    return None;
+                }
+            };
+            match frame {
+                Some(frame) if plain && !frame.is_command() => {
+                    self.hold(input);
+                    return Some(Event::Message(frame));
+                }
+                Some(frame) => {
+                    if let Err(error) = self.process_frame(frame) {
+                        let _ = self.note_failure(Err(error));
+                        return None;
+                    }
+                }
+                None => {}
+            }
+            if let Some(event) = self.events.pop_front() {
+                self.hold(input);
+                return Some(event);
+            }
+        }
+        None
+    }
+
+    /// Keeps the rest of the held input; an empty rest is dropped at once, so that the read
+    /// block it came from is free for reuse (a held empty slice would still pin it).
+    fn hold(&mut self, input: bytes::Bytes) {
+        if !input.is_empty() {
+            self.held_input = input;
+        }
     }
 
     /// Handshake done: messages may be sent.

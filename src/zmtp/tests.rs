@@ -484,6 +484,50 @@ fn greeting_violations() {
     ));
 }
 
+/// After the handshake, a shared read is decoded as its events are polled, with the same events
+/// in the same order as an eager `receive`; a PING's PONG is queued when the PING is reached.
+#[test]
+fn shared_reads_are_decoded_as_polled() {
+    let (mut a, mut b) = connected(ZMQ_DEALER, ZMQ_DEALER);
+    a.send(&Msg::from_slice(b"one").unwrap());
+    a.send(&Msg::from_slice(&[7; 100]).unwrap());
+    let mut wire = a.output().to_vec();
+    wire.extend_from_slice(b"\x04\x0a\x04PING\x00\x64ctx");
+    let mut last = Msg::from_slice(b"last").unwrap();
+    last.set_more(true);
+    encoder::encode(&last, &mut wire);
+    b.receive_shared(&bytes::Bytes::from(wire)).unwrap();
+    assert!(b.output().is_empty(), "nothing decoded before the events are polled");
+    assert!(matches!(b.poll_event(), Some(Event::Message(m)) if m.data() == b"one"));
+    assert!(matches!(b.poll_event(), Some(Event::Message(m)) if m.data() == [7; 100]));
+    assert!(b.output().is_empty());
+    assert!(matches!(b.poll_event(), Some(Event::Ping { ttl_deciseconds: 100, .. })));
+    assert_eq!(b.output(), b"\x04\x08\x04PONGctx".as_slice());
+    assert!(matches!(b.poll_event(), Some(Event::Message(m)) if m.data() == b"last" && m.more()));
+    assert!(b.poll_event().is_none());
+    assert!(b.failure().is_none());
+}
+
+/// A malformed frame in a shared read surfaces when the events reach it: the frames before it
+/// come out, then no more events and the connection has failed.
+#[test]
+fn shared_read_with_a_bad_frame_fails_when_polled_there() {
+    let mut conn = Connection::new(Config { socket_type: ZMQ_PULL, maxmsgsize: 40, ..Config::default() });
+    let mut input = peer_greeting(3, 1, "NULL");
+    input.extend(ready_frame("PUSH", &[]));
+    input.extend_from_slice(b"\x00\x02ok");
+    input.extend_from_slice(&[0x00, 41]);
+    input.extend_from_slice(&[0; 41]);
+    input.extend_from_slice(b"\x00\x05never");
+    conn.receive_shared(&bytes::Bytes::from(input)).unwrap();
+    assert!(matches!(conn.poll_event(), Some(Event::Ready { .. })));
+    assert!(matches!(conn.poll_event(), Some(Event::Message(m)) if m.data() == b"ok"));
+    assert!(conn.poll_event().is_none());
+    assert_eq!(conn.failure(), Some(&ProtocolError::MessageTooLarge { size: 41 }));
+    assert!(conn.poll_event().is_none());
+    assert!(conn.receive_shared(&bytes::Bytes::from_static(b"\x00\x01x")).is_err());
+}
+
 #[test]
 fn maxmsgsize_is_enforced_after_the_handshake() {
     let mut conn = Connection::new(Config { socket_type: ZMQ_PULL, maxmsgsize: 300, ..Config::default() });
