@@ -311,8 +311,7 @@ impl PipeEnd {
         // Loaded before looking at the queue: the writer finishes flushing before it says it is
         // done, so done-and-still-empty means nothing more will come.
         let done = self.inbound.writer_done.load(Ordering::Acquire);
-        let ready =
-            if MARK_ASLEEP { self.frames_in.check_read() } else { self.frames_in.check_read_awake() };
+        let ready = if MARK_ASLEEP { self.frames_in.check_read() } else { self.frames_in.check_read_awake() };
         if ready {
             Readiness::Ready
         } else if done {
