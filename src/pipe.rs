@@ -16,6 +16,7 @@
 //! what is left and then sees the pipe closed. Unflushed frames of a half-sent message are never
 //! counted, so they are dropped with the channel: multipart messages are all-or-nothing.
 
+use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -91,6 +92,20 @@ impl Channel {
 fn notify(owner: Option<&Owner>, command: impl FnOnce(PipeId) -> Command) {
     if let Some(owner) = owner {
         owner.mailbox.send(command(owner.pipe));
+    }
+}
+
+/// Marks a frame from a connection for the reader to find `metadata` on it (see
+/// `PipeEnd::write_with_metadata`); `sent` is the metadata last sent on this pipe.
+#[inline(always)]
+fn mark_metadata(sent: &mut Option<Arc<Metadata>>, msg: &mut Msg, metadata: Option<&Arc<Metadata>>) {
+    if let (Some(metadata), None) = (metadata, msg.metadata()) {
+        if sent.as_ref().is_some_and(|sent| Arc::ptr_eq(sent, metadata)) {
+            msg.mark_pipe_metadata(None);
+        } else {
+            *sent = Some(Arc::clone(metadata));
+            msg.mark_pipe_metadata(Some(Arc::clone(metadata)));
+        }
     }
 }
 
@@ -275,15 +290,26 @@ impl PipeEnd {
     /// ones (see `Msg::mark_pipe_metadata`). A frame with metadata of its own keeps that.
     #[inline(always)]
     pub fn write_with_metadata(&mut self, mut msg: Msg, metadata: Option<&Arc<Metadata>>) {
-        if let (Some(metadata), None) = (metadata, msg.metadata()) {
-            if self.metadata_sent.as_ref().is_some_and(|sent| Arc::ptr_eq(sent, metadata)) {
-                msg.mark_pipe_metadata(None);
-            } else {
-                self.metadata_sent = Some(Arc::clone(metadata));
-                msg.mark_pipe_metadata(Some(Arc::clone(metadata)));
-            }
-        }
+        mark_metadata(&mut self.metadata_sent, &mut msg, metadata);
         self.write(msg);
+    }
+
+    /// Queues a whole single-frame message built in place in the queue's next slot (see
+    /// `ypipe::Writer::write_in_place`), with the connection's `metadata` as in
+    /// `write_with_metadata`. `build` returns `None` when it built no such message; so does
+    /// this. A frame with MORE must not be built here: partial messages go through `write`.
+    #[inline(always)]
+    pub fn write_in_place_with_metadata(
+        &mut self,
+        metadata: Option<&Arc<Metadata>>,
+        build: impl for<'a> FnOnce(&'a mut MaybeUninit<Msg>) -> Option<&'a mut Msg>,
+    ) -> bool {
+        debug_assert!(!self.writing_more, "a whole message amid a multipart one");
+        let Some(msg) = self.frames_out.write_in_place(build) else { return false };
+        debug_assert!(!msg.more(), "write_in_place_with_metadata of a frame with MORE");
+        mark_metadata(&mut self.metadata_sent, msg, metadata);
+        self.msgs_written += 1;
+        true
     }
 
     /// Makes the written frames visible; wakes the reader if it was asleep.
@@ -476,6 +502,26 @@ mod tests {
         assert_eq!(fds, expected);
         // Only the pipe ends hold the metadata besides its owners: the frames took it along.
         assert_eq!(Arc::strong_count(&second), 3);
+    }
+
+    #[test]
+    fn messages_built_in_place_get_metadata_and_count_for_the_high_water_mark() {
+        let (mut a, mut b) = PipeEnd::pair(2, 0);
+        let metadata = Arc::new(Metadata::new(3, vec![]));
+        for body in [b"1", b"2"] {
+            assert!(a.check_write());
+            assert!(
+                a.write_in_place_with_metadata(Some(&metadata), |slot| Some(slot.write(frame(body, false))))
+            );
+        }
+        assert!(!a.write_in_place_with_metadata(Some(&metadata), |_| None));
+        assert!(!a.check_write());
+        a.flush();
+        for body in [b"1", b"2"] {
+            let Read::Msg(msg) = b.read() else { panic!("message missing") };
+            assert_eq!((msg.data(), msg.source_fd().ok()), (&body[..], Some(3)));
+        }
+        assert!(matches!(b.read(), Read::Empty));
     }
 
     #[test]

@@ -182,6 +182,40 @@ impl<T, const N: usize> Writer<T, N> {
         }
     }
 
+    /// Queues an item built in its slot: `build` writes it there (with `MaybeUninit::write`)
+    /// and returns the reference that write gave, or `None` to queue nothing (whatever it left
+    /// in the slot is then forgotten, not dropped). The item is handed back for finishing
+    /// touches; the reader sees it after the next `flush`. Unlike `write(make())`, the item is
+    /// not moved from where it was made into its slot: the slot was free, so nothing waits on
+    /// it, where each move of a just-built item reads its stores back.
+    #[inline(always)]
+    pub fn write_in_place<'a>(
+        &'a mut self,
+        build: impl FnOnce(&'a mut MaybeUninit<T>) -> Option<&'a mut T>,
+    ) -> Option<&'a mut T> {
+        if self.chunk.is_null() {
+            self.allocate_first_chunk();
+        }
+        let slot = (self.written % N as u64) as usize;
+        // SAFETY: as in `write`: slot `written` is ours alone and holds no live item, so it may
+        // be handed out for writing; the borrow of `self` keeps us from touching it meanwhile.
+        let cell = unsafe { &mut *(*self.chunk).slots[slot].get() };
+        let address = cell.as_ptr();
+        let item = build(cell)?;
+        // A reference to our slot proves it initialised (any other one would be a bug of
+        // `build`; queueing nothing then is the safe answer).
+        debug_assert!(ptr::eq(address, item), "write_in_place: the item was not built in its slot");
+        if !ptr::eq(address, item) {
+            return None;
+        }
+        self.written += 1;
+        if slot == N - 1 {
+            // The item stays where it is: linking only changes the writer's current chunk.
+            self.link_next_chunk();
+        }
+        Some(item)
+    }
+
     #[cold]
     fn allocate_first_chunk(&mut self) {
         self.chunk = Chunk::allocate();
@@ -408,6 +442,23 @@ mod tests {
         assert_eq!(Arc::strong_count(&first), 1);
         assert!(!r.read_into(&mut out));
         assert_eq!(*out, 9);
+    }
+
+    #[test]
+    fn items_built_in_place_are_queued_in_order_across_chunks() {
+        let (mut w, mut r) = ypipe::<Arc<u32>, 4>();
+        for n in 1..=9 {
+            w.write_in_place(|slot| Some(slot.write(Arc::new(n))));
+            // Building nothing queues nothing.
+            assert!(w.write_in_place(|_| None).is_none());
+        }
+        let last = w.write_in_place(|slot| Some(slot.write(Arc::new(0)))).unwrap();
+        *Arc::get_mut(last).unwrap() = 10;
+        w.flush();
+        for n in 1..=10 {
+            assert_eq!(r.read().as_deref(), Some(&n));
+        }
+        assert!(r.read().is_none());
     }
 
     #[test]

@@ -1205,6 +1205,19 @@ impl Session {
         }
         loop {
             let Some(connection) = &mut self.connection else { return Ok(()) };
+            if let (true, Some(pipe), Wire::Zmtp(zmtp)) =
+                (self.incoming.is_empty(), &mut self.pipe, &mut connection.wire)
+            {
+                // A single-frame message (the common case) is decoded straight into the pipe.
+                if zmtp.can_decode_in_place()
+                    && pipe.check_write()
+                    && pipe.write_in_place_with_metadata(self.metadata.as_ref(), |slot| {
+                        zmtp.decode_message_into(slot)
+                    })
+                {
+                    continue;
+                }
+            }
             let Some(event) = connection.wire.poll_event() else {
                 // Frames are decoded as they are polled: a malformed one ends the events.
                 return if connection.wire.failed() { Err(Failure::Protocol) } else { Ok(()) };

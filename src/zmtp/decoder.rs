@@ -14,6 +14,7 @@
 //! filled, so a peer announcing a huge frame costs address space, not touched memory, until
 //! the bytes actually come.
 
+use std::mem::MaybeUninit;
 use std::ops::RangeInclusive;
 
 use bytes::Bytes;
@@ -85,10 +86,40 @@ impl Decoder {
         input: &[u8],
         shared: Option<&Bytes>,
     ) -> Result<(usize, Option<Msg>), ProtocolError> {
-        debug_assert!(shared.is_none_or(|shared| shared.ends_with(input)));
-        if let Some(done) = self.decode_short_frame(input, shared) {
-            return Ok(done);
+        if let Some((n, mut msg)) = self.decode_short_frame(input, shared) {
+            self.set_flags(&mut msg);
+            return Ok((n, Some(msg)));
         }
+        self.decode_frame(input, shared)
+    }
+
+    /// As [`decode`](Self::decode), but the frame is written into `slot` (a pipe's next slot:
+    /// see `ypipe::Writer::write_in_place`) and handed back there. A short frame is built in the
+    /// slot and its flags set there: moving a just-built small message reads its narrow stores
+    /// back with wide loads, a store-forwarding stall per move.
+    #[inline(always)]
+    pub fn decode_into<'s>(
+        &mut self,
+        input: &[u8],
+        shared: Option<&Bytes>,
+        slot: &'s mut MaybeUninit<Msg>,
+    ) -> Result<(usize, Option<&'s mut Msg>), ProtocolError> {
+        if let Some((n, msg)) = self.decode_short_frame(input, shared) {
+            let msg = slot.write(msg);
+            self.set_flags(msg);
+            return Ok((n, Some(msg)));
+        }
+        let (n, frame) = self.decode_frame(input, shared)?;
+        Ok((n, frame.map(|frame| slot.write(frame))))
+    }
+
+    /// `decode` past the short-frame fast path: any frame, any split.
+    fn decode_frame(
+        &mut self,
+        input: &[u8],
+        shared: Option<&Bytes>,
+    ) -> Result<(usize, Option<Msg>), ProtocolError> {
+        debug_assert!(shared.is_none_or(|shared| shared.ends_with(input)));
         let mut pos = 0;
         loop {
             match self.state {
@@ -203,9 +234,10 @@ impl Decoder {
 
     /// The common case in one step: a short frame (1-byte size) whole at the start of the
     /// input, its body inline or a slice of `shared`. `None` leaves everything to the state
-    /// machine (which also reports an oversized frame).
-    #[inline]
-    fn decode_short_frame(&mut self, input: &[u8], shared: Option<&Bytes>) -> Option<(usize, Option<Msg>)> {
+    /// machine (which also reports an oversized frame). Gives the frame's length and its body,
+    /// flags not yet set (see [`set_flags`](Self::set_flags)).
+    #[inline(always)]
+    fn decode_short_frame(&mut self, input: &[u8], shared: Option<&Bytes>) -> Option<(usize, Msg)> {
         let (State::Flags, [flags, size, rest @ ..]) = (&self.state, input) else { return None };
         let size = usize::from(*size);
         if flags & FLAG_LONG != 0 || rest.len() < size || self.too_large(size as u64) {
@@ -224,7 +256,7 @@ impl Decoder {
             Msg::from_bytes(shared.slice(start..start + size))
         };
         self.flags = *flags;
-        Some((2 + size, Some(self.finish(msg))))
+        Some((2 + size, msg))
     }
 
     /// Room to read the rest of a large body into directly (instead of through `decode`'s
@@ -292,11 +324,17 @@ impl Decoder {
     }
 
     fn finish(&self, mut msg: Msg) -> Msg {
+        self.set_flags(&mut msg);
+        msg
+    }
+
+    /// Gives the frame the MORE and COMMAND flags of its header.
+    #[inline(always)]
+    fn set_flags(&self, msg: &mut Msg) {
         msg.set_more(self.flags & FLAG_MORE != 0);
         if self.flags & FLAG_COMMAND != 0 {
             msg.set_command();
         }
-        msg
     }
 }
 

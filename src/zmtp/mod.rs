@@ -22,6 +22,7 @@
 
 use std::collections::VecDeque;
 use std::ffi::c_int;
+use std::mem::MaybeUninit;
 
 use crate::msg::Msg;
 
@@ -215,6 +216,23 @@ impl FrameDecoder {
         match self {
             FrameDecoder::Zmtp(decoder) => decoder.decode(input, shared),
             FrameDecoder::Zmtp1(decoder) => decoder.decode(input),
+        }
+    }
+
+    /// As `decode`, into a pipe's slot (see `Decoder::decode_into`).
+    #[inline(always)]
+    fn decode_into<'s>(
+        &mut self,
+        input: &[u8],
+        shared: Option<&bytes::Bytes>,
+        slot: &'s mut MaybeUninit<Msg>,
+    ) -> Result<(usize, Option<&'s mut Msg>), ProtocolError> {
+        match self {
+            FrameDecoder::Zmtp(decoder) => decoder.decode_into(input, shared, slot),
+            FrameDecoder::Zmtp1(decoder) => {
+                let (n, frame) = decoder.decode(input)?;
+                Ok((n, frame.map(|frame| slot.write(frame))))
+            }
         }
     }
 
@@ -690,6 +708,55 @@ impl Connection {
                 self.hold(input);
                 return Some(event);
             }
+        }
+        None
+    }
+
+    /// Whether [`decode_message_into`](Self::decode_message_into) has a frame to decode.
+    #[inline(always)]
+    pub fn can_decode_in_place(&self) -> bool {
+        !self.held_input.is_empty() && self.events.is_empty() && !self.mechanism.encrypts()
+    }
+
+    /// The per-message path of [`poll_event`](Self::poll_event) for a reader with room for a
+    /// message: decodes the next held frame into `slot` (the pipe's next one) and hands it back
+    /// there when it is a whole single-frame message, so it is built where it stays. `None`
+    /// when there was no such frame: then anything decoded (a frame with MORE, a command, a
+    /// failure) is queued as `poll_event` would report it, so call that next. Only while no
+    /// event is queued (order) and on a plain mechanism (encrypted frames are decrypted into a
+    /// new message anyway).
+    #[inline(always)]
+    pub fn decode_message_into<'s>(&mut self, slot: &'s mut MaybeUninit<Msg>) -> Option<&'s mut Msg> {
+        use bytes::Buf;
+        if !self.can_decode_in_place() {
+            return None;
+        }
+        let input = &self.held_input;
+        let frame = match self.decoder.decode_into(input, Some(input), slot) {
+            Ok((n, frame)) => {
+                self.held_input.advance(n);
+                if self.held_input.is_empty() {
+                    // Free the read block for reuse (see `hold`).
+                    self.held_input = bytes::Bytes::new();
+                }
+                frame?
+            }
+            Err(error) => {
+                self.held_input = bytes::Bytes::new();
+                let _ = self.note_failure(Err(error));
+                return None;
+            }
+        };
+        if !frame.is_command() && !frame.more() {
+            return Some(frame);
+        }
+        // Not for the pipe as it is: out of the slot (which is then left unused).
+        let frame = std::mem::take(frame);
+        if !frame.is_command() {
+            self.events.push_back(Event::Message(frame));
+        } else if let Err(error) = self.process_frame(frame) {
+            self.held_input = bytes::Bytes::new();
+            let _ = self.note_failure(Err(error));
         }
         None
     }

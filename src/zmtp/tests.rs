@@ -508,6 +508,36 @@ fn shared_reads_are_decoded_as_polled() {
     assert!(b.failure().is_none());
 }
 
+/// Decoding into a slot gives only whole single-frame messages there; anything else is left as
+/// the events `poll_event` would have given, in the same order, and a bad frame fails the same.
+#[test]
+fn decoding_into_a_slot_keeps_the_events_of_polling() {
+    let mut conn = Connection::new(Config { socket_type: ZMQ_PULL, maxmsgsize: 40, ..Config::default() });
+    let mut input = peer_greeting(3, 1, "NULL");
+    input.extend(ready_frame("PUSH", &[]));
+    conn.receive(&input).unwrap();
+    assert!(matches!(conn.poll_event(), Some(Event::Ready { .. })));
+    let mut wire = b"\x00\x03one\x01\x04head\x00\x04tail".to_vec();
+    wire.extend_from_slice(b"\x04\x0a\x04PING\x00\x64ctx\x00\x02ok");
+    wire.extend_from_slice(&[0x00, 41]);
+    wire.extend_from_slice(&[0; 41]);
+    conn.receive_shared(&bytes::Bytes::from(wire)).unwrap();
+    let mut slot = MaybeUninit::uninit();
+    assert!(conn.can_decode_in_place());
+    assert!(matches!(conn.decode_message_into(&mut slot), Some(m) if m.data() == b"one" && !m.more()));
+    assert!(conn.decode_message_into(&mut slot).is_none(), "a frame with MORE is no whole message");
+    assert!(!conn.can_decode_in_place(), "nothing decodes past a queued event");
+    assert!(matches!(conn.poll_event(), Some(Event::Message(m)) if m.data() == b"head" && m.more()));
+    assert!(matches!(conn.decode_message_into(&mut slot), Some(m) if m.data() == b"tail"));
+    assert!(conn.decode_message_into(&mut slot).is_none(), "a command is no message");
+    assert!(matches!(conn.poll_event(), Some(Event::Ping { ttl_deciseconds: 100, .. })));
+    assert!(conn.output().ends_with(b"\x04\x08\x04PONGctx"), "the PING was answered");
+    assert!(matches!(conn.decode_message_into(&mut slot), Some(m) if m.data() == b"ok"));
+    assert!(conn.decode_message_into(&mut slot).is_none());
+    assert_eq!(conn.failure(), Some(&ProtocolError::MessageTooLarge { size: 41 }));
+    assert!(!conn.can_decode_in_place() && conn.poll_event().is_none());
+}
+
 /// A malformed frame in a shared read surfaces when the events reach it: the frames before it
 /// come out, then no more events and the connection has failed.
 #[test]
