@@ -9,6 +9,7 @@
 //! `Bytes` bodies. This module is plain data: no sockets, no C.
 
 use std::ffi::{CStr, CString};
+use std::mem::MaybeUninit;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -148,8 +149,32 @@ impl Msg {
     /// (see `pool`): skipping the zero-fill halves the cost of a large message.
     pub fn for_filling(size: usize) -> Result<Self> {
         if size <= INLINE_CAPACITY {
-            return Ok(Self::with_body(Body::Inline { len: size as u8, data: [0; INLINE_CAPACITY] }));
+            return Ok(Self::inline_for_filling(size));
         }
+        Self::heap_for_filling(size)
+    }
+
+    /// [`Msg::for_filling`] written straight into `slot` (the caller's `zmq_msg_t`). A small
+    /// message is built where it lies: built in a temporary and copied, it was read back at
+    /// other widths than it had been written, a store-forwarding stall on every small message.
+    /// The heap case stays out of line so the two cannot share (and spill) one temporary.
+    #[inline]
+    pub fn fill_in_place(slot: &mut MaybeUninit<Msg>, size: usize) -> Result<()> {
+        if size <= INLINE_CAPACITY {
+            slot.write(Self::inline_for_filling(size));
+            return Ok(());
+        }
+        slot.write(Self::heap_for_filling(size)?);
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn inline_for_filling(size: usize) -> Self {
+        Self::with_body(Body::Inline { len: size as u8, data: [0; INLINE_CAPACITY] })
+    }
+
+    #[inline(never)]
+    fn heap_for_filling(size: usize) -> Result<Self> {
         HeapBody::new(size).map(|body| Self::with_body(Body::Heap(body))).ok_or(Errno::ENOMEM)
     }
 

@@ -4,6 +4,7 @@
 //! last reference.
 
 use std::ffi::{c_char, c_int, c_void, CStr};
+use std::mem::MaybeUninit;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use bytes::Bytes;
@@ -119,7 +120,16 @@ pub extern "C" fn zmq_msg_init(msg: *mut zmq_msg_t) -> c_int {
 
 #[no_mangle]
 pub extern "C" fn zmq_msg_init_size(msg: *mut zmq_msg_t, size: usize) -> c_int {
-    call(|| write_msg(msg, Msg::for_filling(size)?).map(|()| 0))
+    call(|| {
+        if msg.is_null() {
+            return Err(Errno::EFAULT);
+        }
+        // SAFETY: msg is non-NULL and points to the caller's zmq_msg_t, 64 bytes and
+        // pointer-aligned, enough for Msg (checked at compile time above); it may be
+        // uninitialised, which MaybeUninit allows, and fill_in_place neither reads nor drops it.
+        let slot = unsafe { &mut *msg.cast::<MaybeUninit<Msg>>() };
+        Msg::fill_in_place(slot, size).map(|()| 0)
+    })
 }
 
 /// A message over the caller's memory. With a free function the library calls it once the last

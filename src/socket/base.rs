@@ -754,23 +754,20 @@ impl Socket {
         self.check_alive()?;
         msg.set_more(flags & ZMQ_SNDMORE != 0);
         let nonblocking = flags & ZMQ_DONTWAIT != 0 || self.options.sndtimeo == 0;
-        let deadline = Self::deadline(self.options.sndtimeo);
+        // Known only once a wait is needed: a send that goes through at once asks no clock.
+        let mut deadline = None;
         loop {
-            let result = self.pattern.send(std::mem::take(msg), &mut self.pipes);
+            let result = self.pattern.send_from(msg, &mut self.pipes);
             self.remove_dead_pipes();
-            let errno = match result {
+            match result {
                 Ok(()) => {
                     self.awaiting_reply = true;
                     return Ok(());
                 }
-                Err((errno, returned)) => {
-                    *msg = returned;
-                    errno
-                }
-            };
-            if errno != Errno::EAGAIN || nonblocking {
-                return Err(errno);
+                Err(Errno::EAGAIN) if !nonblocking => {}
+                Err(errno) => return Err(errno),
             }
+            let deadline = *deadline.get_or_insert_with(|| Self::deadline(self.options.sndtimeo));
             self.wait(deadline, false)?;
         }
     }

@@ -43,17 +43,26 @@ impl LoadBalancer {
 
     /// Like `send`, also telling which pipe took the frame (`None`: dropped).
     #[inline(always)]
-    pub fn send_to(&mut self, msg: Msg, pipes: &mut Pipes) -> Result<Option<PipeId>, SendError> {
+    pub fn send_to(&mut self, mut msg: Msg, pipes: &mut Pipes) -> Result<Option<PipeId>, SendError> {
+        self.send_from(&mut msg, pipes).map_err(|errno| (errno, msg))
+    }
+
+    /// [`LoadBalancer::send_to`] from where the frame lies: taken out of `msg` (left empty)
+    /// only once a pipe has room, so it is moved once, straight into the pipe; on EAGAIN `msg`
+    /// is untouched.
+    #[inline(always)]
+    pub fn send_from(&mut self, msg: &mut Msg, pipes: &mut Pipes) -> Result<Option<PipeId>, Errno> {
         let more = msg.more();
         if self.dropping {
             self.dropping = more;
+            drop(std::mem::take(msg));
             return Ok(None);
         }
-        let pipe = match self.sending_to.or_else(|| self.next_writable(pipes)) {
+        let pipe = match self.sending_to {
             Some(pipe) => pipe,
-            None => return Err((Errno::EAGAIN, msg)),
+            None => self.next_writable(pipes).ok_or(Errno::EAGAIN)?,
         };
-        pipes.write(pipe, msg);
+        pipes.write(pipe, std::mem::take(msg));
         if more {
             self.sending_to = Some(pipe);
         } else {

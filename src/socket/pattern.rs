@@ -32,6 +32,15 @@ pub trait Pattern: Send {
     fn write_activated(&mut self, pipe: PipeId);
 
     fn send(&mut self, msg: Msg, pipes: &mut Pipes) -> std::result::Result<(), SendError>;
+    /// [`Pattern::send`] from where the frame lies (the caller's `zmq_msg_t`): on success `msg`
+    /// is left empty, on failure as it was. The base sends through this; types on the fast path
+    /// override it so the frame is moved once, into its pipe, not through a temporary.
+    fn send_from(&mut self, msg: &mut Msg, pipes: &mut Pipes) -> Result<()> {
+        self.send(std::mem::take(msg), pipes).map_err(|(errno, returned)| {
+            *msg = returned;
+            errno
+        })
+    }
     fn recv(&mut self, pipes: &mut Pipes) -> Result<Msg>;
     /// [`Pattern::recv`] into `out`, releasing what it held (left alone on failure). The base
     /// receives through this, straight into the caller's message; types on the fast path

@@ -26,6 +26,9 @@ impl Pattern for Push {
     fn send(&mut self, msg: Msg, pipes: &mut Pipes) -> std::result::Result<(), SendError> {
         self.lb.send(msg, pipes)
     }
+    fn send_from(&mut self, msg: &mut Msg, pipes: &mut Pipes) -> Result<()> {
+        self.lb.send_from(msg, pipes).map(|_| ())
+    }
     fn recv(&mut self, _pipes: &mut Pipes) -> Result<Msg> {
         cannot_recv()
     }
