@@ -56,20 +56,28 @@ const WRITE_BATCH: usize = 64 * 1024;
 const READ_BATCH: usize = 64 * 1024;
 /// A frame of this many bytes (header included) that a read cut is held back until the rest of it
 /// arrives behind it in the same block, so that it too is decoded whole, as a slice (see
-/// `zmtp::Connection::whole_frames_len`). A larger one is gathered in its own allocation, its rest
-/// read straight into it; so is a smaller one, copied once, which costs less than keeping a whole
-/// block for its connection (many connections, each with a small frame cut, would each pin one).
-const HOLD: std::ops::RangeInclusive<usize> = 16 * 1024..=BLOCK / 2;
+/// `zmtp::Connection::whole_frames_len`). A larger one is gathered in its own message, its rest
+/// read straight into it (`CHAIN_MIN`); a smaller one is copied once, which costs less than
+/// keeping a whole block for its connection (many connections, each with a small frame cut,
+/// would each pin one).
+const HOLD: std::ops::RangeInclusive<usize> = 16 * 1024..=CHAIN_MIN + CHAIN_TAIL - 1;
 /// Bodies from this size on are written from the message itself (`writev` of the output and the
 /// body) instead of being copied into the output.
 const ZERO_COPY_MIN: usize = 8 * 1024;
 /// The most bodies written from their messages in one `writev`, and the most bytes (output and
 /// bodies) queued for it: a few large messages per system call.
 const GATHER_BODIES: usize = 32;
-const GATHER_BATCH: usize = 256 * 1024;
-/// The rest of a large frame's body is read straight into the message when at least this much
-/// of it is missing; a smaller rest goes through the read buffer with whatever follows it.
-const DIRECT_READ_MIN: usize = 16 * 1024;
+const GATHER_BATCH: usize = 1024 * 1024;
+/// A body of at least this many bytes that a read cut has its rest read straight into its
+/// message, and the read that completes it takes the next frame's header too (`CHAIN_TAIL`
+/// bytes, a long frame's header): a stream of such frames is read one frame per system call,
+/// each body into its own (pooled) message, instead of being cut at the ends of read blocks,
+/// whose cut frames had to be copied into the next block. Smaller bodies go through the read
+/// blocks (a system call per frame would cost more than the copies it saves).
+const CHAIN_MIN: usize = 32 * 1024;
+const CHAIN_TAIL: usize = 9;
+/// Bytes read between two flushes of the pipe to the socket while the stream has more.
+const FLUSH_BATCH: usize = 256 * 1024;
 
 /// What a session needs from its socket's options, fixed when the bind or connect was made.
 pub struct SessionConfig {
@@ -480,6 +488,9 @@ struct Connection {
     held: BytesMut,
     /// How many more bytes the held frame needs at least.
     held_missing: usize,
+    /// The last read went into a large body (see `CHAIN_MIN`): the next read into a block
+    /// takes only a header.
+    after_large_body: bool,
 }
 
 /// A body written from its message: it goes on the wire after the first `before` bytes of the
@@ -655,6 +666,7 @@ impl Session {
             bodies: std::collections::VecDeque::new(),
             held: BytesMut::new(),
             held_missing: 0,
+            after_large_body: false,
         }
     }
 
@@ -1068,7 +1080,13 @@ impl Session {
         thread_local! {
             static BLOCKS: std::cell::RefCell<ReadBlocks> = std::cell::RefCell::new(ReadBlocks::default());
         }
-        BLOCKS.with(|blocks| self.pump_in_with(registry, token, io_mailbox, &mut blocks.borrow_mut()))
+        let result =
+            BLOCKS.with(|blocks| self.pump_in_with(registry, token, io_mailbox, &mut blocks.borrow_mut()));
+        // Whatever `pump_in_with` handed on since its last flush (see there).
+        if let Some(pipe) = &mut self.pipe {
+            pipe.flush();
+        }
+        result
     }
 
     fn pump_in_with(
@@ -1078,8 +1096,18 @@ impl Session {
         io_mailbox: &Arc<Mailbox>,
         blocks: &mut ReadBlocks,
     ) -> Result<(), Failure> {
+        // Messages are handed on as they are decoded, and the pipe flushed every FLUSH_BATCH
+        // bytes read (the caller flushes the rest): one wake-up of the socket per batch, not
+        // per read, when large frames come one per read.
+        let mut unflushed = 0;
         loop {
             self.deliver_events(registry, token, io_mailbox)?;
+            if unflushed >= FLUSH_BATCH {
+                if let Some(pipe) = &mut self.pipe {
+                    pipe.flush();
+                }
+                unflushed = 0;
+            }
             if self.blocked {
                 return Ok(());
             }
@@ -1089,7 +1117,10 @@ impl Session {
             }
             let was_ready = connection.wire.is_ready();
             let received = match Self::read_once(connection, blocks) {
-                Ok(Some(received)) => received,
+                Ok(Some((n, received))) => {
+                    unflushed += n;
+                    received
+                }
                 Ok(None) => {
                     connection.read_drained = true;
                     continue;
@@ -1111,58 +1142,79 @@ impl Session {
     /// One read from the stream, fed to the wire: `Ok(None)` when there was nothing to read,
     /// else the wire's verdict on the bytes. A read that did not fill the space it was given
     /// emptied the socket: no second read just to see EAGAIN (epoll, edge-triggered, reports
-    /// every later arrival anew). The rest of a frame too large to hold back (`HOLD`) is
-    /// read straight into the message; anything else goes through `shared` (see `pump_in`), or
-    /// behind the held start of a frame that the last read cut.
+    /// every later arrival anew). The rest of a large body (`CHAIN_MIN`) is read straight into
+    /// its message, the read running on into the next frame's header; anything else goes
+    /// through `shared` (see `pump_in`), or behind the held start of a frame that the last read
+    /// cut.
     fn read_once(
         connection: &mut Connection,
         blocks: &mut ReadBlocks,
-    ) -> io::Result<Option<Result<(), zmtp::ProtocolError>>> {
+    ) -> io::Result<Option<(usize, Result<(), zmtp::ProtocolError>)>> {
         if !connection.early_input.is_empty() {
             // What the proxy passed on with its reply (never more than its 512-byte read).
             let early = Bytes::from(std::mem::take(&mut connection.early_input));
-            return Ok(Some(connection.wire.receive(&early)));
-        }
-        if let Some(space) = connection.wire.read_space(DIRECT_READ_MIN, BLOCK * 4) {
-            let room = space.len();
-            return match connection.stream.read(space) {
-                Ok(0) => Err(io::Error::from_raw_os_error(libc::EPIPE)),
-                Ok(n) => {
-                    connection.read_drained = n < room && !connection.read_closed;
-                    Ok(Some(connection.wire.read_filled(n)))
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    connection.wire.read_filled(0).expect("an empty fill completes nothing");
-                    Ok(None)
-                }
-                Err(e) => {
-                    connection.wire.read_filled(0).expect("an empty fill completes nothing");
-                    Err(e)
-                }
-            };
+            return Ok(Some((early.len(), connection.wire.receive(&early))));
         }
         // The current block is empty between reads: everything read was split off, or taken
         // by the connection whose frame the read cut, which then reads on into that.
         let holding = !connection.held.is_empty();
         let mut shared = std::mem::take(&mut blocks.current);
         let buffer = if holding { &mut connection.held } else { &mut shared };
-        blocks.make_room(buffer, connection.held_missing);
-        // A stream of large frames (one is held) reads all the block offers, several frames at
-        // once; any other stays at libzmq-like batches, so a reader blocked at its high-water
-        // mark has at most one batch of small messages decoded beyond it.
-        let max = if holding { usize::MAX } else { READ_BATCH };
-        let room = (buffer.capacity() - buffer.len()).min(max);
-        let result = match sys::read_into_spare(connection.stream.raw_fd(), buffer, max) {
+        let fd = connection.stream.raw_fd();
+        let (read, body_room, room) = if let Some(space) = connection.wire.read_space(CHAIN_MIN, BLOCK * 4) {
+            // A large body (nothing is held then: the decoder is inside a frame). Its rest goes
+            // straight into it, and the next frame's header into the block behind it: when
+            // that announces another large frame, its body is read the same way, so a stream
+            // of large frames costs one read per frame and no copy but the kernel's.
+            blocks.make_room(buffer, CHAIN_TAIL);
+            let body_room = space.len();
+            (sys::read_into_spare(fd, space, buffer, CHAIN_TAIL), body_room, body_room + CHAIN_TAIL)
+        } else {
+            blocks.make_room(buffer, connection.held_missing);
+            // A stream of large frames (one is held) reads all the block offers, several frames at
+            // once. Right after a large body the read takes no more than a header, so that the
+            // next large frame's body is not cut into the block (see above). Any other read stays
+            // at libzmq-like batches, so a reader blocked at its high-water mark has at most one
+            // batch of small messages decoded beyond it.
+            let max = if holding {
+                usize::MAX
+            } else if std::mem::take(&mut connection.after_large_body) {
+                CHAIN_TAIL
+            } else {
+                READ_BATCH
+            };
+            let room = (buffer.capacity() - buffer.len()).min(max);
+            (sys::read_into_spare(fd, &mut [], buffer, max), 0, room)
+        };
+        let result = match read {
             Ok(0) => Err(io::Error::from_raw_os_error(libc::EPIPE)),
             Ok(n) => {
                 connection.read_drained = n < room && !connection.read_closed;
-                let (now, missing) = connection.wire.whole_frames_len(buffer, HOLD);
-                connection.held_missing = missing;
-                let ready = buffer.split_to(now).freeze();
-                Ok(Some(if ready.is_empty() { Ok(()) } else { connection.wire.receive(&ready) }))
+                let mut verdict = Ok(());
+                if body_room > 0 {
+                    connection.after_large_body = true;
+                    verdict = connection.wire.read_filled(n.min(body_room));
+                }
+                if n > body_room && verdict.is_ok() {
+                    let (now, missing) = connection.wire.whole_frames_len(buffer, HOLD);
+                    connection.held_missing = missing;
+                    let ready = buffer.split_to(now).freeze();
+                    if !ready.is_empty() {
+                        verdict = connection.wire.receive(&ready);
+                    }
+                }
+                Ok(Some((n, verdict)))
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
-            Err(e) => Err(e),
+            Err(e) => {
+                if body_room > 0 {
+                    connection.wire.read_filled(0).expect("an empty fill completes nothing");
+                }
+                if e.kind() == io::ErrorKind::WouldBlock {
+                    Ok(None)
+                } else {
+                    Err(e)
+                }
+            }
         };
         if !holding && !shared.is_empty() {
             // The cut frame stays with its connection, the rest of the block with it.
@@ -1179,22 +1231,9 @@ impl Session {
         result
     }
 
-    /// Hands decoded events on: the handshake result, and messages into the pipe. The pipe is
-    /// flushed once for all of them (one wake-up of the socket per batch, not per message).
+    /// Hands decoded events on: the handshake result, and messages into the pipe, unflushed (the
+    /// caller flushes once for many: one wake-up of the socket per batch, not per message).
     fn deliver_events(
-        &mut self,
-        registry: &Registry,
-        token: Token,
-        io_mailbox: &Arc<Mailbox>,
-    ) -> Result<(), Failure> {
-        let result = self.deliver_events_unflushed(registry, token, io_mailbox);
-        if let Some(pipe) = &mut self.pipe {
-            pipe.flush();
-        }
-        result
-    }
-
-    fn deliver_events_unflushed(
         &mut self,
         registry: &Registry,
         token: Token,
@@ -1697,8 +1736,8 @@ mod data_pump_tests {
     }
 
     /// Sizes around every threshold of the pumps: inline, batched, written from the message
-    /// (ZERO_COPY_MIN), read straight into the message (DIRECT_READ_MIN), larger than the
-    /// socket buffers, and multipart.
+    /// (ZERO_COPY_MIN), held whole in a read block (HOLD), read straight into the message one
+    /// after another (CHAIN_MIN), larger than the socket buffers, and multipart.
     fn exchange(endpoint: &str, curve: bool) {
         let ctx = Arc::new(Ctx::new());
         let mut receiver = socket(&ctx, ZMQ_PAIR);
@@ -1719,7 +1758,25 @@ mod data_pump_tests {
         let endpoint = String::from_utf8(out[..n - 1].to_vec()).unwrap();
         sender.connect(&endpoint).unwrap();
 
-        let sizes = [1, 64, 8191, 8192, 16 * 1024, 16 * 1024 + 1, 70_000, 5, 3 << 20, 300, 1 << 20, 0];
+        let sizes = [
+            1,
+            64,
+            8191,
+            8192,
+            16 * 1024,
+            16 * 1024 + 1,
+            32 * 1024 - 1,
+            32 * 1024,
+            65_536,
+            65_536,
+            70_000,
+            5,
+            3 << 20,
+            300,
+            1 << 20,
+            40_000,
+            0,
+        ];
         let mut expected = Vec::new();
         for round in 0..3 {
             for (i, &size) in sizes.iter().enumerate() {

@@ -209,7 +209,7 @@ fn with_cache<R>(f: impl FnOnce(&mut Cache) -> R) -> Option<R> {
 /// (`zmq_msg_copy`).
 pub struct HeapBody {
     block: NonNull<Header>,
-    len: u32,
+    len: usize,
 }
 
 // SAFETY: the block is plain memory plus atomics in its header; releasing it from any thread is
@@ -237,7 +237,7 @@ impl HeapBody {
         };
         // SAFETY: the block is ours and unshared.
         unsafe { (*block.as_ptr()).refs.store(1, Ordering::Relaxed) };
-        Some(Self { block, len: len as u32 })
+        Some(Self { block, len })
     }
 
     /// Fills the body with zeros.
@@ -254,7 +254,7 @@ impl HeapBody {
 
     #[inline]
     pub fn len(&self) -> usize {
-        self.len as usize
+        self.len
     }
 }
 
@@ -379,6 +379,16 @@ mod tests {
     fn bytes(body: &HeapBody) -> &[u8] {
         // SAFETY: the body is live for the borrow.
         unsafe { std::slice::from_raw_parts(body.as_ptr(), body.len()) }
+    }
+
+    #[test]
+    fn a_body_over_4_gib_keeps_its_length() {
+        // Address space only: a large block is not zeroed, and nothing here touches it.
+        let size = (5usize << 30) + 3;
+        let body = HeapBody::new(size).expect("5 GiB of address space");
+        assert_eq!(body.len(), size);
+        let copy = body.clone();
+        assert_eq!(copy.len(), size);
     }
 
     #[test]

@@ -78,22 +78,33 @@ pub fn eventfd_take(fd: &OwnedFd) -> bool {
     }
 }
 
-/// One `read(2)` of at most `max` bytes from `fd` into the unused capacity of `buffer`, which
-/// grows by what was read: the memory need not be initialised first (the session's receive
-/// buffer, see `io/session.rs`). Returns the byte count (0: end of stream).
-pub fn read_into_spare(fd: RawFd, buffer: &mut bytes::BytesMut, max: usize) -> io::Result<usize> {
+/// One `readv(2)` from `fd`: fills `first`, then goes on into at most `max` bytes of the unused
+/// capacity of `buffer`, which grows by what landed there (that memory need not be initialised
+/// first: the session's read blocks, see `io/session.rs`). Returns the byte count (0: end of
+/// stream); bytes beyond `first.len()` are the ones in `buffer`.
+pub fn read_into_spare(
+    fd: RawFd,
+    first: &mut [u8],
+    buffer: &mut bytes::BytesMut,
+    max: usize,
+) -> io::Result<usize> {
     let spare = buffer.spare_capacity_mut();
     let len = spare.len().min(max);
-    let spare = &mut spare[..len];
-    // SAFETY: the kernel writes at most `spare.len()` bytes into the live spare capacity, which
-    // `buffer` owns and nothing else references while we hold `&mut buffer`.
-    let read = unsafe { libc::read(fd, spare.as_mut_ptr().cast(), spare.len()) };
+    let iov = [
+        libc::iovec { iov_base: first.as_mut_ptr().cast(), iov_len: first.len() },
+        libc::iovec { iov_base: spare.as_mut_ptr().cast(), iov_len: len },
+    ];
+    // SAFETY: the kernel writes at most `first.len()` bytes into `first` and `len` bytes into
+    // the live spare capacity, both borrowed mutably here and referenced by nothing else.
+    let read = unsafe { libc::readv(fd, iov.as_ptr(), 2) };
     if read < 0 {
         return Err(io::Error::last_os_error());
     }
     let read = read as usize;
-    // SAFETY: read(2) initialised the first `read` bytes of the spare capacity.
-    unsafe { buffer.set_len(buffer.len() + read) };
+    let spilled = read.saturating_sub(first.len());
+    // SAFETY: readv(2) filled `first` before initialising the first `spilled` bytes of the
+    // spare capacity.
+    unsafe { buffer.set_len(buffer.len() + spilled) };
     Ok(read)
 }
 

@@ -9,10 +9,11 @@
 //! shared read buffer (`Bytes`), becomes a slice of that buffer (no allocation, no copy; the
 //! buffer lives until its last message is dropped, as libzmq's shared receive buffer does).
 //! Otherwise it is copied once, from the input into its final storage. A body that spans reads
-//! is allocated once at its announced size and filled as bytes arrive, either from the input
-//! or read straight into it ([`Decoder::body_space`]), zeroing only the part about to be
-//! filled, so a peer announcing a huge frame costs address space, not touched memory, until
-//! the bytes actually come.
+//! is allocated once at its announced size as a message body (pooled up to the pool's largest
+//! class, so the receiving thread's release recycles it for this thread's next frame; above
+//! that an allocation the system maps lazily, never zeroed) and filled as bytes arrive, either
+//! from the input or read straight into it ([`Decoder::body_space`]), so a peer announcing a
+//! huge frame costs address space, not touched memory, until the bytes actually come.
 
 use std::mem::MaybeUninit;
 use std::ops::RangeInclusive;
@@ -40,11 +41,10 @@ enum State {
 #[derive(Debug)]
 enum Body {
     /// Bodies that will become inline messages, gathered across reads.
-    Small {
-        data: [u8; INLINE_CAPACITY],
-        len: usize,
-    },
-    Large(Vec<u8>),
+    Small { data: [u8; INLINE_CAPACITY], len: usize },
+    /// A body above the inline size, allocated whole (from the pool up to its largest class,
+    /// so the receiving thread's release recycles it) and filled up to `filled`.
+    Large { msg: Msg, filled: usize },
 }
 
 /// Incremental frame decoder.
@@ -57,8 +57,8 @@ pub struct Decoder {
     size_len: usize,
     body_size: usize,
     body: Body,
-    /// Where the last [`Decoder::body_space`] began in the large body.
-    space_start: usize,
+    /// Where the last [`Decoder::body_space`] lies in the large body.
+    space: std::ops::Range<usize>,
 }
 
 impl Decoder {
@@ -72,7 +72,7 @@ impl Decoder {
             size_len: 0,
             body_size: 0,
             body: Body::Small { data: [0; INLINE_CAPACITY], len: 0 },
-            space_start: 0,
+            space: 0..0,
         }
     }
 
@@ -175,7 +175,10 @@ impl Decoder {
                             data[*len..*len + take].copy_from_slice(chunk);
                             *len += take;
                         }
-                        Body::Large(buffer) => buffer.extend_from_slice(chunk),
+                        Body::Large { msg, filled } => {
+                            msg.data_mut()[*filled..*filled + take].copy_from_slice(chunk);
+                            *filled += take;
+                        }
                     }
                     if take < want {
                         return Ok((pos, None));
@@ -260,21 +263,19 @@ impl Decoder {
     }
 
     /// Room to read the rest of a large body into directly (instead of through `decode`'s
-    /// input), at most `max` bytes; `None` unless a large body is being filled and at least
-    /// `min` bytes of it are still missing. Report what was written with
+    /// input), at most `max` bytes; `None` unless a large body of at least `min` bytes is being
+    /// filled. Report what was written with
     /// [`body_filled`](Self::body_filled) before decoding anything else.
     pub fn body_space(&mut self, min: usize, max: usize) -> Option<&mut [u8]> {
-        let (State::Body, Body::Large(buffer)) = (&self.state, &mut self.body) else { return None };
-        let start = buffer.len();
-        let missing = self.body_size - start;
-        if missing < min.max(1) {
+        let (State::Body, Body::Large { msg, filled }) = (&self.state, &mut self.body) else { return None };
+        if self.body_size < min {
             return None;
         }
-        self.space_start = start;
+        let start = *filled;
+        let missing = self.body_size - start;
         let room = missing.min(max);
-        // Zeroed just before use: the allocation was reserved, not touched (see the module doc).
-        buffer.resize(start + room, 0);
-        Some(&mut buffer[start..])
+        self.space = start..start + room;
+        Some(&mut msg.data_mut()[start..start + room])
     }
 
     /// `n` bytes were written at the start of the last [`body_space`](Self::body_space);
@@ -282,10 +283,10 @@ impl Decoder {
     ///
     /// Panics if there was no such space or `n` exceeds it (a caller bug).
     pub fn body_filled(&mut self, n: usize) -> Option<Msg> {
-        let Body::Large(buffer) = &mut self.body else { panic!("body_filled without body_space") };
-        let end = self.space_start + n;
-        assert!(end <= buffer.len(), "filled past the space given");
-        buffer.truncate(end);
+        let Body::Large { filled, .. } = &mut self.body else { panic!("body_filled without body_space") };
+        let end = self.space.start + n;
+        assert!(end <= self.space.end, "filled past the space given");
+        *filled = end;
         (end == self.body_size).then(|| self.finish_body())
     }
 
@@ -296,7 +297,7 @@ impl Decoder {
             Body::Small { data, len } => {
                 Msg::from_slice(&data[..len]).expect("inline bodies need no allocation")
             }
-            Body::Large(buffer) => Msg::from_bytes(Bytes::from(buffer)),
+            Body::Large { msg, .. } => msg,
         };
         self.state = State::Flags;
         self.finish(msg)
@@ -305,7 +306,7 @@ impl Decoder {
     fn body_len(&self) -> usize {
         match &self.body {
             Body::Small { len, .. } => *len,
-            Body::Large(buffer) => buffer.len(),
+            Body::Large { filled, .. } => *filled,
         }
     }
 
@@ -314,9 +315,8 @@ impl Decoder {
         self.body = if body_size <= INLINE_CAPACITY {
             Body::Small { data: [0; INLINE_CAPACITY], len: 0 }
         } else {
-            let mut buffer = Vec::new();
-            buffer.try_reserve_exact(body_size).map_err(|_| ProtocolError::OutOfMemory { size })?;
-            Body::Large(buffer)
+            let msg = Msg::for_filling(body_size).map_err(|_| ProtocolError::OutOfMemory { size })?;
+            Body::Large { msg, filled: 0 }
         };
         self.body_size = body_size;
         self.state = State::Body;
@@ -547,7 +547,7 @@ mod tests {
         assert_eq!(no_frame(decoder.decode(&[FLAG_LONG, 0, 0], None)), 3);
         assert!(decoder.body_space(1, 10).is_none());
         assert_eq!(no_frame(decoder.decode(&[0, 0, 0, 0, 1, 0], None)), 6);
-        // Not when less than asked for is missing.
+        // Not for a body smaller than asked for.
         assert!(decoder.body_space(257, 1000).is_none());
         // A short fill, then the rest.
         let space = decoder.body_space(1, 1000).unwrap();
@@ -599,8 +599,8 @@ mod tests {
 
     #[test]
     fn a_huge_announcement_touches_no_memory_up_front() {
-        // 1 TiB announced: reserving it may fail (OutOfMemory) or succeed lazily; either way
-        // body_space zeroes only what it hands out.
+        // 1 TiB announced: allocating it may fail (OutOfMemory) or succeed lazily (nothing is
+        // written before the bytes come).
         let mut decoder = Decoder::new(-1);
         let announce = [FLAG_LONG, 0, 0, 1, 0, 0, 0, 0, 0];
         match decoder.decode(&announce, None) {

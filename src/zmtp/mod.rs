@@ -399,8 +399,8 @@ impl Connection {
     }
 
     /// Room to read the rest of a large frame's body straight into (at most `max` bytes), so it
-    /// is not copied from a read buffer; `None` unless a large body with at least `min` bytes
-    /// still missing is being received. Report what was written with
+    /// is not copied from a read buffer; `None` unless a large body of at least `min` bytes is
+    /// being received. Report what was written with
     /// [`read_filled`](Self::read_filled) before anything else.
     pub fn read_space(&mut self, min: usize, max: usize) -> Option<&mut [u8]> {
         match self.phase {
