@@ -1166,6 +1166,7 @@ impl Session {
             // straight into it, and the next frame's header into the block behind it: when
             // that announces another large frame, its body is read the same way, so a stream
             // of large frames costs one read per frame and no copy but the kernel's.
+            debug_assert!(!holding, "a frame is held only between frames");
             blocks.make_room(buffer, CHAIN_TAIL);
             let body_room = space.len();
             (sys::read_into_spare(fd, space, buffer, CHAIN_TAIL), body_room, body_room + CHAIN_TAIL)
