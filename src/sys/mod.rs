@@ -244,4 +244,23 @@ mod tests {
         eventfd_clear(&fd);
         assert!(!readable(&fd));
     }
+
+    #[test]
+    fn a_read_fills_the_slice_then_spills_into_the_buffer_up_to_max() {
+        use std::io::Write;
+        let (mut writer, reader) = std::os::unix::net::UnixStream::pair().unwrap();
+        writer.write_all(b"headerbody-and-more").unwrap();
+        let mut first = [0u8; 6];
+        let mut buffer = bytes::BytesMut::with_capacity(64);
+        buffer.extend_from_slice(b">");
+        assert_eq!(read_into_spare(reader.as_raw_fd(), &mut first, &mut buffer, 4).unwrap(), 10);
+        assert_eq!((&first, &buffer[..]), (b"header", &b">body"[..]));
+        // An empty slice: everything goes to the buffer.
+        assert_eq!(read_into_spare(reader.as_raw_fd(), &mut [], &mut buffer, 64).unwrap(), 9);
+        assert_eq!(&buffer[..], b">body-and-more");
+        // Less than the slice holds: the buffer is untouched.
+        writer.write_all(b"ab").unwrap();
+        assert_eq!(read_into_spare(reader.as_raw_fd(), &mut first, &mut buffer, 64).unwrap(), 2);
+        assert_eq!((&first[..2], buffer.len()), (&b"ab"[..], 14));
+    }
 }
