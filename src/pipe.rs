@@ -326,18 +326,20 @@ impl PipeEnd {
     /// atomic step (so the next flush sends `ActivateRead`), or the pipe is found closed.
     #[inline(always)]
     pub fn check_read(&mut self) -> Readiness {
-        self.check_read_marking::<true>()
+        self.check_read_marking::<true>(0)
     }
 
+    /// `pauses`: see `ypipe::Reader::check_read_awake` (only without MARK_ASLEEP).
     #[inline(always)]
-    fn check_read_marking<const MARK_ASLEEP: bool>(&mut self) -> Readiness {
+    fn check_read_marking<const MARK_ASLEEP: bool>(&mut self, pauses: u32) -> Readiness {
         if self.inbound.discard.load(Ordering::Acquire) {
             return Readiness::Closed;
         }
         // Loaded before looking at the queue: the writer finishes flushing before it says it is
         // done, so done-and-still-empty means nothing more will come.
         let done = self.inbound.writer_done.load(Ordering::Acquire);
-        let ready = if MARK_ASLEEP { self.frames_in.check_read() } else { self.frames_in.check_read_awake() };
+        let ready =
+            if MARK_ASLEEP { self.frames_in.check_read() } else { self.frames_in.check_read_awake(pauses) };
         if ready {
             Readiness::Ready
         } else if done {
@@ -363,21 +365,23 @@ impl PipeEnd {
     /// copies off the message path.
     #[inline(always)]
     pub fn read_into(&mut self, out: &mut Msg) -> Readiness {
-        self.read_into_marking::<true>(out)
+        self.read_into_marking::<true>(out, 0)
     }
 
     /// [`read_into`](Self::read_into) for a reader that will look again before it sleeps (a
     /// session about to write what it took): finding nothing leaves it awake (`Empty` means
     /// only "nothing now"), so the frames the writer flushes meanwhile cost no `ActivateRead`.
-    /// It must end with `check_read` or `read_into` before it waits for commands.
+    /// It must end with `check_read` or `read_into` before it waits for commands. Having read
+    /// all it knew of, it idles `pauses` spin-loop hints before it looks again (see
+    /// `ypipe::Reader::check_read_awake`).
     #[inline(always)]
-    pub fn read_into_awake(&mut self, out: &mut Msg) -> Readiness {
-        self.read_into_marking::<false>(out)
+    pub fn read_into_awake(&mut self, out: &mut Msg, pauses: u32) -> Readiness {
+        self.read_into_marking::<false>(out, pauses)
     }
 
     #[inline(always)]
-    fn read_into_marking<const MARK_ASLEEP: bool>(&mut self, out: &mut Msg) -> Readiness {
-        let readiness = self.check_read_marking::<MARK_ASLEEP>();
+    fn read_into_marking<const MARK_ASLEEP: bool>(&mut self, out: &mut Msg, pauses: u32) -> Readiness {
+        let readiness = self.check_read_marking::<MARK_ASLEEP>(pauses);
         if readiness != Readiness::Ready {
             return readiness;
         }
@@ -555,11 +559,11 @@ mod tests {
         let (mut a, mut b) = PipeEnd::pair(0, 0);
         b.attach(&mailbox, None);
         let mut msg = Msg::new();
-        assert_eq!(b.read_into_awake(&mut msg), Readiness::Empty);
+        assert_eq!(b.read_into_awake(&mut msg, 0), Readiness::Empty);
         a.write(frame(b"x", false));
         a.flush();
         assert!(!mailbox.has_pending());
-        assert_eq!(b.read_into_awake(&mut msg), Readiness::Ready);
+        assert_eq!(b.read_into_awake(&mut msg, 1), Readiness::Ready);
         assert_eq!(msg.data(), b"x");
         assert_eq!(b.check_read(), Readiness::Empty);
         a.write(frame(b"y", false));

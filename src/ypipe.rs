@@ -304,9 +304,18 @@ impl<T, const N: usize> Reader<T, N> {
 
     /// Whether an item can be read now, leaving the reader awake when none can: for a reader
     /// that will look again (with `check_read`) before it sleeps, so the writer's flushes in
-    /// between report nothing to wake.
+    /// between report nothing to wake. Having read everything it knew of, the reader first
+    /// idles for `pauses` spin-loop hints before it looks at the shared count: a reader that
+    /// keeps up with a writer on another CPU, looking after every item, takes the count's
+    /// cache line from the writer at every flush, which then waits for it (see `session`).
     #[inline(always)]
-    pub fn check_read_awake(&mut self) -> bool {
+    pub fn check_read_awake(&mut self, pauses: u32) -> bool {
+        if self.read < self.available {
+            return true;
+        }
+        for _ in 0..pauses {
+            std::hint::spin_loop();
+        }
         self.check_read_marking::<false>()
     }
 
@@ -503,12 +512,12 @@ mod tests {
     #[test]
     fn reader_looking_awake_is_not_reported_asleep() {
         let (mut w, mut r) = ypipe::<u32, 4>();
-        assert!(!r.check_read_awake());
+        assert!(!r.check_read_awake(1));
         w.write(1);
         assert!(!w.flush(), "the reader did not sleep");
-        assert!(r.check_read_awake());
+        assert!(r.check_read_awake(1));
         assert_eq!(r.read(), Some(1));
-        assert!(!r.check_read_awake());
+        assert!(!r.check_read_awake(1));
         assert_eq!(r.read(), None, "now it sleeps");
         w.write(2);
         assert!(w.flush());
