@@ -70,7 +70,12 @@ fn ready_frame(socket_type: &str, extra: &[(&str, &[u8])]) -> Vec<u8> {
 
 /// A connection that has completed a handshake with a hand-written peer of `peer_type`.
 fn with_fake_peer(ours: c_int, peer_type: &str, minor: u8) -> Connection {
-    let mut conn = Connection::new(config(ours));
+    configured_with_fake_peer(config(ours), peer_type, minor)
+}
+
+/// [`with_fake_peer`] for a connection with options of its own.
+fn configured_with_fake_peer(config: Config, peer_type: &str, minor: u8) -> Connection {
+    let mut conn = Connection::new(config);
     let mut input = peer_greeting(3, minor, "NULL");
     input.extend(ready_frame(peer_type, &[]));
     conn.receive(&input).unwrap();
@@ -512,11 +517,8 @@ fn shared_reads_are_decoded_as_polled() {
 /// the events `poll_event` would have given, in the same order, and a bad frame fails the same.
 #[test]
 fn decoding_into_a_slot_keeps_the_events_of_polling() {
-    let mut conn = Connection::new(Config { socket_type: ZMQ_PULL, maxmsgsize: 40, ..Config::default() });
-    let mut input = peer_greeting(3, 1, "NULL");
-    input.extend(ready_frame("PUSH", &[]));
-    conn.receive(&input).unwrap();
-    assert!(matches!(conn.poll_event(), Some(Event::Ready { .. })));
+    let config = Config { socket_type: ZMQ_PULL, maxmsgsize: 40, ..Config::default() };
+    let mut conn = configured_with_fake_peer(config, "PUSH", 1);
     let mut wire = b"\x00\x03one\x01\x04head\x00\x04tail".to_vec();
     wire.extend_from_slice(b"\x04\x0a\x04PING\x00\x64ctx\x00\x02ok");
     wire.extend_from_slice(&[0x00, 41]);
@@ -560,10 +562,8 @@ fn shared_read_with_a_bad_frame_fails_when_polled_there() {
 
 #[test]
 fn maxmsgsize_is_enforced_after_the_handshake() {
-    let mut conn = Connection::new(Config { socket_type: ZMQ_PULL, maxmsgsize: 300, ..Config::default() });
-    let mut input = peer_greeting(3, 1, "NULL");
-    input.extend(ready_frame("PUSH", &[]));
-    conn.receive(&input).unwrap();
+    let config = Config { socket_type: ZMQ_PULL, maxmsgsize: 300, ..Config::default() };
+    let mut conn = configured_with_fake_peer(config, "PUSH", 1);
     let mut frame = vec![0x02, 0, 0, 0, 0, 0, 0, 1, 44];
     frame.extend_from_slice(&[0; 300]);
     conn.receive(&frame).unwrap();
