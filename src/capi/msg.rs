@@ -32,20 +32,27 @@ type FreeFn = unsafe extern "C" fn(data: *mut c_void, hint: *mut c_void);
 /// Writes a fresh message into `ptr`, without reading (or dropping) what was there: the memory
 /// may be uninitialised.
 pub(crate) fn write_msg(ptr: *mut zmq_msg_t, msg: Msg) -> Result<()> {
+    msg_slot(ptr)?.write(msg);
+    Ok(())
+}
+
+/// The caller's `zmq_msg_t` at `ptr` as room for a message (whatever it held is neither read nor
+/// dropped), or EFAULT for NULL.
+fn msg_slot<'a>(ptr: *mut zmq_msg_t) -> Result<&'a mut MaybeUninit<Msg>> {
     if ptr.is_null() {
         return Err(Errno::EFAULT);
     }
     // SAFETY: ptr is non-NULL and points to the caller's zmq_msg_t, which is 64 bytes and
-    // pointer-aligned, enough for Msg (checked at compile time above).
-    unsafe { ptr.cast::<Msg>().write(msg) };
-    Ok(())
+    // pointer-aligned, enough for Msg (checked at compile time above); it may be uninitialised,
+    // which MaybeUninit allows.
+    Ok(unsafe { &mut *ptr.cast::<MaybeUninit<Msg>>() })
 }
 
 /// The initialised message at `ptr`, or EFAULT for NULL, closed or never-initialised memory.
 pub(crate) fn msg_ref<'a>(ptr: *const zmq_msg_t) -> Result<&'a Msg> {
     check_initialised(ptr)?;
     // SAFETY: check_initialised proved ptr non-NULL and its tag byte that of an open Msg, which
-    // only write_msg puts there.
+    // only a Msg written through msg_slot puts there.
     Ok(unsafe { &*ptr.cast::<Msg>() })
 }
 
@@ -120,16 +127,7 @@ pub extern "C" fn zmq_msg_init(msg: *mut zmq_msg_t) -> c_int {
 
 #[no_mangle]
 pub extern "C" fn zmq_msg_init_size(msg: *mut zmq_msg_t, size: usize) -> c_int {
-    call(|| {
-        if msg.is_null() {
-            return Err(Errno::EFAULT);
-        }
-        // SAFETY: msg is non-NULL and points to the caller's zmq_msg_t, 64 bytes and
-        // pointer-aligned, enough for Msg (checked at compile time above); it may be
-        // uninitialised, which MaybeUninit allows, and fill_in_place neither reads nor drops it.
-        let slot = unsafe { &mut *msg.cast::<MaybeUninit<Msg>>() };
-        Msg::fill_in_place(slot, size).map(|()| 0)
-    })
+    call(|| Msg::fill_in_place(msg_slot(msg)?, size).map(|()| 0))
 }
 
 /// A message over the caller's memory. With a free function the library calls it once the last
