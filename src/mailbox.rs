@@ -103,8 +103,8 @@ impl Mailbox {
     /// Blocks until commands are waiting or `timeout` passes (`None`: forever). Returns whether
     /// commands are waiting (false also when a late signal woke it; `take_all` takes that);
     /// EINTR when a signal interrupted the wait. `spin`: watch for commands a few microseconds
-    /// before sleeping, for owners woken by other application threads (inproc peers); an owner
-    /// woken by an I/O thread must not, as that thread may need the very CPU it spins on.
+    /// before sleeping, for owners woken by other application threads (inproc peers), or by an
+    /// I/O thread at work on another CPU; not by one that may need the very CPU it spins on.
     pub fn wait(&self, timeout: Option<Duration>, spin: bool) -> Result<bool> {
         if (spin && sys::multicore() && self.spin_for_pending(timeout)) || self.has_pending() {
             return Ok(true);

@@ -592,6 +592,8 @@ pub struct Session {
     incoming: Vec<Msg>,
     /// A complete incoming message waiting for room in the pipe.
     blocked: bool,
+    /// How many times an incoming message has found the pipe full (see `room_wait`).
+    room_waits: u64,
     metadata: Option<Arc<Metadata>>,
     /// The addresses this session's events name: the connection's once it is made, the
     /// connect endpoint alone before.
@@ -638,6 +640,7 @@ impl Session {
             connection: None,
             incoming: Vec::new(),
             blocked: false,
+            room_waits: 0,
             metadata: None,
             reconnect_at: None,
             closing: false,
@@ -808,6 +811,17 @@ impl Session {
     }
 
     /// The stream is readable and/or writable.
+    /// While a complete incoming message waits for room in the pipe (reading has stopped): which
+    /// such wait this is, so that one ending and the next starting within a step tell apart.
+    pub fn room_wait(&self) -> Option<u64> {
+        self.blocked.then_some(self.room_waits)
+    }
+
+    fn wait_for_room(&mut self) {
+        self.blocked = true;
+        self.room_waits += 1;
+    }
+
     pub fn on_ready(&mut self, registry: &Registry, token: Token, io_mailbox: &Arc<Mailbox>) {
         let Some(connection) = &mut self.connection else { return };
         if connection.connecting {
@@ -1281,7 +1295,7 @@ impl Session {
                         // The connect notification: an empty message (see the module doc).
                         self.incoming.push(self.raw_notification());
                         if !self.write_incoming() {
-                            self.blocked = true;
+                            self.wait_for_room();
                             return Ok(());
                         }
                     }
@@ -1299,7 +1313,7 @@ impl Session {
                     }
                     self.incoming.push(msg);
                     if last && !self.write_incoming() {
-                        self.blocked = true;
+                        self.wait_for_room();
                         return Ok(());
                     }
                 }

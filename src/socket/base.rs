@@ -735,9 +735,17 @@ impl Socket {
             self.reply_watch.waited(start.elapsed());
             woken?;
         } else {
-            self.mailbox.wait(timeout, spin && !self.networked)?;
+            // A networked socket's commands come from I/O threads: spinning for them pays only
+            // while one is at work on another CPU (see `IoThread::runs_elsewhere`); then a
+            // pipe it fills or drains is usually reported within microseconds.
+            let spin = if self.networked { sys::multicore() && self.io_runs_elsewhere() } else { spin };
+            self.mailbox.wait(timeout, spin)?;
         }
         self.check_alive()
+    }
+
+    fn io_runs_elsewhere(&self) -> bool {
+        sys::current_cpu().is_some_and(|cpu| self.io_threads.iter().any(|io| io.runs_elsewhere(cpu)))
     }
 
     /// Sends one frame. On failure the message comes back to the caller.
