@@ -40,6 +40,9 @@ impl Pattern for Dealer {
     fn send(&mut self, msg: Msg, pipes: &mut Pipes) -> std::result::Result<(), SendError> {
         self.lb.send(msg, pipes)
     }
+    fn send_from(&mut self, msg: &mut Msg, pipes: &mut Pipes) -> Result<()> {
+        self.lb.send_from(msg, pipes).map(|_| ())
+    }
     fn recv(&mut self, pipes: &mut Pipes) -> Result<Msg> {
         self.fq.recv(pipes).map(|(msg, _)| msg).ok_or(Errno::EAGAIN)
     }
