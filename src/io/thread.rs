@@ -140,7 +140,7 @@ impl WatchDeadline {
 
 impl IoThread {
     pub fn start(name: String) -> Result<Self> {
-        let mailbox = Arc::new(Mailbox::new()?);
+        let mailbox = Arc::new(Mailbox::for_io_thread()?);
         let watch = Arc::new(WatchDeadline::default());
         let poll = Poll::new().map_err(|e| Errno(e.raw_os_error().unwrap_or(libc::EMFILE)))?;
         let running_on = Arc::new(RunningOn::default());

@@ -41,18 +41,7 @@ pub fn eventfd_add(fd: &OwnedFd, tokens: u64) {
 
 /// Makes an eventfd readable (adds one to its counter).
 pub fn eventfd_signal(fd: &OwnedFd) -> io::Result<()> {
-    let one: u64 = 1;
-    loop {
-        // SAFETY: writes 8 bytes from a live u64 to an fd we own.
-        let written = unsafe { libc::write(fd.as_raw_fd(), (&one as *const u64).cast(), 8) };
-        if written == 8 {
-            return Ok(());
-        }
-        let error = io::Error::last_os_error();
-        if error.kind() != io::ErrorKind::Interrupted {
-            return Err(error);
-        }
-    }
+    put_token(fd, &1u64.to_ne_bytes())
 }
 
 /// Resets an eventfd to not readable; fine if it was not.
@@ -65,11 +54,52 @@ pub fn eventfd_clear(fd: &OwnedFd) {
 
 /// Takes one token from a semaphore eventfd; false when it had none (non-blocking).
 pub fn eventfd_take(fd: &OwnedFd) -> bool {
-    let mut counter: u64 = 0;
+    take_token(fd, &mut [0; 8])
+}
+
+/// A non-blocking, close-on-exec pipe: (read end, write end).
+pub fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 writes two fds into the live array; on success both are new fds we own.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: just created, owned by nobody else.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// Puts one token (a byte) into a pipe's write end.
+pub fn pipe_put_token(write_end: &OwnedFd) -> io::Result<()> {
+    put_token(write_end, &[1])
+}
+
+/// Takes one token (a byte) from a pipe's read end; false when it had none (non-blocking).
+pub fn pipe_take_token(read_end: &OwnedFd) -> bool {
+    take_token(read_end, &mut [0])
+}
+
+/// Writes `token` whole (eventfd and pipe writes of these sizes are all or nothing), retrying
+/// after EINTR.
+fn put_token(fd: &OwnedFd, token: &[u8]) -> io::Result<()> {
     loop {
-        // SAFETY: reads at most 8 bytes into a live u64 from an fd we own.
-        let read = unsafe { libc::read(fd.as_raw_fd(), (&mut counter as *mut u64).cast(), 8) };
-        if read == 8 {
+        // SAFETY: writes token.len() bytes from a live slice to an fd we own.
+        let written = unsafe { libc::write(fd.as_raw_fd(), token.as_ptr().cast(), token.len()) };
+        if written == token.len() as isize {
+            return Ok(());
+        }
+        let error = io::Error::last_os_error();
+        if error.kind() != io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+}
+
+/// Reads one token of `buffer.len()` bytes, retrying after EINTR; false when none was there.
+fn take_token(fd: &OwnedFd, buffer: &mut [u8]) -> bool {
+    loop {
+        // SAFETY: reads at most buffer.len() bytes into a live slice from an fd we own.
+        let read = unsafe { libc::read(fd.as_raw_fd(), buffer.as_mut_ptr().cast(), buffer.len()) };
+        if read == buffer.len() as isize {
             return true;
         }
         if read >= 0 || io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
