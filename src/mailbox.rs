@@ -23,7 +23,7 @@
 //! eventfd write gives no such hint. Streaming 1-byte messages over tcp, a process's
 //! application thread and I/O thread then mostly share a CPU (15-20M msg/s) rather than land on
 //! different ones as often as not (~10M there: every message's pipe slot crosses between the
-//! CPUs' caches): in A/B runs 7-8 of 8 ran at 16-19M, against about half with the eventfd. It
+//! CPUs' caches): in A/B runs 4 of 6 and 7 of 8 ran at 17-19M, 2 of 6 with the eventfd. It
 //! costs one more fd per I/O thread; a socket's mailbox keeps its single eventfd, which is also
 //! its `ZMQ_FD` (one fd per socket, as with libzmq).
 
