@@ -28,6 +28,7 @@ use crate::mailbox::Mailbox;
 use crate::pipe::PipeId;
 use crate::socket::monitor::EndpointPair;
 use crate::socket::options::TcpAcceptFilter;
+use crate::socket::pipes::PipeMap;
 use crate::sys;
 use crate::util::spin_window::SpinWindow;
 
@@ -208,7 +209,7 @@ struct IoLoop {
     next_token: usize,
     listeners: HashMap<Token, Listener>,
     sessions: HashMap<Token, Session>,
-    pipe_owners: HashMap<PipeId, Token>,
+    pipe_owners: PipeMap<Token>,
     /// The pipe each session held when last looked at (the reverse of `pipe_owners`).
     session_pipes: HashMap<Token, PipeId>,
     /// Listeners whose accept failed for want of fds or memory, and when to try again.
@@ -228,7 +229,7 @@ impl IoLoop {
             next_token: 1,
             listeners: HashMap::new(),
             sessions: HashMap::new(),
-            pipe_owners: HashMap::new(),
+            pipe_owners: PipeMap::default(),
             session_pipes: HashMap::new(),
             accept_retries: HashMap::new(),
             stopping: false,

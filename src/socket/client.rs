@@ -47,11 +47,14 @@ impl Pattern for Client {
     fn write_activated(&mut self, pipe: PipeId) {
         self.lb.activated(pipe);
     }
-    fn send(&mut self, msg: Msg, pipes: &mut Pipes) -> std::result::Result<(), SendError> {
+    fn send(&mut self, mut msg: Msg, pipes: &mut Pipes) -> std::result::Result<(), SendError> {
+        self.send_from(&mut msg, pipes).map_err(|errno| (errno, msg))
+    }
+    fn send_from(&mut self, msg: &mut Msg, pipes: &mut Pipes) -> Result<()> {
         if msg.more() {
-            return Err((Errno::EINVAL, msg));
+            return Err(Errno::EINVAL);
         }
-        self.lb.send(msg, pipes)
+        self.lb.send_from(msg, pipes).map(|_| ())
     }
     fn recv(&mut self, pipes: &mut Pipes) -> Result<Msg> {
         recv_single(&mut self.fq, pipes).map(|(msg, _)| msg).ok_or(Errno::EAGAIN)

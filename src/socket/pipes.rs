@@ -7,7 +7,7 @@
 //! sit in a vector and the last one used is remembered: a socket talking to one peer, or sending
 //! a multipart message, finds its pipe with one comparison instead of a hash lookup.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use bytes::Bytes;
@@ -34,7 +34,8 @@ impl Hasher for PipeIdHasher {
     }
 }
 
-type PipeMap<V> = HashMap<PipeId, V, BuildHasherDefault<PipeIdHasher>>;
+pub type PipeMap<V> = HashMap<PipeId, V, BuildHasherDefault<PipeIdHasher>>;
+pub type PipeSet = HashSet<PipeId, BuildHasherDefault<PipeIdHasher>>;
 
 #[derive(Default)]
 pub struct Pipes {

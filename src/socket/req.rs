@@ -140,22 +140,24 @@ impl Pattern for Req {
         self.lb.activated(pipe);
     }
 
-    fn send(&mut self, msg: Msg, pipes: &mut Pipes) -> std::result::Result<(), SendError> {
+    fn send(&mut self, mut msg: Msg, pipes: &mut Pipes) -> std::result::Result<(), SendError> {
+        self.send_from(&mut msg, pipes).map_err(|errno| (errno, msg))
+    }
+
+    fn send_from(&mut self, msg: &mut Msg, pipes: &mut Pipes) -> Result<()> {
         if self.receiving_reply {
             if self.strict {
-                return Err((Errno::EFSM, msg));
+                return Err(Errno::EFSM);
             }
             // Relaxed: give up on the reply; it will be dropped if it comes.
             self.receiving_reply = false;
             self.message_begins = true;
         }
         if self.message_begins {
-            if let Err(errno) = self.begin_request(pipes) {
-                return Err((errno, msg));
-            }
+            self.begin_request(pipes)?;
         }
         let more = msg.more();
-        self.lb.send(msg, pipes)?;
+        self.lb.send_from(msg, pipes)?;
         if !more {
             self.receiving_reply = true;
             self.message_begins = true;

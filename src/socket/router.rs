@@ -4,7 +4,7 @@
 //! id frame taken off the front of each sent one (ZMQ_ROUTER_MANDATORY decides whether an
 //! unroutable message is an error). REP is built on it.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::ffi::c_int;
 
 use bytes::Bytes;
@@ -19,17 +19,18 @@ use crate::msg::Msg;
 use crate::pipe::PipeId;
 use crate::socket::fq::FairQueue;
 use crate::socket::pattern::{int_value, put_int, Pattern, SendError};
-use crate::socket::pipes::Pipes;
+use crate::socket::pipes::{PipeMap, PipeSet, Pipes};
 
 pub struct Router {
     fq: FairQueue,
-    /// Routing id of each identified pipe, and the reverse.
-    ids: HashMap<PipeId, Bytes>,
+    /// Routing id of each identified pipe, and the reverse. Peers choose routing ids, so the
+    /// map keyed by them keeps the standard library's keyed (flood-resistant) hash.
+    ids: PipeMap<Bytes>,
     pipes_by_id: HashMap<Bytes, PipeId>,
     /// Pipes whose announced id was already taken (without handover). libzmq keeps such a peer
     /// connected but never reads from it or routes to it, so we do the same rather than
     /// dropping it (a dropped TCP peer would only reconnect and be refused again).
-    ignored: HashSet<PipeId>,
+    ignored: PipeSet,
     /// Next generated id is `[0, big-endian counter]`; the counter starts at a random value.
     next_generated_id: u32,
     /// The id the next attached pipe takes (ZMQ_CONNECT_ROUTING_ID, given by the base).
@@ -68,9 +69,9 @@ impl Default for Router {
     fn default() -> Self {
         Self {
             fq: FairQueue::default(),
-            ids: HashMap::new(),
+            ids: PipeMap::default(),
             pipes_by_id: HashMap::new(),
-            ignored: HashSet::new(),
+            ignored: PipeSet::default(),
             next_generated_id: crate::util::random::random_u32(),
             next_routing_id: None,
             connect_routing_id: None,

@@ -11,14 +11,14 @@ use crate::pipe::PipeId;
 use crate::socket::client::recv_single;
 use crate::socket::fq::FairQueue;
 use crate::socket::pattern::{Pattern, SendError};
-use crate::socket::pipes::Pipes;
+use crate::socket::pipes::{PipeMap, Pipes};
 
 pub struct Server {
     fq: FairQueue,
     /// ZMQ_DISCONNECT_MSG messages of peers that left, delivered before anything newer.
     farewells: VecDeque<Msg>,
     pipes_by_id: HashMap<u32, PipeId>,
-    ids_by_pipe: HashMap<PipeId, u32>,
+    ids_by_pipe: PipeMap<u32>,
     next_id: u32,
 }
 
@@ -32,7 +32,7 @@ impl Default for Server {
             fq: FairQueue::default(),
             farewells: VecDeque::new(),
             pipes_by_id: HashMap::new(),
-            ids_by_pipe: HashMap::new(),
+            ids_by_pipe: PipeMap::default(),
             next_id: start,
         }
     }

@@ -7,7 +7,7 @@
 //! the front of everything sent: `[id][data]` writes data to that connection, `[id][empty]`
 //! closes it.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::ffi::c_int;
 
 use bytes::Bytes;
@@ -18,16 +18,16 @@ use crate::msg::Msg;
 use crate::pipe::PipeId;
 use crate::socket::fq::FairQueue;
 use crate::socket::pattern::{int_value, Pattern, SendError};
-use crate::socket::pipes::Pipes;
+use crate::socket::pipes::{PipeMap, PipeSet, Pipes};
 
 pub struct Stream {
     fq: FairQueue,
     /// Routing id of each connection's pipe, and the reverse.
-    ids: HashMap<PipeId, Bytes>,
+    ids: PipeMap<Bytes>,
     pipes_by_id: HashMap<Bytes, PipeId>,
     /// Pipes whose connection this socket asked to close: their id is gone already, and what
     /// they still deliver before the session ends them is nobody's business.
-    closing: HashSet<PipeId>,
+    closing: PipeSet,
     /// Next generated id is `[0, big-endian counter]`; the counter starts at a random value.
     next_generated_id: u32,
     /// ZMQ_CONNECT_ROUTING_ID: the id for the pipe of the next zmq_connect.
@@ -52,9 +52,9 @@ impl Default for Stream {
     fn default() -> Self {
         Self {
             fq: FairQueue::default(),
-            ids: HashMap::new(),
+            ids: PipeMap::default(),
             pipes_by_id: HashMap::new(),
-            closing: HashSet::new(),
+            closing: PipeSet::default(),
             next_generated_id: crate::util::random::random_u32(),
             connect_routing_id: None,
             last_generated_id: None,
