@@ -131,9 +131,19 @@ impl Mailbox {
     /// Takes every waiting command, its signal and the late signals that have arrived (owner
     /// only).
     pub fn take_all(&self) -> VecDeque<Command> {
+        let mut commands = VecDeque::new();
+        self.take_all_into(&mut commands);
+        commands
+    }
+
+    /// [`take_all`](Self::take_all) into the owner's `commands`, which must be empty: the queue
+    /// and `commands` trade places, so an owner that drains and keeps its buffer allocates
+    /// nothing per command (a request-reply exchange sends one per message).
+    pub fn take_all_into(&self, commands: &mut VecDeque<Command>) {
+        debug_assert!(commands.is_empty());
         let state = self.state.load(Ordering::Acquire);
         if state == 0 {
-            return VecDeque::new();
+            return;
         }
         // Never more tokens than pending periods started so far, so the debt cannot go below
         // zero; usually that is one read.
@@ -144,14 +154,14 @@ impl Mailbox {
         }
         if state & PENDING == 0 {
             self.state.fetch_sub(took * OWED, Ordering::AcqRel);
-            return VecDeque::new();
+            return;
         }
         let mut queue = self.queue.lock();
         // Senders change `state` only under the lock, so nothing races this update. Ending the
         // pending period owes its token; what was taken pays for it and for older debts.
         let state = self.state.load(Ordering::Acquire);
         self.state.store(state - PENDING + OWED - took * OWED, Ordering::Release);
-        std::mem::take(&mut *queue)
+        std::mem::swap(&mut *queue, commands);
     }
 
     /// Blocks until commands are waiting or `timeout` passes (`None`: forever). Returns whether

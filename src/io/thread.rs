@@ -7,7 +7,7 @@
 //! other connection on it: each session step runs contained, and a session that panicked is
 //! ended as after a fatal connection error (its socket sees the pipe close).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -206,6 +206,8 @@ struct IoLoop {
     room_waits: HashMap<Token, (Instant, Instant)>,
     /// How long to poll, not sleep, after a session found its pipe full.
     room_window: SpinWindow,
+    /// Commands being processed; the buffer trades places with the mailbox's queue.
+    commands: VecDeque<Command>,
     next_token: usize,
     listeners: HashMap<Token, Listener>,
     sessions: HashMap<Token, Session>,
@@ -226,6 +228,7 @@ impl IoLoop {
             running_on,
             room_waits: HashMap::new(),
             room_window: SpinWindow::up_to(ROOM_WATCH_MAX),
+            commands: VecDeque::new(),
             next_token: 1,
             listeners: HashMap::new(),
             sessions: HashMap::new(),
@@ -303,7 +306,9 @@ impl IoLoop {
     }
 
     fn process_commands(&mut self) {
-        for command in self.mailbox.take_all() {
+        let mut commands = std::mem::take(&mut self.commands);
+        self.mailbox.take_all_into(&mut commands);
+        for command in commands.drain(..) {
             match command {
                 Command::Listen(listener) => self.listen(listener),
                 Command::Connect(session) => self.add_session(*session),
@@ -340,6 +345,7 @@ impl IoLoop {
                 Command::Attach { .. } | Command::Stop => {}
             }
         }
+        self.commands = commands;
     }
 
     fn listen(&mut self, mut listener: Listener) {

@@ -4,6 +4,7 @@
 //! blocking with timeouts on top of the mailbox's eventfd; and delegates routing decisions to the
 //! socket type (`Pattern`). Endpoints: inproc here; network transports attach pipes the same way.
 
+use std::collections::VecDeque;
 use std::ffi::c_int;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -130,6 +131,8 @@ pub struct Socket {
     awaiting_reply: bool,
     /// How long the I/O threads poll for the answer a networked receive awaits.
     reply_watch: SpinWindow,
+    /// Commands being applied; the buffer trades places with the mailbox's queue.
+    commands: VecDeque<Command>,
 }
 
 impl Socket {
@@ -163,6 +166,7 @@ impl Socket {
             io_threads: Vec::new(),
             awaiting_reply: false,
             reply_watch: SpinWindow::up_to(REPLY_WATCH_MAX),
+            commands: VecDeque::new(),
         })
     }
 
@@ -187,7 +191,9 @@ impl Socket {
 
     #[inline(never)]
     fn apply_commands(&mut self) {
-        for command in self.mailbox.take_all() {
+        let mut commands = std::mem::take(&mut self.commands);
+        self.mailbox.take_all_into(&mut commands);
+        for command in commands.drain(..) {
             match command {
                 Command::ActivateRead(pipe) if self.pipes.contains(pipe) => self.pattern.read_activated(pipe),
                 Command::ActivateWrite(pipe) if self.pipes.contains(pipe) => {
@@ -203,6 +209,7 @@ impl Socket {
                 _ => {}
             }
         }
+        self.commands = commands;
         self.remove_dead_pipes();
     }
 

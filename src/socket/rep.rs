@@ -82,24 +82,26 @@ impl Pattern for Rep {
             return Err((Errno::EFSM, msg));
         }
         if !self.envelope.is_empty() {
-            // Only the routing id frame can be refused, and only with ZMQ_ROUTER_MANDATORY.
-            let mut envelope = std::mem::take(&mut self.envelope).into_iter();
-            let routing_id = envelope.next().expect("non-empty");
+            // Only the routing id frame can be refused, and only with ZMQ_ROUTER_MANDATORY. The
+            // envelope's vector is kept for the next request (no allocation per request).
+            let routing_id = std::mem::take(&mut self.envelope[0]);
             if let Err((errno, routing_id)) = self.router.send(routing_id, pipes) {
                 if errno == Errno::EAGAIN {
                     // The requester is at its high-water mark: the reply may be sent again.
-                    self.envelope = std::iter::once(routing_id).chain(envelope).collect();
+                    self.envelope[0] = routing_id;
                 } else {
                     // The requester is gone and no retry can reach it: give up on this reply
                     // so the socket can take the next request (libzmq would assert here).
+                    self.envelope.clear();
                     self.sending_reply = false;
                 }
                 return Err((errno, msg));
             }
-            for frame in envelope {
+            for frame in self.envelope.drain(1..) {
                 // The rest of a message whose first frame was taken is never refused.
                 let _ = self.router.send(frame, pipes);
             }
+            self.envelope.clear();
         }
         let more = msg.more();
         self.router.send(msg, pipes)?;

@@ -170,7 +170,10 @@ impl Router {
     /// Stores a message's first frame behind the id frame of its pipe.
     fn prefetch(&mut self, first: Msg, pipe: PipeId) {
         let id = self.ids.get(&pipe).map(|id| &id[..]).unwrap_or_default();
-        let mut id_frame = Msg::from_bytes(Bytes::copy_from_slice(id));
+        // A copy (the caller may write to the frame), inline for the usual ids of up to 33 bytes:
+        // no allocation per message.
+        let mut id_frame =
+            Msg::from_slice(id).unwrap_or_else(|_| Msg::from_bytes(Bytes::copy_from_slice(id)));
         id_frame.set_more(true);
         self.pending.push_back(id_frame);
         self.pending.push_back(first);
