@@ -98,7 +98,13 @@ impl RunningOn {
     }
 
     fn woke(&self) {
-        self.0.store(crate::sys::current_cpu().map_or(0, |cpu| cpu.saturating_add(1)), Ordering::Relaxed);
+        self.0.store(sys::current_cpu().map_or(0, |cpu| cpu.saturating_add(1)), Ordering::Relaxed);
+    }
+
+    /// At work (not asleep, and the CPU known) on another CPU than `cpu`.
+    fn elsewhere_than(&self, cpu: u32) -> bool {
+        let running_on = self.0.load(Ordering::Relaxed);
+        running_on != 0 && running_on != cpu.saturating_add(1)
     }
 }
 
@@ -161,8 +167,7 @@ impl IoThread {
     /// its next command is likely microseconds away, and an application thread spinning for it
     /// on `cpu` takes nothing from it. On the same CPU the spin would delay that very command.
     pub fn runs_elsewhere(&self, cpu: u32) -> bool {
-        let running_on = self.running_on.0.load(Ordering::Relaxed);
-        running_on != 0 && running_on != cpu.saturating_add(1)
+        self.running_on.elsewhere_than(cpu)
     }
 
     /// Asks the thread to poll, rather than sleep, until `deadline` whenever it runs out of
@@ -538,8 +543,23 @@ fn contain<T>(value: &mut T, step: impl FnOnce(&mut T), recover: impl FnOnce(&mu
 
 #[cfg(test)]
 mod tests {
-    use super::{contain, WatchDeadline};
+    use super::{contain, RunningOn, WatchDeadline};
     use std::time::{Duration, Instant};
+
+    #[test]
+    fn a_thread_runs_elsewhere_only_while_awake_on_another_cpu() {
+        let running_on = RunningOn::default();
+        assert!(!running_on.elsewhere_than(0), "not started: asleep");
+        running_on.woke();
+        // The CPU it recorded (the test thread may have moved since).
+        let recorded = running_on.0.load(std::sync::atomic::Ordering::Relaxed);
+        assert_ne!(recorded, 0, "sched_getcpu answers on Linux");
+        let here = recorded - 1;
+        assert!(!running_on.elsewhere_than(here));
+        assert!(running_on.elsewhere_than(here + 1));
+        running_on.sleeping();
+        assert!(!running_on.elsewhere_than(here + 1));
+    }
 
     #[test]
     fn a_watch_lasts_until_its_deadline_or_its_end() {
