@@ -413,12 +413,8 @@ impl IoLoop {
         );
         if !ended {
             // Even ending it panicked: forget it; dropping it closes what it still holds.
-            let session = self.sessions.remove(&token);
+            let session = self.forget(token);
             let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(session)));
-            if let Some(pipe) = self.session_pipes.remove(&token) {
-                self.pipe_owners.remove(&pipe);
-            }
-            self.room_waits.remove(&token);
             return;
         }
         self.note_room_wait(token, room_wait);
@@ -431,10 +427,7 @@ impl IoLoop {
     /// on another CPU: so after finding the pipe full, poll a while instead of sleeping, for as
     /// long as such waits have recently lasted (a socket that reads slowly closes the window).
     fn note_room_wait(&mut self, token: Token, before: Option<u64>) {
-        let Some(session) = self.sessions.get(&token) else {
-            self.room_waits.remove(&token);
-            return;
-        };
+        let Some(session) = self.sessions.get(&token) else { return };
         let now_waiting = session.room_wait();
         if now_waiting == before {
             return;
@@ -475,11 +468,18 @@ impl IoLoop {
         }
         if session.is_done() {
             session.deregister(self.poll.registry());
-            self.sessions.remove(&token);
-            if let Some(pipe) = self.session_pipes.remove(&token) {
-                self.pipe_owners.remove(&pipe);
-            }
+            self.forget(token);
         }
+    }
+
+    /// Takes a session out of the loop with everything kept about it (its pipe's owner entry, a
+    /// wait for room in progress).
+    fn forget(&mut self, token: Token) -> Option<Session> {
+        if let Some(pipe) = self.session_pipes.remove(&token) {
+            self.pipe_owners.remove(&pipe);
+        }
+        self.room_waits.remove(&token);
+        self.sessions.remove(&token)
     }
 
     fn run_timers(&mut self) {
