@@ -810,7 +810,6 @@ impl Session {
         }
     }
 
-    /// The stream is readable and/or writable.
     /// While a complete incoming message waits for room in the pipe (reading has stopped): which
     /// such wait this is, so that one ending and the next starting within a step tell apart.
     pub fn room_wait(&self) -> Option<u64> {
@@ -822,6 +821,7 @@ impl Session {
         self.room_waits += 1;
     }
 
+    /// The stream is readable and/or writable.
     pub fn on_ready(&mut self, registry: &Registry, token: Token, io_mailbox: &Arc<Mailbox>) {
         let Some(connection) = &mut self.connection else { return };
         if connection.connecting {

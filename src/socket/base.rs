@@ -745,7 +745,7 @@ impl Socket {
             // A networked socket's commands come from I/O threads: spinning for them pays only
             // while one is at work on another CPU (see `IoThread::runs_elsewhere`); then a
             // pipe it fills or drains is usually reported within microseconds.
-            let spin = if self.networked { sys::multicore() && self.io_runs_elsewhere() } else { spin };
+            let spin = if self.networked { self.io_runs_elsewhere() } else { spin };
             self.mailbox.wait(timeout, spin)?;
         }
         self.check_alive()

@@ -194,15 +194,15 @@ pub(crate) const POLLIN: i16 = libc::POLLIN;
 pub(crate) const POLLOUT: i16 = libc::POLLOUT;
 pub(crate) const POLLPRI: i16 = libc::POLLPRI;
 
-/// Whether more than one CPU is online (read once; not the calling thread's affinity, which a
-/// pinned thread narrows): a thread watching for work only pays when the thread that gives it
-/// can run meanwhile.
 /// The CPU the calling thread runs on (as of the call), if the system says.
 pub fn current_cpu() -> Option<u32> {
     // SAFETY: sched_getcpu takes no arguments and touches no memory of ours.
     u32::try_from(unsafe { libc::sched_getcpu() }).ok()
 }
 
+/// Whether more than one CPU is online (read once; not the calling thread's affinity, which a
+/// pinned thread narrows): a thread watching for work only pays when the thread that gives it
+/// can run meanwhile.
 pub fn multicore() -> bool {
     static MULTICORE: LazyLock<bool> = LazyLock::new(|| {
         // SAFETY: sysconf reads a system value and touches no memory of ours.
