@@ -128,6 +128,11 @@ fn low_water_mark(hwm: u64) -> u64 {
     }
 }
 
+/// Bytes read after which the writer is told, even before a low-water-mark batch of messages.
+/// A writer of large messages then refills the pipe a few at a time, reusing bodies the reader
+/// has just released while they are still in the CPU's caches.
+const REPORT_BYTES: usize = 1 << 20;
+
 /// What `check_read` found.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Readiness {
@@ -148,6 +153,10 @@ pub struct PipeEnd {
     frames_in: ypipe::Reader<Msg>,
     msgs_written: u64,
     msgs_read: u64,
+    /// `msgs_read` when the writer was last told of it.
+    msgs_reported: u64,
+    /// Bytes read since then.
+    bytes_unreported: usize,
     /// In the middle of writing a multipart message.
     writing_more: bool,
     /// The peer socket's (SNDHWM, RCVHWM) for pipes whose limits add both sides' (inproc), so
@@ -181,6 +190,8 @@ impl PipeEnd {
             frames_in,
             msgs_written: 0,
             msgs_read: 0,
+            msgs_reported: 0,
+            bytes_unreported: 0,
             writing_more: false,
             peer_hwms: None,
             metadata_sent: None,
@@ -389,6 +400,7 @@ impl PipeEnd {
             return Readiness::Empty;
         }
         out.take_pipe_metadata(&mut self.metadata_received);
+        self.bytes_unreported += out.size();
         if !out.more() {
             self.message_read();
         }
@@ -397,11 +409,13 @@ impl PipeEnd {
 
     /// Counts one more whole message read. Like libzmq, the writer learns about reads in
     /// batches (the low-water mark: half the high-water mark), which keeps the shared counter
-    /// and wake-ups off the per-message path.
+    /// and wake-ups off the per-message path; for large messages also every [`REPORT_BYTES`].
     #[inline]
     fn message_read(&mut self) {
         self.msgs_read += 1;
-        if !self.msgs_read.is_multiple_of(low_water_mark(self.inbound.hwm.load(Ordering::Relaxed))) {
+        if self.msgs_read - self.msgs_reported < low_water_mark(self.inbound.hwm.load(Ordering::Relaxed))
+            && self.bytes_unreported < REPORT_BYTES
+        {
             return;
         }
         self.report_reads();
@@ -410,6 +424,8 @@ impl PipeEnd {
     /// Tells the writer how far we have read, and wakes it if it waits for room.
     #[cold]
     fn report_reads(&mut self) {
+        self.msgs_reported = self.msgs_read;
+        self.bytes_unreported = 0;
         // SeqCst here and on `writer_waiting` (store-then-load on both sides, as in check_write):
         // either the writer sees the new count or we see it waiting, never neither.
         self.inbound.msgs_read.store(self.msgs_read, Ordering::SeqCst);
@@ -596,6 +612,28 @@ mod tests {
         assert!(!a.check_write());
         read_body(&mut b);
         assert!(!mailbox.has_pending(), "half a message frees nothing");
+        read_body(&mut b);
+        let commands: Vec<_> = mailbox.take_all().into_iter().collect();
+        assert!(matches!(commands[..], [Command::ActivateWrite(id)] if id == a.id()));
+        assert!(a.check_write());
+    }
+
+    #[test]
+    fn a_writer_of_large_messages_hears_of_room_before_half_the_mark_is_read() {
+        let mailbox = Arc::new(Mailbox::new().unwrap());
+        let (mut a, mut b) = PipeEnd::pair(1000, 0);
+        a.attach(&mailbox, None);
+        let body = vec![7u8; 64 * 1024];
+        for _ in 0..1000 {
+            assert!(a.check_write());
+            a.write(frame(&body, false));
+        }
+        a.flush();
+        assert!(!a.check_write());
+        for _ in 0..REPORT_BYTES / body.len() - 1 {
+            read_body(&mut b);
+        }
+        assert!(!mailbox.has_pending(), "not a report's worth of bytes yet");
         read_body(&mut b);
         let commands: Vec<_> = mailbox.take_all().into_iter().collect();
         assert!(matches!(commands[..], [Command::ActivateWrite(id)] if id == a.id()));
