@@ -153,9 +153,7 @@ pub struct PipeEnd {
     frames_in: ypipe::Reader<Msg>,
     msgs_written: u64,
     msgs_read: u64,
-    /// `msgs_read` when the writer was last told of it.
-    msgs_reported: u64,
-    /// Bytes read since then.
+    /// Bytes read since the writer was last told how far we have read.
     bytes_unreported: usize,
     /// In the middle of writing a multipart message.
     writing_more: bool,
@@ -190,7 +188,6 @@ impl PipeEnd {
             frames_in,
             msgs_written: 0,
             msgs_read: 0,
-            msgs_reported: 0,
             bytes_unreported: 0,
             writing_more: false,
             peer_hwms: None,
@@ -413,7 +410,9 @@ impl PipeEnd {
     #[inline]
     fn message_read(&mut self) {
         self.msgs_read += 1;
-        if self.msgs_read - self.msgs_reported < low_water_mark(self.inbound.hwm.load(Ordering::Relaxed))
+        // Reports stay at multiples of the low-water mark (as libzmq's, which ZMQ_EVENT_PIPES_STATS
+        // users see), with the byte rule's in between.
+        if !self.msgs_read.is_multiple_of(low_water_mark(self.inbound.hwm.load(Ordering::Relaxed)))
             && self.bytes_unreported < REPORT_BYTES
         {
             return;
@@ -424,7 +423,6 @@ impl PipeEnd {
     /// Tells the writer how far we have read, and wakes it if it waits for room.
     #[cold]
     fn report_reads(&mut self) {
-        self.msgs_reported = self.msgs_read;
         self.bytes_unreported = 0;
         // SeqCst here and on `writer_waiting` (store-then-load on both sides, as in check_write):
         // either the writer sees the new count or we see it waiting, never neither.
