@@ -146,7 +146,7 @@ pub fn ypipe<T, const N: usize>() -> (Writer<T, N>, Reader<T, N>) {
         ends: Mutex::new(Ends { reader: None, written: None }),
     });
     let writer = Writer { shared: Arc::clone(&shared), chunk: ptr::null_mut(), written: 0, flushed: 0 };
-    let reader = Reader { shared, chunk: ptr::null_mut(), read: 0, available: 0 };
+    let reader = Reader { shared, chunk: ptr::null_mut(), read: 0, available: 0, streak: 0 };
     (writer, reader)
 }
 
@@ -281,6 +281,16 @@ impl<T, const N: usize> Drop for Writer<T, N> {
     }
 }
 
+/// A reader that has found this many items since it last found none is streaming: the writer
+/// adds items as it takes them.
+pub(crate) const STREAMING: u64 = 64;
+/// Spin-loop hints (~a microsecond) a streaming reader idles, having caught up, before it looks
+/// at the shared count again. Looking at once takes the count's cache line from a writer on
+/// another CPU after nearly every item, and the writer's next flush waits to take it back:
+/// inproc_thr 1 B with the threads on two CPUs ran at ~9.5M msg/s, ~14-15M with the pause
+/// (64 B 6.6M -> 8.5M).
+pub(crate) const CATCH_UP_PAUSES: u32 = 256;
+
 /// The reading half.
 pub struct Reader<T, const N: usize = CHUNK_SLOTS> {
     shared: Arc<Shared<T, N>>,
@@ -289,6 +299,8 @@ pub struct Reader<T, const N: usize = CHUNK_SLOTS> {
     read: u64,
     /// How many items the writer had flushed when we last looked.
     available: u64,
+    /// Items found since the reader last found none.
+    streak: u64,
 }
 
 // SAFETY: as for Writer: the reader's chunk pointer and slots are used only by the reader.
@@ -296,10 +308,22 @@ unsafe impl<T: Send, const N: usize> Send for Reader<T, N> {}
 
 impl<T, const N: usize> Reader<T, N> {
     /// Whether an item can be read now. When none can, the reader is marked asleep in the same
-    /// atomic step, so the writer's next flush reports it (and the caller wakes us).
+    /// atomic step, so the writer's next flush reports it (and the caller wakes us). A streaming
+    /// reader that has caught up pauses first (see [`CATCH_UP_PAUSES`]).
     #[inline(always)]
     pub fn check_read(&mut self) -> bool {
-        self.check_read_marking::<true>()
+        if self.read < self.available {
+            return true;
+        }
+        if self.streak >= STREAMING {
+            for _ in 0..CATCH_UP_PAUSES {
+                std::hint::spin_loop();
+            }
+        }
+        let before = self.available;
+        let found = self.check_read_marking::<true>();
+        self.streak = if found { self.streak + (self.available - before) } else { 0 };
+        found
     }
 
     /// Whether an item can be read now, leaving the reader awake when none can: for a reader
@@ -478,6 +502,21 @@ mod tests {
         assert_eq!(r.read(), None);
         assert!(w.flush(), "the reader found nothing and went to sleep");
         assert_eq!(r.read(), Some(1));
+    }
+
+    #[test]
+    fn a_reader_streams_from_its_streak_of_items_until_it_finds_none() {
+        let (mut w, mut r) = ypipe::<u64, 16>();
+        for n in 0..STREAMING {
+            w.write(n);
+            w.flush();
+            assert_eq!(r.read(), Some(n));
+        }
+        assert_eq!(r.streak, STREAMING);
+        assert_eq!(r.read(), None);
+        assert_eq!(r.streak, 0, "finding none ends the streak");
+        w.write(1);
+        assert!(w.flush(), "the reader that found none is asleep");
     }
 
     #[test]

@@ -48,6 +48,7 @@ use crate::socket::options::{Mechanism, Options};
 use crate::sys;
 use crate::transport::socks::SocksClient;
 use crate::transport::tcp::{self, TcpTuning};
+use crate::ypipe::{CATCH_UP_PAUSES, STREAMING};
 use crate::zmtp;
 
 /// The most queued for writing before the session stops taking messages from the pipe, and the
@@ -76,15 +77,13 @@ const GATHER_BATCH: usize = 1024 * 1024;
 /// blocks (a system call per frame would cost more than the copies it saves).
 const CHAIN_MIN: usize = 32 * 1024;
 const CHAIN_TAIL: usize = 9;
-/// A batch that has taken this many messages from the pipe is streaming: the socket writes
+/// A batch that has taken `STREAMING` messages from the pipe is streaming: the socket writes
 /// into the pipe while the session takes from it. Having caught up, the session then idles
-/// `CATCH_UP_PAUSES` spin-loop hints (~a microsecond) before it looks at the pipe again. Looking
+/// `CATCH_UP_PAUSES` spin-loop hints before it looks at the pipe again (see `ypipe`). Looking
 /// at once took the pipe's shared count from the socket's thread after nearly every message
 /// when the two ran on different CPUs: the socket's flush then waited for that cache line (72 %
 /// of its send in a profile), and a 1-byte stream ran at ~6M msg/s instead of 15-18M with both
 /// on one CPU.
-const STREAMING: u32 = 64;
-const CATCH_UP_PAUSES: u32 = 256;
 /// Bytes read between two flushes of the pipe to the socket while the stream has more.
 const FLUSH_BATCH: usize = 256 * 1024;
 
@@ -1448,7 +1447,7 @@ impl Session {
                     // from it), each look at the pipe after catching up waits a little first
                     // (see `CATCH_UP_PAUSES`); a short batch, a request's, never waits.
                     let mut msg = Msg::new();
-                    let mut taken = 0u32;
+                    let mut taken = 0u64;
                     let pauses = |taken| if taken >= STREAMING { CATCH_UP_PAUSES } else { 0 };
                     while room(connection)
                         && pipe.read_into_awake(&mut msg, pauses(taken)) == Readiness::Ready
