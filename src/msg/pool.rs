@@ -1,6 +1,7 @@
 //! Message bodies this library allocates (above the inline limit): medium ones (up to
 //! [`MAX_POOLED`] bytes) recycled per thread instead of going through malloc and free for every
-//! message; larger ones allocated for one body, not zeroed, and freed on release.
+//! message; larger ones allocated for one body, not zeroed, and some of them (up to
+//! [`LARGE_KEEP_BYTES`]) kept for reuse by the thread that allocated them.
 //!
 //! Why: a message body is typically allocated by the sending thread and released by another
 //! (the receiver, or an I/O thread). glibc's malloc handles that cross-thread pattern slowly
@@ -24,7 +25,7 @@
 use std::alloc::{self, Layout};
 use std::cell::UnsafeCell;
 use std::ptr::{self, NonNull};
-use std::sync::atomic::{fence, AtomicPtr, AtomicU32, Ordering};
+use std::sync::atomic::{fence, AtomicPtr, AtomicU32, AtomicUsize, Ordering};
 
 use parking_lot::Mutex;
 
@@ -51,6 +52,17 @@ const KEEP_BYTES: usize = 4 * 1024 * 1024;
 /// that much in flight.
 const KEEP_MIN: usize = 1024;
 
+/// Bytes of released large blocks (above [`MAX_POOLED`]) a thread keeps for its next large
+/// bodies. Allocated and freed per body, each large body was mapped (or grown into the heap),
+/// faulted in page by page and unmapped (or trimmed) again: over tcp, 128 KiB and 256 KiB
+/// messages ran at 0.9-1.2x libzmq's rate, 1.3-1.5x with the blocks reused.
+const LARGE_KEEP_BYTES: usize = 64 * 1024 * 1024;
+/// How many kept large blocks a new large body looks through for one that fits.
+const LARGE_LOOKS: usize = 8;
+/// The class of blocks above [`MAX_POOLED`], each allocated for one body of its exact size (not
+/// zeroed) and kept for reuse by bodies that fit; also where they are listed in `Cache::free`.
+const LARGE_LIST: usize = CLASSES;
+
 /// The return-stack value of an exited owner: returned blocks are freed, not pushed.
 const ORPHANED: *mut Header = ptr::dangling_mut::<Header>();
 
@@ -60,7 +72,7 @@ struct Header {
     home: &'static ReturnStack,
     /// Messages sharing this body; 1 while it is not shared.
     refs: AtomicU32,
-    /// The size class, or [`LARGE`].
+    /// The size class, or [`LARGE_LIST`] for a block above [`MAX_POOLED`].
     class: u8,
     /// Bytes of the data area after the header.
     capacity: usize,
@@ -72,6 +84,16 @@ struct Header {
 #[repr(align(64))]
 struct ReturnStack {
     head: AtomicPtr<Header>,
+    /// Capacity of the large blocks pushed and not yet taken off. A releaser frees a large block
+    /// rather than push it past [`LARGE_KEEP_BYTES`], so an owner that stopped allocating does
+    /// not hold on to every large body it ever sent.
+    large_bytes: AtomicUsize,
+}
+
+impl ReturnStack {
+    const fn new(head: *mut Header) -> Self {
+        Self { head: AtomicPtr::new(head), large_bytes: AtomicUsize::new(0) }
+    }
 }
 
 /// Return stacks of exited threads, for new threads to adopt.
@@ -85,9 +107,6 @@ fn class_of(size: usize) -> usize {
 fn capacity(class: usize) -> usize {
     1 << (MIN_SHIFT as usize + class)
 }
-
-/// The class of blocks above [`MAX_POOLED`]: allocated for one body, freed when it is released.
-const LARGE: u8 = CLASSES as u8;
 
 /// The layout of a block with `capacity` data bytes; `None` when that overflows.
 fn layout(capacity: usize) -> Option<Layout> {
@@ -106,15 +125,25 @@ unsafe fn free_block(block: *mut Header) {
     }
 }
 
-fn keep_limit(class: usize) -> usize {
-    (KEEP_BYTES / capacity(class)).max(KEEP_MIN)
-}
+/// Free blocks a thread keeps, per size class.
+const KEEP_LIMITS: [usize; CLASSES] = {
+    let mut limits = [0; CLASSES];
+    let mut class = 0;
+    while class < CLASSES {
+        let blocks = KEEP_BYTES >> (MIN_SHIFT as usize + class);
+        limits[class] = if blocks > KEEP_MIN { blocks } else { KEEP_MIN };
+        class += 1;
+    }
+    limits
+};
 
-/// This thread's free lists.
+/// This thread's free lists: one per size class, then the kept large blocks.
 struct Cache {
     home: &'static ReturnStack,
-    free: [*mut Header; CLASSES],
+    free: [*mut Header; CLASSES + 1],
     counts: [usize; CLASSES],
+    /// Capacity of the kept large blocks.
+    large_bytes: usize,
 }
 
 impl Cache {
@@ -126,9 +155,9 @@ impl Cache {
                 stack.head.store(ptr::null_mut(), Ordering::Release);
                 stack
             }
-            None => Box::leak(Box::new(ReturnStack { head: AtomicPtr::new(ptr::null_mut()) })),
+            None => Box::leak(Box::new(ReturnStack::new(ptr::null_mut()))),
         };
-        Self { home, free: [ptr::null_mut(); CLASSES], counts: [0; CLASSES] }
+        Self { home, free: [ptr::null_mut(); CLASSES + 1], counts: [0; CLASSES], large_bytes: 0 }
     }
 
     fn take(&mut self, class: usize) -> Option<NonNull<Header>> {
@@ -147,12 +176,25 @@ impl Cache {
     #[cold]
     fn take_returned(&mut self) {
         let mut block = self.home.head.swap(ptr::null_mut(), Ordering::Acquire);
-        // Each class's returned blocks, in order: (first, last).
-        let mut chains = [(ptr::null_mut::<Header>(), ptr::null_mut::<Header>()); CLASSES];
+        // Each list's returned blocks, in order: (first, last).
+        let mut chains = [(ptr::null_mut::<Header>(), ptr::null_mut::<Header>()); CLASSES + 1];
+        let mut large_bytes = 0;
         while !block.is_null() {
             // SAFETY: the pushers released these blocks to us (Release CAS, Acquire swap).
             let (next, class) = unsafe { ((*block).next, usize::from((*block).class)) };
-            if self.counts[class] >= keep_limit(class) {
+            let kept = if class == LARGE_LIST {
+                // SAFETY: as above.
+                let capacity = unsafe { (*block).capacity };
+                large_bytes += capacity;
+                let kept = self.large_bytes + capacity <= LARGE_KEEP_BYTES;
+                self.large_bytes += if kept { capacity } else { 0 };
+                kept
+            } else {
+                let kept = self.counts[class] < KEEP_LIMITS[class];
+                self.counts[class] += usize::from(kept);
+                kept
+            };
+            if !kept {
                 // SAFETY: a free block of ours.
                 unsafe { free_block(block) };
             } else {
@@ -164,9 +206,11 @@ impl Cache {
                     unsafe { (**last).next = block };
                 }
                 *last = block;
-                self.counts[class] += 1;
             }
             block = next;
+        }
+        if large_bytes > 0 {
+            self.home.large_bytes.fetch_sub(large_bytes, Ordering::Relaxed);
         }
         for (class, (first, last)) in chains.into_iter().enumerate() {
             if !last.is_null() {
@@ -178,13 +222,51 @@ impl Cache {
     }
 }
 
+impl Cache {
+    /// A kept large block for a body of `len` bytes: one of at least `len` but at most twice
+    /// that (a small body must not hold on to a much larger block), among the first few kept.
+    fn take_large(&mut self, len: usize) -> Option<NonNull<Header>> {
+        if let Some(block) = self.find_large(len) {
+            return Some(block);
+        }
+        self.take_returned();
+        self.find_large(len)
+    }
+
+    fn find_large(&mut self, len: usize) -> Option<NonNull<Header>> {
+        let mut link: *mut *mut Header = &mut self.free[LARGE_LIST];
+        for _ in 0..LARGE_LOOKS {
+            // SAFETY: `link` points at the list head or at the `next` of a block on the list.
+            let block = unsafe { *link };
+            if block.is_null() {
+                return None;
+            }
+            // SAFETY: blocks on our lists are ours, free, with valid headers.
+            let capacity = unsafe { (*block).capacity };
+            if capacity >= len && capacity / 2 <= len {
+                // SAFETY: as above; unlinks the block.
+                unsafe { *link = (*block).next };
+                self.large_bytes -= capacity;
+                return NonNull::new(block);
+            }
+            // SAFETY: as above.
+            link = unsafe { &raw mut (*block).next };
+        }
+        None
+    }
+}
+
 impl Drop for Cache {
     fn drop(&mut self) {
         // Blocks returned after this swap are freed by whoever returns them.
         let mut block = self.home.head.swap(ORPHANED, Ordering::Acquire);
         while !block.is_null() {
             // SAFETY: as in take_returned.
-            let next = unsafe { (*block).next };
+            let (next, class, capacity) =
+                unsafe { ((*block).next, usize::from((*block).class), (*block).capacity) };
+            if class == LARGE_LIST {
+                self.home.large_bytes.fetch_sub(capacity, Ordering::Relaxed);
+            }
             // SAFETY: a free block returned to us.
             unsafe { free_block(block) };
             block = next;
@@ -215,9 +297,19 @@ fn with_cache<R>(f: impl FnOnce(&mut Cache) -> R) -> Option<R> {
             // re-enter it (the system allocator calls nothing of ours), so this is the only
             // reference for the duration of `f`.
             let cache = unsafe { &mut *cell.get() };
-            f(cache.get_or_insert_with(Cache::new))
+            match cache {
+                Some(cache) => f(cache),
+                None => f(first_cache(cache)),
+            }
         })
         .ok()
+}
+
+/// This thread's cache, made at its first allocation.
+#[cold]
+#[inline(never)]
+fn first_cache(slot: &mut Option<Cache>) -> &mut Cache {
+    slot.insert(Cache::new())
 }
 
 /// A body in a block of this module (pooled or large), owned alone or shared by copies
@@ -237,7 +329,7 @@ unsafe impl Sync for HeapBody {}
 impl HeapBody {
     /// A body of `len` bytes for the caller to fill; `None` when out of memory. Its bytes are
     /// unspecified, as malloc'd memory is for libzmq's zmq_msg_init_size: a recycled block holds
-    /// an earlier body's bytes (a fresh one zeros), a large one whatever the allocator left.
+    /// an earlier body's bytes (a fresh one zeros), a fresh large one whatever the allocator left.
     /// Callers overwrite them (or `zero` them) before anything reads them.
     #[inline]
     pub fn new(len: usize) -> Option<Self> {
@@ -248,7 +340,7 @@ impl HeapBody {
             })
             .unwrap_or_else(|| allocate(class, capacity(class), None))?
         } else {
-            allocate(usize::from(LARGE), len, None)?
+            new_large(len)?
         };
         // SAFETY: the block is ours and unshared.
         unsafe { (*block.as_ptr()).refs.store(1, Ordering::Relaxed) };
@@ -280,19 +372,26 @@ fn data_of(block: NonNull<Header>) -> *mut u8 {
     unsafe { block.as_ptr().add(1).cast() }
 }
 
+/// A block for a body above [`MAX_POOLED`]: a kept one that fits, or a fresh one.
+#[cold]
+#[inline(never)]
+fn new_large(len: usize) -> Option<NonNull<Header>> {
+    with_cache(|cache| cache.take_large(len).or_else(|| allocate(LARGE_LIST, len, Some(cache.home))))
+        .unwrap_or_else(|| allocate(LARGE_LIST, len, None))
+}
+
 /// A fresh block of `class` with `capacity` data bytes, belonging to `home`; with no home it is
-/// an orphan from birth (a large block, or this thread is exiting), freed wherever it is
-/// released.
+/// an orphan from birth (this thread is exiting), freed wherever it is released.
 #[cold]
 fn allocate(class: usize, capacity: usize, home: Option<&'static ReturnStack>) -> Option<NonNull<Header>> {
-    static EXITED: ReturnStack = ReturnStack { head: AtomicPtr::new(ORPHANED) };
+    static EXITED: ReturnStack = ReturnStack::new(ORPHANED);
     let layout = layout(capacity)?;
     // A pooled block is zeroed once, so its data area is initialised memory for every later
     // body. A large one is not: zeroing would double the cost of writing it, and libzmq's
     // zmq_msg_init_size does not either; its first writer is the caller (see `new`).
     // SAFETY: the layout has a non-zero size.
     let raw = unsafe {
-        if class == usize::from(LARGE) {
+        if class == LARGE_LIST {
             alloc::alloc(layout)
         } else {
             alloc::alloc_zeroed(layout)
@@ -365,17 +464,42 @@ impl Drop for HeapBody {
 /// keeps the thread-local lookup off the receiving side.
 #[inline]
 fn return_to(home: &ReturnStack, block: *mut Header) {
+    // SAFETY: a free block; its header stays valid until it is freed or taken back.
+    if unsafe { (*block).class } == LARGE_LIST as u8 {
+        return_large(home, block);
+    } else {
+        push_or_free(home, block);
+    }
+}
+
+/// `return_to` for a large block: counted on the stack, and freed instead past the limit.
+#[cold]
+fn return_large(home: &ReturnStack, block: *mut Header) {
+    // SAFETY: as in return_to.
+    let capacity = unsafe { (*block).capacity };
+    if home.large_bytes.fetch_add(capacity, Ordering::Relaxed) + capacity > LARGE_KEEP_BYTES {
+        home.large_bytes.fetch_sub(capacity, Ordering::Relaxed);
+        // SAFETY: a free block; nobody else has it.
+        unsafe { free_block(block) };
+    } else if !push_or_free(home, block) {
+        home.large_bytes.fetch_sub(capacity, Ordering::Relaxed);
+    }
+}
+
+/// Pushes a free block onto its owner's return stack (true), or frees it if the owner exited.
+#[inline(always)]
+fn push_or_free(home: &ReturnStack, block: *mut Header) -> bool {
     let mut head = home.head.load(Ordering::Relaxed);
     loop {
         if head == ORPHANED {
             // SAFETY: a free block; nobody else has it.
             unsafe { free_block(block) };
-            return;
+            return false;
         }
         // SAFETY: the block is free and not yet visible to the owner.
         unsafe { (*block).next = head };
         match home.head.compare_exchange_weak(head, block, Ordering::Release, Ordering::Relaxed) {
-            Ok(_) => return,
+            Ok(_) => return true,
             Err(now) => head = now,
         }
     }
@@ -437,6 +561,46 @@ mod tests {
         let again: Vec<HeapBody> = (0..4).map(|_| HeapBody::new(size).unwrap()).collect();
         let again: Vec<usize> = again.iter().map(|body| body.as_ptr() as usize).collect();
         assert_eq!(again, released.into_iter().rev().collect::<Vec<_>>());
+    }
+
+    /// The capacity of this thread's kept large blocks, once it has taken what came back.
+    fn kept_large_bytes() -> usize {
+        with_cache(|cache| {
+            cache.take_returned();
+            cache.large_bytes
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_released_large_block_is_kept_for_a_body_that_fits() {
+        let size = MAX_POOLED * 3;
+        let before = kept_large_bytes();
+        drop(HeapBody::new(size).unwrap());
+        let kept = kept_large_bytes();
+        assert_eq!(kept, before + size);
+        // Not for a body more than twice as small, nor for a larger one.
+        let small = HeapBody::new(size / 2 - 1).unwrap();
+        let large = HeapBody::new(size + 1).unwrap();
+        assert_eq!(with_cache(|cache| cache.large_bytes).unwrap(), kept);
+        let fits = HeapBody::new(size - 1000).unwrap();
+        assert_eq!(fits.len(), size - 1000);
+        assert_eq!(with_cache(|cache| cache.large_bytes).unwrap(), before);
+        drop((small, large, fits));
+    }
+
+    #[test]
+    fn large_blocks_released_elsewhere_return_to_their_owner_up_to_the_keep_limit() {
+        let size = MAX_POOLED * 5;
+        let bodies: Vec<HeapBody> =
+            (0..LARGE_KEEP_BYTES / size + 4).map(|_| HeapBody::new(size).unwrap()).collect();
+        std::thread::spawn(move || drop(bodies)).join().unwrap();
+        // The releaser freed what would have put more than the limit on our return stack.
+        let returned = with_cache(|cache| cache.home.large_bytes.load(Ordering::Relaxed)).unwrap();
+        assert!(returned <= LARGE_KEEP_BYTES && returned > LARGE_KEEP_BYTES - size, "{returned}");
+        let kept = kept_large_bytes();
+        assert_eq!(kept, returned);
+        assert_eq!(with_cache(|cache| cache.home.large_bytes.load(Ordering::Relaxed)).unwrap(), 0);
     }
 
     #[test]
