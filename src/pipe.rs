@@ -469,6 +469,13 @@ mod tests {
         msg
     }
 
+    /// The writer `a` was told of room (one `ActivateWrite`) and may write again.
+    fn assert_room_reported(mailbox: &Mailbox, a: &mut PipeEnd) {
+        let commands: Vec<_> = mailbox.take_all().into_iter().collect();
+        assert!(matches!(commands[..], [Command::ActivateWrite(id)] if id == a.id()));
+        assert!(a.check_write());
+    }
+
     fn read_body(end: &mut PipeEnd) -> Option<Vec<u8>> {
         match end.read() {
             Read::Msg(msg) => Some(msg.data().to_vec()),
@@ -611,9 +618,7 @@ mod tests {
         read_body(&mut b);
         assert!(!mailbox.has_pending(), "half a message frees nothing");
         read_body(&mut b);
-        let commands: Vec<_> = mailbox.take_all().into_iter().collect();
-        assert!(matches!(commands[..], [Command::ActivateWrite(id)] if id == a.id()));
-        assert!(a.check_write());
+        assert_room_reported(&mailbox, &mut a);
     }
 
     #[test]
@@ -633,9 +638,7 @@ mod tests {
         }
         assert!(!mailbox.has_pending(), "not a report's worth of bytes yet");
         read_body(&mut b);
-        let commands: Vec<_> = mailbox.take_all().into_iter().collect();
-        assert!(matches!(commands[..], [Command::ActivateWrite(id)] if id == a.id()));
-        assert!(a.check_write());
+        assert_room_reported(&mailbox, &mut a);
     }
 
     #[test]
