@@ -57,14 +57,22 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = 1
 
 
-# pyzmq's test_curve_keygen_secret passes a fresh random secret key to its command-line tool as
-# an argument; when the key's Z85 text starts with "-" (1 run in 85, with any libzmq) argparse
-# takes it for an option and the tool exits 2. Retrying with a new key keeps the test's check of
-# the key pair; a real key bug fails every try.
-KEY_TEXT_MAY_LOOK_LIKE_AN_OPTION = ("tests/test_curve_keygen.py::test_curve_keygen_secret",)
+# Tests retried (up to 3 reruns) because they fail now and then with any libzmq; a real bug
+# fails every try.
+# - test_curve_keygen_secret passes a fresh random secret key to its command-line tool as an
+#   argument; when the key's Z85 text starts with "-" (1 run in 85) argparse takes it for an
+#   option and the tool exits 2. A retry draws a new key and keeps the check of the key pair.
+# - test_shadow_socket_close expects the stream to find messages already queued on the PULL
+#   right after its first recv (only then does it schedule the handler that logs "closed
+#   socket"); when the other 9 messages are still on the way it logs nothing. The wheel's own
+#   libzmq lost that race in 2-6 of 100 runs of the test's steps (ours 0-4).
+RERUN = (
+    "tests/test_curve_keygen.py::test_curve_keygen_secret",
+    "tests/test_zmqstream.py::test_shadow_socket_close",
+)
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if item.nodeid in KEY_TEXT_MAY_LOOK_LIKE_AN_OPTION:
+        if item.nodeid in RERUN:
             item.add_marker(pytest.mark.flaky(reruns=3))

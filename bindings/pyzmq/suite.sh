@@ -9,8 +9,9 @@ PYZMQ_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # Debian's libzmq too: 2 failures in 15 lone runs). Linters, coverage and mypy (test_mypy
 # type-checks pyzmq's stubs, nothing of libzmq) are left out.
 PYZMQ_TEST_REQS=(pytest pytest-timeout pytest-asyncio pytest-rerunfailures tornado gevent cython setuptools)
-# check_libzmq.py also reruns test_curve_keygen_secret, which fails when its random key text
-# starts with "-" (see there).
+# check_libzmq.py also reruns test_curve_keygen_secret (fails when its random key text starts
+# with "-") and test_shadow_socket_close (races against its own messages' arrival; the wheel's
+# libzmq loses that race too): see there.
 # Deselected tests, with the reason:
 #  - test_blank_root_topic races in the test itself (a PUB log handler and a SUB that may not
 #    have finished subscribing); it fails against Debian's libzmq too, now and then.
