@@ -55,7 +55,7 @@ const KEEP_MIN: usize = 1024;
 /// Bytes of released large blocks (above [`MAX_POOLED`]) a thread keeps for its next large
 /// bodies. Allocated and freed per body, each large body was mapped (or grown into the heap),
 /// faulted in page by page and unmapped (or trimmed) again: over tcp, 128 KiB and 256 KiB
-/// messages ran at 0.9-1.2x libzmq's rate, 1.3-1.5x with the blocks reused.
+/// messages ran at 0.9-1.3x libzmq's rate, 1.2-1.6x with the blocks reused.
 const LARGE_KEEP_BYTES: usize = 64 * 1024 * 1024;
 /// How many kept large blocks a new large body looks through for one that fits.
 const LARGE_LOOKS: usize = 8;
@@ -220,9 +220,7 @@ impl Cache {
             }
         }
     }
-}
 
-impl Cache {
     /// A kept large block for a body of `len` bytes: one of at least `len` but at most twice
     /// that (a small body must not hold on to a much larger block), among the first few kept.
     fn take_large(&mut self, len: usize) -> Option<NonNull<Header>> {
