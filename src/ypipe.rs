@@ -315,13 +315,9 @@ impl<T, const N: usize> Reader<T, N> {
         if self.read < self.available {
             return true;
         }
-        if self.streak >= STREAMING {
-            for _ in 0..CATCH_UP_PAUSES {
-                std::hint::spin_loop();
-            }
-        }
+        let pauses = if self.streak >= STREAMING { CATCH_UP_PAUSES } else { 0 };
         let before = self.available;
-        let found = self.check_read_marking::<true>();
+        let found = self.look::<true>(pauses);
         self.streak = if found { self.streak + (self.available - before) } else { 0 };
         found
     }
@@ -334,13 +330,20 @@ impl<T, const N: usize> Reader<T, N> {
     /// cache line from the writer at every flush, which then waits for it (see `session`).
     #[inline(always)]
     pub fn check_read_awake(&mut self, pauses: u32) -> bool {
+        self.look::<false>(pauses)
+    }
+
+    /// Whether an item can be read now; having read everything it knew of, the reader first
+    /// idles `pauses` spin-loop hints.
+    #[inline(always)]
+    fn look<const MARK_ASLEEP: bool>(&mut self, pauses: u32) -> bool {
         if self.read < self.available {
             return true;
         }
         for _ in 0..pauses {
             std::hint::spin_loop();
         }
-        self.check_read_marking::<false>()
+        self.check_read_marking::<MARK_ASLEEP>()
     }
 
     #[inline(always)]
