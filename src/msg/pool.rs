@@ -312,6 +312,7 @@ fn first_cache(slot: &mut Option<Cache>) -> &mut Cache {
 
 /// A body in a block of this module (pooled or large), owned alone or shared by copies
 /// (`zmq_msg_copy`).
+#[repr(C)]
 pub struct HeapBody {
     block: NonNull<Header>,
     len: usize,
@@ -343,6 +344,12 @@ impl HeapBody {
         // SAFETY: the block is ours and unshared.
         unsafe { (*block.as_ptr()).refs.store(1, Ordering::Relaxed) };
         Some(Self { block, len })
+    }
+
+    /// The block's address and the length, giving up ownership (see `Msg::fill_in_place`).
+    pub fn into_raw(self) -> (usize, usize) {
+        let body = std::mem::ManuallyDrop::new(self);
+        (body.block.as_ptr() as usize, body.len)
     }
 
     /// Fills the body with zeros.
