@@ -598,9 +598,16 @@ mod tests {
         assert_eq!(Msg::fill_in_place(&mut slot, usize::MAX).err(), Some(Errno::ENOMEM));
     }
 
-    /// The 8 bytes at `at` of a message, where the layout puts initialised ones.
+    /// The first byte of a message: its tag.
+    fn tag_of(msg: &Msg) -> u8 {
+        // SAFETY: the tag is initialised in every message.
+        unsafe { (msg as *const Msg).cast::<u8>().read() }
+    }
+
+    /// The 8 bytes at `at` (8 or 16) of a heap message: its body's two fields.
     fn word_at(msg: &Msg, at: usize) -> usize {
-        // SAFETY: callers read the tag's byte range or the heap body's (bytes 0-8, 8-24).
+        assert!((at == 8 || at == 16) && matches!(msg.body, Body::Heap(_)));
+        // SAFETY: a heap message's body is initialised there (`HeapBody` at byte 8, repr(C)).
         unsafe { (msg as *const Msg).cast::<u8>().add(at).cast::<usize>().read_unaligned() }
     }
 
@@ -621,9 +628,8 @@ mod tests {
                 msg.data_mut().fill(7);
                 assert!(msg.data().iter().all(|&byte| byte == 7));
             }
-            // Both keep the tag in byte 0 and the block at byte 8, the same way from the data.
-            assert_eq!(word_at(&built, 0) as u8, TAG_HEAP);
-            assert_eq!(word_at(&msg, 0) as u8, TAG_HEAP);
+            // All keep the tag in byte 0 and the block at byte 8, the same way from the data.
+            assert_eq!((tag_of(&msg), tag_of(&for_filling), tag_of(&built)), (TAG_HEAP, TAG_HEAP, TAG_HEAP));
             assert_eq!(word_at(&built, 16), size);
             let data_offset = |msg: &mut Msg| msg.data_ptr() as usize - word_at(msg, 8);
             assert_eq!(data_offset(&mut msg), data_offset(&mut built));

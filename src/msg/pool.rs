@@ -311,7 +311,7 @@ fn first_cache(slot: &mut Option<Cache>) -> &mut Cache {
 }
 
 /// A body in a block of this module (pooled or large), owned alone or shared by copies
-/// (`zmq_msg_copy`).
+/// (`zmq_msg_copy`). `repr(C)`: `Msg::heap_in_place` writes it as the block, then the length.
 #[repr(C)]
 pub struct HeapBody {
     block: NonNull<Header>,
@@ -346,7 +346,8 @@ impl HeapBody {
         Some(Self { block, len })
     }
 
-    /// The block's address and the length, giving up ownership (see `Msg::fill_in_place`).
+    /// The block's address and the length, giving up ownership (see `Msg::heap_in_place`).
+    #[cfg(target_arch = "x86_64")]
     pub fn into_raw(self) -> (usize, usize) {
         let body = std::mem::ManuallyDrop::new(self);
         (body.block.as_ptr() as usize, body.len)
