@@ -235,6 +235,11 @@ impl PipeEnd {
         self.inbound.hwm.store(in_hwm, Ordering::Release);
     }
 
+    /// The high-water mark of the messages coming to this end (0: none).
+    pub fn in_hwm(&self) -> u64 {
+        self.inbound.hwm.load(Ordering::Relaxed)
+    }
+
     /// Messages queued each way, as libzmq's ZMQ_EVENT_PIPES_STATS counts them: (written by this
     /// end and not yet reported read by the peer, flushed by the peer and not yet reported read
     /// by this end). Reads are reported in low-water-mark batches, so a full pipe counts its

@@ -1425,9 +1425,15 @@ impl Session {
     /// bodies are written from their messages between the output's pieces, in the same
     /// `writev` (up to GATHER_BODIES of them and GATHER_BATCH bytes in all).
     fn pump_out(&mut self) -> Result<(), Failure> {
+        // Large bodies waiting for the kernel are messages beyond the socket's high-water mark:
+        // no more of them than the mark itself, as libzmq's engine holds one at a time.
+        let gather = match self.pipe.as_ref().map_or(0, PipeEnd::in_hwm) {
+            0 => GATHER_BODIES,
+            hwm => GATHER_BODIES.min(usize::try_from(hwm).unwrap_or(GATHER_BODIES)),
+        };
         let room = |connection: &Connection| {
             connection.wire.output().len() < WRITE_BATCH
-                && connection.bodies.len() < GATHER_BODIES
+                && connection.bodies.len() < gather
                 && connection.queued() < GATHER_BATCH
         };
         loop {
