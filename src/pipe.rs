@@ -236,6 +236,7 @@ impl PipeEnd {
     }
 
     /// The high-water mark of the messages coming to this end (0: none).
+    #[inline]
     pub fn in_hwm(&self) -> u64 {
         self.inbound.hwm.load(Ordering::Relaxed)
     }
@@ -417,7 +418,7 @@ impl PipeEnd {
         self.msgs_read += 1;
         // Reports stay at multiples of the low-water mark (as libzmq's, which ZMQ_EVENT_PIPES_STATS
         // users see), with the byte rule's in between.
-        if !self.msgs_read.is_multiple_of(low_water_mark(self.inbound.hwm.load(Ordering::Relaxed)))
+        if !self.msgs_read.is_multiple_of(low_water_mark(self.in_hwm()))
             && self.bytes_unreported < REPORT_BYTES
         {
             return;

@@ -1423,7 +1423,8 @@ impl Session {
     /// Encodes queued messages and writes them out until the stream or the pipe runs dry.
     /// Small messages are batched into the output (up to WRITE_BATCH, one write for many); large
     /// bodies are written from their messages between the output's pieces, in the same
-    /// `writev` (up to GATHER_BODIES of them and GATHER_BATCH bytes in all).
+    /// `writev` (up to GATHER_BODIES of them, no more than the pipe's high-water mark, and
+    /// GATHER_BATCH bytes in all).
     fn pump_out(&mut self) -> Result<(), Failure> {
         // Large bodies waiting for the kernel are messages beyond the socket's high-water mark:
         // no more of them than the mark itself, as libzmq's engine holds one at a time.
