@@ -46,6 +46,8 @@ struct OwnLine<T>(T);
 struct Channel {
     /// Whole messages the reader has taken (for the writer's high-water mark).
     msgs_read: AtomicU64,
+    /// Bytes of frames the reader has taken, reported with `msgs_read` (for the writer's pace).
+    bytes_read: AtomicU64,
     /// Whole messages the writer has flushed (only for ZMQ_EVENT_PIPES_STATS). Written at every
     /// flush, so on a cache line of its own: the reader checks the flags below for every frame.
     msgs_flushed: OwnLine<AtomicU64>,
@@ -74,6 +76,7 @@ impl Channel {
     fn new(hwm: u64) -> Self {
         Self {
             msgs_read: AtomicU64::new(0),
+            bytes_read: AtomicU64::new(0),
             msgs_flushed: OwnLine(AtomicU64::new(0)),
             hwm: AtomicU64::new(hwm),
             writer_waiting: AtomicBool::new(false),
@@ -133,6 +136,12 @@ fn low_water_mark(hwm: u64) -> u64 {
 /// has just released while they are still in the CPU's caches.
 const REPORT_BYTES: usize = 1 << 20;
 
+/// Bytes a blocking sender may have queued beyond what the reader reported taking before it
+/// waits for the reader (see `Socket::pace`). Sending 64 KiB bodies over tcp, a full pipe at
+/// the default high-water mark holds 64 MiB: every body is out of the caches by the time the
+/// I/O thread hands it to the kernel, and the sender's next fill lands in cold memory too.
+const PACE_BYTES: u64 = 2 << 20;
+
 /// What `check_read` found.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Readiness {
@@ -153,6 +162,19 @@ pub struct PipeEnd {
     frames_in: ypipe::Reader<Msg>,
     msgs_written: u64,
     msgs_read: u64,
+    /// The writer paces itself (see [`PACE_BYTES`]): this end's socket writes to a session.
+    paced: bool,
+    /// Bytes of the frames written (counted only when paced).
+    bytes_written: u64,
+    /// `bytes_written` beyond which the writer looks at what the reader reported again: what it
+    /// reported last time plus [`PACE_BYTES`]; never when not paced. Keeps the shared count off
+    /// the path of every message.
+    pace_from: u64,
+    /// The peer's `bytes_read` when a paced writer last waited in vain for it to move: while it
+    /// stays there, the reader is stalled and the writer is not paced.
+    pace_stalled_at: Option<u64>,
+    /// Bytes read and reported to the writer.
+    bytes_reported: u64,
     /// Bytes read since the writer was last told how far we have read.
     bytes_unreported: usize,
     /// In the middle of writing a multipart message.
@@ -188,6 +210,11 @@ impl PipeEnd {
             frames_in,
             msgs_written: 0,
             msgs_read: 0,
+            paced: false,
+            bytes_written: 0,
+            pace_from: u64::MAX,
+            pace_stalled_at: None,
+            bytes_reported: 0,
             bytes_unreported: 0,
             writing_more: false,
             peer_hwms: None,
@@ -288,12 +315,54 @@ impl PipeEnd {
         self.msgs_written - self.out.msgs_read.load(Ordering::SeqCst) < hwm
     }
 
+    /// Makes this end's writer pace itself: the reader is a session, which hands the bodies to
+    /// the kernel.
+    pub fn set_paced(&mut self) {
+        self.paced = true;
+        self.pace_from = PACE_BYTES;
+    }
+
+    /// Whether the writer should pace itself: more than [`PACE_BYTES`] written and not yet
+    /// reported read, and the reader not found stalled at its current count.
+    #[inline]
+    pub fn over_pace(&mut self) -> bool {
+        self.bytes_written > self.pace_from && self.over_pace_now()
+    }
+
+    #[inline(never)]
+    fn over_pace_now(&mut self) -> bool {
+        let read = self.out.bytes_read.load(Ordering::Relaxed);
+        self.pace_from = read + PACE_BYTES;
+        self.bytes_written > self.pace_from && self.pace_stalled_at != Some(read)
+    }
+
+    /// Registers the writer as waiting for the reader to report progress (an `ActivateWrite`)
+    /// and answers what the reader has reported so far, for `pace_waited`; `None` when there is
+    /// no need to wait (the reader reported meanwhile).
+    pub fn await_pace(&mut self) -> Option<u64> {
+        self.out.writer_waiting.store(true, Ordering::SeqCst);
+        // Ordered after the store as in check_write: a report made meanwhile is seen here.
+        self.out.msgs_read.load(Ordering::SeqCst);
+        self.over_pace().then(|| self.out.bytes_read.load(Ordering::Relaxed))
+    }
+
+    /// The writer waited for the reader, which had reported `seen` bytes: if it has reported
+    /// nothing since, it is stalled (a peer not reading) and pacing stops until it moves.
+    pub fn pace_waited(&mut self, seen: u64) {
+        if self.out.bytes_read.load(Ordering::Relaxed) == seen {
+            self.pace_stalled_at = Some(seen);
+        }
+    }
+
     /// Queues a frame. It becomes visible to the reader at the next `flush`.
     #[inline(always)]
     pub fn write(&mut self, msg: Msg) {
         self.writing_more = msg.more();
         if !self.writing_more {
             self.msgs_written += 1;
+        }
+        if self.paced {
+            self.bytes_written += msg.size() as u64;
         }
         self.frames_out.write(msg);
     }
@@ -322,6 +391,7 @@ impl PipeEnd {
         let Some(msg) = self.frames_out.write_in_place(build) else { return false };
         debug_assert!(!msg.more(), "write_in_place_with_metadata of a frame with MORE");
         mark_metadata(&mut self.metadata_sent, msg, metadata);
+        debug_assert!(!self.paced, "only sessions build in place, and a session's end is not paced");
         self.msgs_written += 1;
         true
     }
@@ -429,7 +499,10 @@ impl PipeEnd {
     /// Tells the writer how far we have read, and wakes it if it waits for room.
     #[cold]
     fn report_reads(&mut self) {
+        self.bytes_reported += self.bytes_unreported as u64;
         self.bytes_unreported = 0;
+        // Made visible by the SeqCst store below, which the writer loads before this.
+        self.inbound.bytes_read.store(self.bytes_reported, Ordering::Relaxed);
         // SeqCst here and on `writer_waiting` (store-then-load on both sides, as in check_write):
         // either the writer sees the new count or we see it waiting, never neither.
         self.inbound.msgs_read.store(self.msgs_read, Ordering::SeqCst);
@@ -645,6 +718,77 @@ mod tests {
         assert!(!mailbox.has_pending(), "not a report's worth of bytes yet");
         read_body(&mut b);
         assert_room_reported(&mailbox, &mut a);
+    }
+
+    /// Writes whole messages of `body` until `a` is over its pace; how many that took.
+    fn write_until_over_pace(a: &mut PipeEnd, body: &[u8]) -> usize {
+        let mut written = 0;
+        while !a.over_pace() {
+            a.write(frame(body, false));
+            a.flush();
+            written += 1;
+        }
+        written
+    }
+
+    #[test]
+    fn a_paced_writer_is_over_its_pace_past_the_bytes_not_reported_read() {
+        let mailbox = Arc::new(Mailbox::new().unwrap());
+        let (mut a, b) = PipeEnd::pair(1000, 0);
+        a.attach(&mailbox, None);
+        let body = vec![7u8; 64 * 1024];
+        for _ in 0..100 {
+            a.write(frame(&body, false));
+        }
+        a.flush();
+        assert!(!a.over_pace(), "only a writer to a session paces itself");
+
+        let (mut a, mut b2) = PipeEnd::pair(1000, 0);
+        a.set_paced();
+        a.attach(&mailbox, None);
+        let written = write_until_over_pace(&mut a, &body);
+        assert_eq!(written as u64, PACE_BYTES / body.len() as u64 + 1);
+        assert_eq!(a.await_pace(), Some(0), "nothing read: the writer waits");
+        // The reader reports every REPORT_BYTES: the writer hears of it and is under its pace.
+        for _ in 0..REPORT_BYTES / body.len() {
+            read_body(&mut b2);
+        }
+        assert_room_reported(&mailbox, &mut a);
+        assert!(!a.over_pace());
+        assert_eq!(a.await_pace(), None);
+        drop(b);
+    }
+
+    #[test]
+    fn a_stalled_reader_stops_the_pace_until_it_reads_again() {
+        let mailbox = Arc::new(Mailbox::new().unwrap());
+        let (mut a, mut b) = PipeEnd::pair(0, 0);
+        a.set_paced();
+        a.attach(&mailbox, None);
+        let body = vec![7u8; 64 * 1024];
+        write_until_over_pace(&mut a, &body);
+        for _ in 0..100 {
+            a.write(frame(&body, false));
+        }
+        a.flush();
+        let seen = a.await_pace().unwrap();
+        for _ in 0..REPORT_BYTES / body.len() {
+            read_body(&mut b);
+        }
+        a.pace_waited(seen);
+        assert!(a.over_pace(), "the reader moved while the writer waited: not stalled");
+        let seen = a.await_pace().unwrap();
+        a.pace_waited(seen);
+        assert!(!a.over_pace(), "the reader is stalled: writes go on unpaced");
+        for _ in 0..100 {
+            a.write(frame(&body, false));
+        }
+        a.flush();
+        assert!(!a.over_pace());
+        for _ in 0..REPORT_BYTES / body.len() {
+            read_body(&mut b);
+        }
+        assert!(a.over_pace(), "the reader moved: the pace is back");
     }
 
     #[test]

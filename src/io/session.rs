@@ -1395,6 +1395,7 @@ impl Session {
                 SessionConfig::limit(self.config.rcvhwm),
             );
             socket_end.set_peer_hwms(0, 0);
+            socket_end.set_paced();
             socket_end.attach(&self.config.socket_mailbox, None);
             session_end.attach(io_mailbox, peer_routing_id.map(bytes::Bytes::from));
             self.pipe = Some(session_end);

@@ -97,6 +97,11 @@ struct Bound {
 /// trip with two thread hops each way takes 40-90 us on a VM, and is what the watch should catch.
 const REPLY_WATCH_MAX: Duration = Duration::from_micros(100);
 
+/// The longest a blocking send waits for a reader to report progress (see `Socket::pace`). A
+/// busy reader reports every MiB it takes (`pipe::REPORT_BYTES`), within a few hundred
+/// microseconds at loopback speed; one that is descheduled for longer is left to catch up.
+const PACE_WAIT: Duration = Duration::from_millis(1);
+
 pub struct Socket {
     ctx: Arc<Ctx>,
     id: u64,
@@ -133,6 +138,10 @@ pub struct Socket {
     reply_watch: SpinWindow,
     /// Commands being applied; the buffer trades places with the mailbox's queue.
     commands: VecDeque<Command>,
+    /// Blocking sends wait for a reader that has much unread (see `Socket::pace`): types whose
+    /// send blocks at the high-water mark. Types that drop there (PUB, ROUTER...) must not let
+    /// a slow peer slow the sender.
+    paces: bool,
 }
 
 impl Socket {
@@ -167,6 +176,10 @@ impl Socket {
             awaiting_reply: false,
             reply_watch: SpinWindow::up_to(REPLY_WATCH_MAX),
             commands: VecDeque::new(),
+            paces: matches!(
+                socket_type,
+                ZMQ_PAIR | ZMQ_PUSH | ZMQ_DEALER | ZMQ_REQ | draft::ZMQ_CLIENT | draft::ZMQ_SCATTER
+            ),
         })
     }
 
@@ -557,8 +570,9 @@ impl Socket {
                 let session_end = if self.options.immediate {
                     None
                 } else {
-                    let (socket_end, session_end) =
+                    let (mut socket_end, session_end) =
                         PipeEnd::pair(own_limit(self.options.sndhwm), own_limit(self.options.rcvhwm));
+                    socket_end.set_paced();
                     socket_end.attach(&self.mailbox, None);
                     // Registered to the I/O thread now, not when it starts the session: a close
                     // right after connect must still reach the session (after its Connect).
@@ -777,6 +791,11 @@ impl Socket {
             match result {
                 Ok(()) => {
                     self.awaiting_reply = true;
+                    if let Some(pipe) = self.pipes.take_over_pace() {
+                        if !nonblocking && self.paces {
+                            self.pace(pipe);
+                        }
+                    }
                     return Ok(());
                 }
                 Err(Errno::EAGAIN) if !nonblocking => {}
@@ -784,6 +803,24 @@ impl Socket {
             }
             let deadline = *deadline.get_or_insert_with(|| Self::deadline(self.options.sndtimeo));
             self.wait(deadline, false)?;
+        }
+    }
+
+    /// Lets the reader of `pipe`, which the message just sent has put over its pace, report
+    /// progress before the blocking send returns (see `PipeEnd::over_pace`): waits for one
+    /// `ActivateWrite` (or any command), at most [`PACE_WAIT`]. A reader that reports nothing
+    /// meanwhile (a peer not reading) is marked stalled, so a sender filling the pipe towards
+    /// its high-water mark waits once, not once per message. The message is queued already:
+    /// whatever the wait ends with, the send succeeded.
+    #[cold]
+    fn pace(&mut self, pipe: PipeId) {
+        if self.pipes.len() != 1 {
+            return;
+        }
+        if let Some(seen) = self.pipes.await_pace(pipe) {
+            // Whatever ends the wait (ETERM included) is for the next call to see.
+            let _ = self.wait(Some(Instant::now() + PACE_WAIT), false);
+            self.pipes.pace_waited(pipe, seen);
         }
     }
 

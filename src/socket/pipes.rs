@@ -45,6 +45,9 @@ pub struct Pipes {
     /// Position of the end looked up last (a hint: checked against the id before use).
     last: usize,
     dead: Vec<PipeId>,
+    /// The pipe the last whole message went to if it is over its pace (see
+    /// `PipeEnd::over_pace`), else 0 (no pipe has that id): tested on every send.
+    over_pace: PipeId,
 }
 
 impl Pipes {
@@ -155,8 +158,36 @@ impl Pipes {
             end.write(msg);
             if last {
                 end.flush();
+                if end.over_pace() {
+                    self.over_pace = id;
+                }
             }
         }
+    }
+
+    /// The pipe over its pace since the last call, if any.
+    #[inline]
+    pub fn take_over_pace(&mut self) -> Option<PipeId> {
+        if self.over_pace == 0 {
+            return None;
+        }
+        Some(std::mem::take(&mut self.over_pace))
+    }
+
+    /// See `PipeEnd::await_pace`.
+    pub fn await_pace(&mut self, id: PipeId) -> Option<u64> {
+        self.get_mut(id)?.await_pace()
+    }
+
+    /// See `PipeEnd::pace_waited`.
+    pub fn pace_waited(&mut self, id: PipeId, seen: u64) {
+        if let Some(end) = self.get_mut(id) {
+            end.pace_waited(seen);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
     }
 
     /// Whether the pipe's peer has gone away.
