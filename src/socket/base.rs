@@ -140,7 +140,8 @@ pub struct Socket {
     commands: VecDeque<Command>,
     /// Blocking sends wait for a reader that has much unread (see `Socket::pace`): types whose
     /// send blocks at the high-water mark. Types that drop there (PUB, ROUTER...) must not let
-    /// a slow peer slow the sender.
+    /// a slow peer slow the sender. (The thread-safe types that block, CLIENT and SCATTER, never
+    /// reach the core with a blocking send: the C API waits for them with the lock released.)
     paces: bool,
 }
 
@@ -176,10 +177,7 @@ impl Socket {
             awaiting_reply: false,
             reply_watch: SpinWindow::up_to(REPLY_WATCH_MAX),
             commands: VecDeque::new(),
-            paces: matches!(
-                socket_type,
-                ZMQ_PAIR | ZMQ_PUSH | ZMQ_DEALER | ZMQ_REQ | draft::ZMQ_CLIENT | draft::ZMQ_SCATTER
-            ),
+            paces: matches!(socket_type, ZMQ_PAIR | ZMQ_PUSH | ZMQ_DEALER | ZMQ_REQ),
         })
     }
 
