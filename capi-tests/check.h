@@ -27,7 +27,16 @@
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+/* Milliseconds on the monotonic clock, for bounding and timing waits. */
+static inline long long now_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* Per-process state. In the child running a case, failures go to check_fd (a pipe). */
 static int check_fd = -1;

@@ -12,15 +12,7 @@
  */
 #include "check.h"
 #include <stdint.h>
-#include <time.h>
 #include <zmq.h>
-
-static long long now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void set_int (void *socket, int option, int value)
 {

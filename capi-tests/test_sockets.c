@@ -30,13 +30,6 @@ static void *new_ctx (void)
     return ctx;
 }
 
-static long long now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Blocking sends and receives give up after one second. */
 static void bound_waits (void *s)
 {
