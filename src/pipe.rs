@@ -162,7 +162,8 @@ pub struct PipeEnd {
     frames_in: ypipe::Reader<Msg>,
     msgs_written: u64,
     msgs_read: u64,
-    /// The writer paces itself (see [`PACE_BYTES`]): this end's socket writes to a session.
+    /// The writer paces itself (see [`PACE_BYTES`]): this end's socket writes to a session, and
+    /// its type blocks at the high-water mark.
     paced: bool,
     /// Bytes of the frames written (counted only when paced).
     bytes_written: u64,
@@ -316,7 +317,8 @@ impl PipeEnd {
     }
 
     /// Makes this end's writer pace itself: the reader is a session, which hands the bodies to
-    /// the kernel.
+    /// the kernel, and the writer's socket type blocks at the high-water mark
+    /// (`options::paces_sends`).
     pub fn set_paced(&mut self) {
         self.paced = true;
         self.pace_from = PACE_BYTES;

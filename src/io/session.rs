@@ -44,7 +44,7 @@ use crate::mailbox::Mailbox;
 use crate::msg::{Metadata, Msg};
 use crate::pipe::{PipeEnd, PipeId, Readiness};
 use crate::socket::monitor::{EndpointPair, MonitorSlot};
-use crate::socket::options::{Mechanism, Options};
+use crate::socket::options::{paces_sends, Mechanism, Options};
 use crate::sys;
 use crate::transport::socks::SocksClient;
 use crate::transport::tcp::{self, TcpTuning};
@@ -1395,7 +1395,9 @@ impl Session {
                 SessionConfig::limit(self.config.rcvhwm),
             );
             socket_end.set_peer_hwms(0, 0);
-            socket_end.set_paced();
+            if paces_sends(self.config.socket_type) {
+                socket_end.set_paced();
+            }
             socket_end.attach(&self.config.socket_mailbox, None);
             session_end.attach(io_mailbox, peer_routing_id.map(bytes::Bytes::from));
             self.pipe = Some(session_end);

@@ -22,7 +22,7 @@ use crate::mailbox::Mailbox;
 use crate::msg::Msg;
 use crate::pipe::{PipeEnd, PipeId};
 use crate::socket::monitor::{EndpointPair, MonitorSlot};
-use crate::socket::options::Options;
+use crate::socket::options::{paces_sends, Options};
 use crate::socket::pattern::{put_int, Pattern, SendError};
 use crate::socket::pipes::Pipes;
 use crate::socket::{dealer::Dealer, pair::Pair, pull::Pull, push::Push, rep::Rep, req::Req, router::Router};
@@ -140,11 +140,6 @@ pub struct Socket {
     reply_watch: SpinWindow,
     /// Commands being applied; the buffer trades places with the mailbox's queue.
     commands: VecDeque<Command>,
-    /// Blocking sends wait for a reader that has much unread (see `Socket::pace`): types whose
-    /// send blocks at the high-water mark. Types that drop there (PUB, ROUTER...) must not let
-    /// a slow peer slow the sender. (The thread-safe types that block, CLIENT and SCATTER, never
-    /// reach the core with a blocking send: the C API waits for them with the lock released.)
-    paces: bool,
 }
 
 impl Socket {
@@ -179,7 +174,6 @@ impl Socket {
             awaiting_reply: false,
             reply_watch: SpinWindow::up_to(REPLY_WATCH_MAX),
             commands: VecDeque::new(),
-            paces: matches!(socket_type, ZMQ_PAIR | ZMQ_PUSH | ZMQ_DEALER | ZMQ_REQ),
         })
     }
 
@@ -572,7 +566,9 @@ impl Socket {
                 } else {
                     let (mut socket_end, session_end) =
                         PipeEnd::pair(own_limit(self.options.sndhwm), own_limit(self.options.rcvhwm));
-                    socket_end.set_paced();
+                    if paces_sends(self.options.socket_type) {
+                        socket_end.set_paced();
+                    }
                     socket_end.attach(&self.mailbox, None);
                     // Registered to the I/O thread now, not when it starts the session: a close
                     // right after connect must still reach the session (after its Connect).
@@ -792,7 +788,7 @@ impl Socket {
                 Ok(()) => {
                     self.awaiting_reply = true;
                     if let Some(pipe) = self.pipes.take_over_pace() {
-                        if !nonblocking && self.paces {
+                        if !nonblocking {
                             self.pace(pipe);
                         }
                     }
@@ -807,7 +803,8 @@ impl Socket {
     }
 
     /// Lets the reader of `pipe`, which the message just sent has put over its pace, report
-    /// progress before the blocking send returns (see `PipeEnd::over_pace`): waits for one
+    /// progress before the blocking send returns (see `PipeEnd::over_pace`; only the pipes of
+    /// the types `options::paces_sends` names to sessions are paced): waits for one
     /// `ActivateWrite` (or any command), at most [`PACE_WAIT`]. A reader that reports nothing
     /// meanwhile (a peer not reading) is marked stalled, so a sender filling the pipe towards
     /// its high-water mark waits once, not once per message. The message is queued already:

@@ -600,6 +600,15 @@ impl Drop for Options {
     }
 }
 
+/// Whether a socket of this type paces its blocking sends to a session (see `Socket::pace`):
+/// the types whose send blocks at the high-water mark. Types that drop there (PUB, ROUTER...)
+/// must not let a slow peer slow the sender. (The thread-safe types that block, CLIENT and
+/// SCATTER, never reach the core with a blocking send: the C API waits for them with the lock
+/// released.)
+pub fn paces_sends(socket_type: c_int) -> bool {
+    matches!(socket_type, ZMQ_PAIR | ZMQ_PUSH | ZMQ_DEALER | ZMQ_REQ)
+}
+
 /// The draft types that libzmq builds thread-safe (no ZMQ_FD, internal locking).
 fn is_thread_safe_type(socket_type: c_int) -> bool {
     #[cfg(zmq_draft)]
