@@ -1,6 +1,7 @@
 /*
  * raw_peer.h: a raw tcp socket that plays a hand-written peer (test_hostile.c,
- * test_zmtp_legacy.c, test_radio_filter.c): connecting and reading. Every wait is bounded by 3 s.
+ * test_zmtp_legacy.c, test_radio_filter.c, test_large_receives.c): connecting, greeting and
+ * reading. Every wait is bounded by 3 s.
  */
 #ifndef CAPI_TESTS_RAW_PEER_H
 #define CAPI_TESTS_RAW_PEER_H
@@ -31,6 +32,17 @@ static inline int raw_connect_loopback (int port)
         return -1;
     }
     return fd;
+}
+
+/* A ZMTP 3.0 greeting with the given mechanism name, as a client. */
+static inline void raw_greeting (unsigned char out[64], const char *mechanism)
+{
+    memset (out, 0, 64);
+    out[0] = 0xff;
+    out[9] = 0x7f;
+    out[10] = 3;
+    out[11] = 0;
+    memcpy (out + 12, mechanism, strlen (mechanism));
 }
 
 /* Reads exactly len bytes (3 s at most); 0 on success. */

@@ -168,17 +168,6 @@ static void raw_send (int fd, const void *data, size_t len)
     }
 }
 
-/* A ZMTP 3.0 greeting with the given mechanism name, as a client. */
-static void greeting (unsigned char out[64], const char *mechanism)
-{
-    memset (out, 0, 64);
-    out[0] = 0xff;
-    out[9] = 0x7f;
-    out[10] = 3;
-    out[11] = 0;
-    memcpy (out + 12, mechanism, strlen (mechanism));
-}
-
 /* READY with Socket-Type DEALER, as a command frame. */
 static const unsigned char ready_dealer[] = {
   0x04, 28,  5,   'R', 'E', 'A', 'D', 'Y', 11, 'S', 'o', 'c', 'k', 'e', 't',
@@ -189,7 +178,7 @@ static int raw_handshake (server_t *s)
 {
     int fd = raw_connect (s->port);
     unsigned char g[64], theirs[64];
-    greeting (g, "NULL");
+    raw_greeting (g, "NULL");
     raw_send (fd, g, sizeof g);
     CHECK_OK (raw_read_exact (fd, theirs, sizeof theirs));
     CHECK_INT (theirs[0], 0xff);
@@ -229,7 +218,7 @@ static void bad_mechanism_closes (void)
         return;
     int fd = raw_connect (s.port);
     unsigned char g[64];
-    greeting (g, "BOGUS");
+    raw_greeting (g, "BOGUS");
     raw_send (fd, g, sizeof g);
     CHECK (raw_wait_closed (fd));
     CHECK_INT (wait_event (&s, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL),
@@ -246,7 +235,7 @@ static void unexpected_command_closes (void)
         return;
     int fd = raw_connect (s.port);
     unsigned char g[64];
-    greeting (g, "NULL");
+    raw_greeting (g, "NULL");
     raw_send (fd, g, sizeof g);
     const unsigned char hello[] = {0x04, 6, 5, 'H', 'E', 'L', 'L', 'O'};
     raw_send (fd, hello, sizeof hello);
@@ -265,7 +254,7 @@ static void malformed_ready_closes (void)
         return;
     int fd = raw_connect (s.port);
     unsigned char g[64];
-    greeting (g, "NULL");
+    raw_greeting (g, "NULL");
     raw_send (fd, g, sizeof g);
     /* A property whose value length runs past the end of the command. */
     const unsigned char ready[] = {0x04, 18,  5,   'R', 'E', 'A', 'D', 'Y', 4, 'N',
@@ -431,7 +420,7 @@ static void fd_exhaustion_reports_accept_failed (void)
     if (!check_is_baseline ()) {
         /* The waiting connection is served without another connection's readiness. */
         unsigned char g[64], theirs[64];
-        greeting (g, "NULL");
+        raw_greeting (g, "NULL");
         raw_send (waiting, g, sizeof g);
         CHECK_OK (raw_read_exact (waiting, theirs, sizeof theirs));
         CHECK_INT (theirs[0], 0xff);

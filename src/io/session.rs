@@ -86,6 +86,9 @@ const CHAIN_TAIL: usize = 9;
 /// on one CPU.
 /// Bytes read between two flushes of the pipe to the socket while the stream has more.
 const FLUSH_BATCH: usize = 256 * 1024;
+/// The most a large body's rest may wait to arrive before its stream is read (see
+/// `Connection::set_read_threshold`).
+const READ_THRESHOLD_MAX: usize = 1024 * 1024;
 
 /// What a session needs from its socket's options, fixed when the bind or connect was made.
 pub struct SessionConfig {
@@ -499,6 +502,8 @@ struct Connection {
     /// The last read went into a large body (see `CHAIN_MIN`): the next read into a block
     /// takes only a header.
     after_large_body: bool,
+    /// The SO_RCVLOWAT last given to a tcp stream (1, the kernel's default, until then).
+    read_threshold: usize,
 }
 
 /// A body written from its message: it goes on the wire after the first `before` bytes of the
@@ -543,6 +548,42 @@ impl Connection {
             count += 1;
         }
         self.stream.write_vectored(&slices[..count])
+    }
+
+    /// Before waiting for more input: while the rest of a large body is still to come, tcp need
+    /// not report the stream readable before that much has arrived (SO_RCVLOWAT, at most
+    /// [`READ_THRESHOLD_MAX`]), instead of at every segment. A 1 MiB body arriving over loopback
+    /// woke the reading thread two to four times, each wake-up paid by the sending thread (the
+    /// kernel delivers the segments in the sender's context) and on a virtual machine an
+    /// interrupt between CPUs; with the threshold, 1 MiB messages ran 1.5x as fast. The body
+    /// being incomplete, nothing is delayed that could be used earlier, and the kernel caps the
+    /// threshold by the receive buffer and reports the stream anyway when its window closes, so
+    /// a sender can always fill it. Not while anything must be noticed in time (a handshake
+    /// deadline, heartbeats, the peer's TTL): a large body trickling in over a slow link is
+    /// traffic that a heartbeat timeout must see.
+    fn set_read_threshold(&mut self) {
+        let Stream::Tcp(_) = self.stream else { return };
+        let timed = self.handshake_deadline.is_some()
+            || self.next_ping.is_some()
+            || self.silence_deadline.is_some()
+            || self.peer_ttl.is_some();
+        let want = match self.wire.read_space(CHAIN_MIN, READ_THRESHOLD_MAX) {
+            Some(space) if !timed => space.len(),
+            _ => 1,
+        };
+        if want != self.read_threshold {
+            // Only a bad descriptor makes this fail, and then the next read ends the connection.
+            if sys::socket::set_int_option(
+                self.stream.raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_RCVLOWAT,
+                want as c_int,
+            )
+            .is_ok()
+            {
+                self.read_threshold = want;
+            }
+        }
     }
 
     /// The first `n` gathered bytes were written.
@@ -678,6 +719,7 @@ impl Session {
             held: BytesMut::new(),
             held_missing: 0,
             after_large_body: false,
+            read_threshold: 1,
         }
     }
 
@@ -1135,6 +1177,7 @@ impl Session {
             }
             let Some(connection) = &mut self.connection else { return Ok(()) };
             if connection.read_drained && connection.early_input.is_empty() {
+                connection.set_read_threshold();
                 return Ok(());
             }
             let was_ready = connection.wire.is_ready();
