@@ -1,13 +1,15 @@
 /*
- * test_large_receives.c: receiving large messages over tcp. libzmq-rs asks the kernel not to
- * report a tcp connection readable before the rest of a large body has arrived (SO_RCVLOWAT),
- * which must never hold back anything libzmq would deliver:
- *   - after a large message the threshold is gone: a small message sent after it, with nothing
- *     behind it, arrives at once, and so does a large message with nothing behind it;
+ * test_large_receives.c: receiving large messages over tcp. While a peer streams large messages
+ * back to back, libzmq-rs asks the kernel not to report the connection readable before the rest
+ * of a large body has arrived (SO_RCVLOWAT), which must never hold back anything libzmq would
+ * deliver:
+ *   - after a burst of large messages the threshold is gone: a small message sent after it,
+ *     with nothing behind it, arrives at once, and so does a large message sent alone;
  *   - a large body trickling in slowly is traffic (ZMQ_HEARTBEAT_TIMEOUT: "not receiving any
- *     traffic"): a receiver with heartbeats (timeout 250 ms) keeps a peer that sends 1.5 MiB in
- *     64 KiB pieces 60 ms apart, and gets the message. libzmq itself counts only whole
- *     messages and drops that peer, so the case is skipped against it.
+ *     traffic"): a receiver with heartbeats (timeout 250 ms) keeps a peer that sends a 64 KiB
+ *     message and, right behind it, one of 1.5 MiB in 64 KiB pieces 60 ms apart, and gets
+ *     both. libzmq itself counts only whole messages and drops that peer, so the case is
+ *     skipped against it.
  * Every wait is bounded (ZMQ_RCVTIMEO, raw_peer.h's 3 s).
  */
 #include "check.h"
@@ -67,10 +69,14 @@ static void each_message_arrives_with_nothing_behind_it (void)
     char endpoint[64];
     snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", bind_loopback (pull));
     CHECK_OK (zmq_connect (push, endpoint));
-    /* Each message is received before the next is sent: any threshold left over from the
-     * message before would hold it back. */
+    /* A burst of large messages, then each message received before the next is sent: any
+     * threshold left over from the message before would hold it back. */
     const size_t sizes[] = {1024 * 1024, 10, 100 * 1024, 40 * 1024, 1, 3 * 1024 * 1024, 300};
     for (int round = 0; round < 10 && check_case_failures == 0; round++) {
+        for (int i = 0; i < 8; i++)
+            send_filled (push, (size_t) (200 + 100 * i) * 1024, (unsigned char) i);
+        for (int i = 0; i < 8; i++)
+            receive_filled (pull, (size_t) (200 + 100 * i) * 1024, (unsigned char) i);
         for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
             unsigned char fill = (unsigned char) (round * 16 + i);
             send_filled (push, sizes[i], fill);
@@ -86,6 +92,14 @@ static void each_message_arrives_with_nothing_behind_it (void)
 static const unsigned char ready_push[] = {0x04, 26,  5,   'R', 'E', 'A', 'D', 'Y', 11,  'S',
                                            'o',  'c', 'k', 'e', 't', '-', 'T', 'y', 'p', 'e',
                                            0,    0,   0,   4,   'P', 'U', 'S', 'H'};
+
+/* The header of a long final frame: flags 0x02, then the size in 8 bytes, network order. */
+static void long_frame_head (unsigned char out[9], size_t size)
+{
+    out[0] = 0x02;
+    for (int i = 0; i < 8; i++)
+        out[1 + i] = (unsigned char) ((uint64_t) size >> (8 * (7 - i)));
+}
 
 static void a_trickling_large_body_keeps_a_heartbeat_connection (void)
 {
@@ -112,11 +126,13 @@ static void a_trickling_large_body_keeps_a_heartbeat_connection (void)
     CHECK_OK (raw_read_exact (fd, body, head[1]));
     CHECK (memcmp (body, "\5READY", 6) == 0);
 
-    /* A long frame: flags 0x02, then the size in 8 bytes, network order. */
-    unsigned char frame_head[9] = {0x02};
-    for (int i = 0; i < 8; i++)
-        frame_head[1 + i] = (unsigned char) ((uint64_t) size >> (8 * (7 - i)));
-    CHECK (send (fd, frame_head, sizeof frame_head, MSG_NOSIGNAL) == (ssize_t) sizeof frame_head);
+    /* A 64 KiB message and the next one's header in one go (the peer streams), then that
+     * message's body in pieces. */
+    static unsigned char first[9 + 64 * 1024 + 9];
+    long_frame_head (first, 64 * 1024);
+    memset (first + 9, 0x33, 64 * 1024);
+    long_frame_head (first + 9 + 64 * 1024, size);
+    CHECK (send (fd, first, sizeof first, MSG_NOSIGNAL) == (ssize_t) sizeof first);
     static unsigned char chunk[64 * 1024];
     memset (chunk, 0x5a, sizeof chunk);
     for (size_t sent = 0; sent < size && check_case_failures == 0; sent += piece) {
@@ -126,6 +142,7 @@ static void a_trickling_large_body_keeps_a_heartbeat_connection (void)
         struct timespec pause = {0, 60 * 1000 * 1000};
         nanosleep (&pause, NULL);
     }
+    receive_filled (pull, 64 * 1024, 0x33);
     receive_filled (pull, size, 0x5a);
     close (fd);
     CHECK_OK (zmq_close (pull));
