@@ -69,13 +69,14 @@ const ZERO_COPY_MIN: usize = 8 * 1024;
 /// bodies) queued for it: a few large messages per system call.
 const GATHER_BODIES: usize = 32;
 const GATHER_BATCH: usize = 1024 * 1024;
-/// The most bytes one `writev` carries. Over tcp loopback a single write of more than about
-/// 1 MiB took twice as long as one just below (Linux 6.18; the receiving side then woke twice as
-/// often): a request-reply of 1 MiB messages took 1.6x libzmq's time (whose writes stay below
-/// 1 MiB for such messages: a first 8 KiB, then the rest). Writing at most 960 KiB at a time,
-/// the round trip of 1 MiB messages went from 410-450 to 300-350 us (libzmq 270-290) and of
-/// 2 MiB from 860-915 to ~580 (libzmq ~800); 1 MiB throughput unchanged, and 512 KiB or
-/// 256 KiB writes were slower.
+/// The most bytes one `writev` carries. Over tcp loopback a single write of a little more than
+/// 1 MiB took twice as long as one just below (Linux 6.18; both sides then switched contexts
+/// twice as often): a request-reply of 1 MiB messages took 1.6x libzmq's time (whose writes
+/// stay below 1 MiB for such messages: a first 8 KiB, then the rest). Writing at most 960 KiB
+/// at a time, the median round trip of 1 MiB messages went from 410-580 to 300-370 us (libzmq
+/// 237-302) and of 2 MiB from 860-930 to 563-581 (libzmq 785-805); throughput of large
+/// messages did not drop (gathered writes had exceeded 1 MiB too); 256 KiB or 512 KiB caps
+/// were slower.
 const WRITE_MAX: usize = 960 * 1024;
 /// A body of at least this many bytes that a read cut has its rest read straight into its
 /// message, and the read that completes it takes the next frame's header too (`CHAIN_TAIL`
@@ -577,7 +578,7 @@ impl Connection {
     /// [`READ_THRESHOLD_MAX`]), instead of at every segment. A 1 MiB body arriving over loopback
     /// woke the reading thread two to four times, each wake-up paid by the sending thread (the
     /// kernel delivers the segments in the sender's context) and on a virtual machine an
-    /// interrupt between CPUs; with the threshold, 1 MiB messages ran 1.5x as fast. The body
+    /// interrupt between CPUs; with the threshold, 1 MiB messages ran 1.2-1.7x as fast. The body
     /// being incomplete, nothing is delayed that could be used earlier, and the kernel caps the
     /// threshold by the receive buffer and reports the stream anyway when its window closes, so
     /// a sender can always fill it. Only while the peer streams (the last large body ended
@@ -588,13 +589,12 @@ impl Connection {
     /// over a slow link is traffic that a heartbeat timeout must see.
     fn set_read_threshold(&mut self) {
         let Stream::Tcp(_) = self.stream else { return };
-        let timed = !self.back_to_back
-            || self.handshake_deadline.is_some()
+        let timed = self.handshake_deadline.is_some()
             || self.next_ping.is_some()
             || self.silence_deadline.is_some()
             || self.peer_ttl.is_some();
         let want = match self.wire.read_space(CHAIN_MIN, READ_THRESHOLD_MAX) {
-            Some(space) if !timed => space.len(),
+            Some(space) if self.back_to_back && !timed => space.len(),
             _ => 1,
         };
         if want != self.read_threshold {
