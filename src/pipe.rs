@@ -142,6 +142,9 @@ const REPORT_BYTES: usize = 1 << 20;
 /// I/O thread hands it to the kernel, and the sender's next fill lands in cold memory too.
 const PACE_BYTES: u64 = 2 << 20;
 
+/// `PipeEnd::pace_from` of a writer that does not pace itself: no byte count reaches it.
+const NOT_PACED: u64 = u64::MAX;
+
 /// What `check_read` found.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Readiness {
@@ -162,14 +165,11 @@ pub struct PipeEnd {
     frames_in: ypipe::Reader<Msg>,
     msgs_written: u64,
     msgs_read: u64,
-    /// The writer paces itself (see [`PACE_BYTES`]): this end's socket writes to a session, and
-    /// its type blocks at the high-water mark.
-    paced: bool,
     /// Bytes of the frames written (counted only when paced).
     bytes_written: u64,
     /// `bytes_written` beyond which the writer looks at what the reader reported again: what it
-    /// reported last time plus [`PACE_BYTES`]; never when not paced. Keeps the shared count off
-    /// the path of every message.
+    /// reported last time plus [`PACE_BYTES`]; [`NOT_PACED`] unless the writer paces itself
+    /// (`set_paced`). Keeps the shared count off the path of every message.
     pace_from: u64,
     /// The peer's `bytes_read` when a paced writer last waited in vain for it to move: while it
     /// stays there, the reader is stalled and the writer is not paced.
@@ -211,9 +211,8 @@ impl PipeEnd {
             frames_in,
             msgs_written: 0,
             msgs_read: 0,
-            paced: false,
             bytes_written: 0,
-            pace_from: u64::MAX,
+            pace_from: NOT_PACED,
             pace_stalled_at: None,
             bytes_reported: 0,
             bytes_unreported: 0,
@@ -320,8 +319,12 @@ impl PipeEnd {
     /// the kernel, and the writer's socket type blocks at the high-water mark
     /// (`options::paces_sends`).
     pub fn set_paced(&mut self) {
-        self.paced = true;
         self.pace_from = PACE_BYTES;
+    }
+
+    #[inline(always)]
+    fn is_paced(&self) -> bool {
+        self.pace_from != NOT_PACED
     }
 
     /// Whether the writer should pace itself: more than [`PACE_BYTES`] written and not yet
@@ -363,7 +366,7 @@ impl PipeEnd {
         if !self.writing_more {
             self.msgs_written += 1;
         }
-        if self.paced {
+        if self.is_paced() {
             self.bytes_written += msg.size() as u64;
         }
         self.frames_out.write(msg);
@@ -393,7 +396,7 @@ impl PipeEnd {
         let Some(msg) = self.frames_out.write_in_place(build) else { return false };
         debug_assert!(!msg.more(), "write_in_place_with_metadata of a frame with MORE");
         mark_metadata(&mut self.metadata_sent, msg, metadata);
-        debug_assert!(!self.paced, "only sessions build in place, and a session's end is not paced");
+        debug_assert!(!self.is_paced(), "only sessions build in place, and a session's end is not paced");
         self.msgs_written += 1;
         true
     }

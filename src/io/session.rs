@@ -99,6 +99,18 @@ const FLUSH_BATCH: usize = 256 * 1024;
 /// `Connection::set_read_threshold`).
 const READ_THRESHOLD_MAX: usize = 1024 * 1024;
 
+/// The pipe between a socket and one of its sessions, as (the socket's end, the session's
+/// end): each direction limited by the socket's own high-water marks, the socket's end paced
+/// when its type paces its sends (`options::paces_sends`).
+pub fn socket_pipe(sndhwm: c_int, rcvhwm: c_int, socket_type: c_int) -> (PipeEnd, PipeEnd) {
+    let (mut socket_end, session_end) =
+        PipeEnd::pair(SessionConfig::limit(sndhwm), SessionConfig::limit(rcvhwm));
+    if paces_sends(socket_type) {
+        socket_end.set_paced();
+    }
+    (socket_end, session_end)
+}
+
 /// What a session needs from its socket's options, fixed when the bind or connect was made.
 pub struct SessionConfig {
     pub socket_mailbox: Arc<Mailbox>,
@@ -1463,14 +1475,9 @@ impl Session {
         }
         if self.pipe.is_none() {
             // Accepted (or ZMQ_IMMEDIATE) connections join the socket only now.
-            let (mut socket_end, session_end) = PipeEnd::pair(
-                SessionConfig::limit(self.config.sndhwm),
-                SessionConfig::limit(self.config.rcvhwm),
-            );
+            let (mut socket_end, session_end) =
+                socket_pipe(self.config.sndhwm, self.config.rcvhwm, self.config.socket_type);
             socket_end.set_peer_hwms(0, 0);
-            if paces_sends(self.config.socket_type) {
-                socket_end.set_paced();
-            }
             socket_end.attach(&self.config.socket_mailbox, None);
             session_end.attach(io_mailbox, peer_routing_id.map(bytes::Bytes::from));
             self.pipe = Some(session_end);

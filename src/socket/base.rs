@@ -15,14 +15,14 @@ use crate::command::Command;
 use crate::constants::*;
 use crate::ctx::Ctx;
 use crate::error::{Errno, Result};
-use crate::io::session::{Destination, Session, SessionConfig};
+use crate::io::session::{socket_pipe, Destination, Session, SessionConfig};
 use crate::io::stream::StreamListener;
 use crate::io::thread::{AcceptFilter, IoThread, Listener};
 use crate::mailbox::Mailbox;
 use crate::msg::Msg;
 use crate::pipe::{PipeEnd, PipeId};
 use crate::socket::monitor::{EndpointPair, MonitorSlot};
-use crate::socket::options::{paces_sends, Options};
+use crate::socket::options::Options;
 use crate::socket::pattern::{put_int, Pattern, SendError};
 use crate::socket::pipes::Pipes;
 use crate::socket::{dealer::Dealer, pair::Pair, pull::Pull, push::Push, rep::Rep, req::Req, router::Router};
@@ -564,11 +564,8 @@ impl Socket {
                 let session_end = if self.options.immediate {
                     None
                 } else {
-                    let (mut socket_end, session_end) =
-                        PipeEnd::pair(own_limit(self.options.sndhwm), own_limit(self.options.rcvhwm));
-                    if paces_sends(self.options.socket_type) {
-                        socket_end.set_paced();
-                    }
+                    let (socket_end, session_end) =
+                        socket_pipe(self.options.sndhwm, self.options.rcvhwm, self.options.socket_type);
                     socket_end.attach(&self.mailbox, None);
                     // Registered to the I/O thread now, not when it starts the session: a close
                     // right after connect must still reach the session (after its Connect).
