@@ -1,7 +1,7 @@
 /*
  * raw_peer.h: a raw tcp socket that plays a hand-written peer (test_hostile.c,
- * test_zmtp_legacy.c, test_radio_filter.c, test_large_receives.c): connecting, greeting and
- * reading. Every wait is bounded by 3 s.
+ * test_zmtp_legacy.c, test_radio_filter.c, test_large_receives.c): the port of a bound tcp
+ * endpoint, connecting, greeting and reading. Every wait is bounded by 3 s.
  */
 #ifndef CAPI_TESTS_RAW_PEER_H
 #define CAPI_TESTS_RAW_PEER_H
@@ -11,10 +11,18 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+/* The port of a "tcp://host:port" endpoint (ZMQ_LAST_ENDPOINT), or 0. */
+static inline int endpoint_port (const char *endpoint)
+{
+    const char *colon = strrchr (endpoint, ':');
+    return colon ? atoi (colon + 1) : 0;
+}
 
 /* A tcp connection to 127.0.0.1:port; the fd, or -1. */
 static inline int raw_connect_loopback (int port)

@@ -1,5 +1,7 @@
 /*
- * socket_helpers.h: shared helpers of the socket C API tests (test_sockopts.c, test_sockets.c).
+ * socket_helpers.h: shared helpers of the socket C API tests: naming and opening sockets, setting
+ * an int option (test_sockopts.c, test_sockets.c, test_hostile.c, test_zmtp_legacy.c,
+ * test_reconnect_stop.c, test_large_sends.c, test_large_receives.c).
  */
 #ifndef CAPI_TESTS_SOCKET_HELPERS_H
 #define CAPI_TESTS_SOCKET_HELPERS_H
@@ -40,6 +42,12 @@ static inline void *open_socket_at (const char *file, int line, void *ctx, int t
     return NULL;
 }
 #define open_socket(ctx, type) open_socket_at (__FILE__, __LINE__, ctx, type)
+
+/* Sets an int option, recording a failure if zmq_setsockopt fails. */
+static inline void set_int_option (void *s, int option, int value)
+{
+    CHECK_OK (zmq_setsockopt (s, option, &value, sizeof value));
+}
 
 /* Closes the non-NULL sockets of a NULL-terminated list (for early exits). */
 static inline void close_all (void *a, void *b, void *c, void *d)

@@ -56,8 +56,7 @@ static int server_open (server_t *s, int maxmsgsize)
     CHECK_OK (zmq_bind (s->router, "tcp://127.0.0.1:*"));
     size_t len = sizeof s->endpoint;
     CHECK_OK (zmq_getsockopt (s->router, ZMQ_LAST_ENDPOINT, s->endpoint, &len));
-    const char *colon = strrchr (s->endpoint, ':');
-    s->port = colon ? atoi (colon + 1) : 0;
+    s->port = endpoint_port (s->endpoint);
     CHECK (s->port > 0);
     return s->port > 0 ? 0 : -1;
 }

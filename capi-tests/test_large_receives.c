@@ -14,13 +14,9 @@
  */
 #include "check.h"
 #include "raw_peer.h"
+#include "socket_helpers.h"
 #include <stdint.h>
 #include <zmq.h>
-
-static void set_int (void *socket, int option, int value)
-{
-    CHECK_OK (zmq_setsockopt (socket, option, &value, sizeof value));
-}
 
 /* Binds `socket` to a tcp port of the loopback; the port. */
 static int bind_loopback (void *socket)
@@ -29,8 +25,7 @@ static int bind_loopback (void *socket)
     size_t len = sizeof endpoint;
     CHECK_OK (zmq_bind (socket, "tcp://127.0.0.1:*"));
     CHECK_OK (zmq_getsockopt (socket, ZMQ_LAST_ENDPOINT, endpoint, &len));
-    const char *colon = strrchr (endpoint, ':');
-    return colon ? atoi (colon + 1) : -1;
+    return endpoint_port (endpoint);
 }
 
 /* Receives one message of `size` bytes, each byte `fill`, within the socket's ZMQ_RCVTIMEO. */
@@ -62,10 +57,10 @@ static void each_message_arrives_with_nothing_behind_it (void)
     void *pull = zmq_socket (ctx, ZMQ_PULL);
     void *push = zmq_socket (ctx, ZMQ_PUSH);
     CHECK (pull && push);
-    set_int (pull, ZMQ_RCVTIMEO, 2000);
-    set_int (push, ZMQ_SNDTIMEO, 2000);
-    set_int (pull, ZMQ_LINGER, 0);
-    set_int (push, ZMQ_LINGER, 0);
+    set_int_option (pull, ZMQ_RCVTIMEO, 2000);
+    set_int_option (push, ZMQ_SNDTIMEO, 2000);
+    set_int_option (pull, ZMQ_LINGER, 0);
+    set_int_option (push, ZMQ_LINGER, 0);
     char endpoint[64];
     snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", bind_loopback (pull));
     CHECK_OK (zmq_connect (push, endpoint));
@@ -110,10 +105,10 @@ static void a_trickling_large_body_keeps_a_heartbeat_connection (void)
     void *ctx = zmq_ctx_new ();
     void *pull = zmq_socket (ctx, ZMQ_PULL);
     CHECK (pull);
-    set_int (pull, ZMQ_HEARTBEAT_IVL, 50);
-    set_int (pull, ZMQ_HEARTBEAT_TIMEOUT, 250);
-    set_int (pull, ZMQ_RCVTIMEO, 5000);
-    set_int (pull, ZMQ_LINGER, 0);
+    set_int_option (pull, ZMQ_HEARTBEAT_IVL, 50);
+    set_int_option (pull, ZMQ_HEARTBEAT_TIMEOUT, 250);
+    set_int_option (pull, ZMQ_RCVTIMEO, 5000);
+    set_int_option (pull, ZMQ_LINGER, 0);
     int fd = raw_connect_loopback (bind_loopback (pull));
     CHECK (fd >= 0);
     unsigned char ours[64], theirs[64];

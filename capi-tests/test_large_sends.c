@@ -11,13 +11,9 @@
  * Every wait is bounded (ZMQ_SNDTIMEO / ZMQ_RCVTIMEO, the whole-run limit below).
  */
 #include "check.h"
+#include "socket_helpers.h"
 #include <stdint.h>
 #include <zmq.h>
-
-static void set_int (void *socket, int option, int value)
-{
-    CHECK_OK (zmq_setsockopt (socket, option, &value, sizeof value));
-}
 
 /* A PUSH connected to a bound PULL over `transport` ("tcp" or "ipc"). */
 static void push_pull (void *ctx, const char *transport, void **push, void **pull, int rcvhwm)
@@ -25,11 +21,11 @@ static void push_pull (void *ctx, const char *transport, void **push, void **pul
     *pull = zmq_socket (ctx, ZMQ_PULL);
     *push = zmq_socket (ctx, ZMQ_PUSH);
     CHECK (*pull && *push);
-    set_int (*pull, ZMQ_RCVHWM, rcvhwm);
-    set_int (*pull, ZMQ_RCVTIMEO, 5000);
-    set_int (*push, ZMQ_SNDTIMEO, 5000);
-    set_int (*pull, ZMQ_LINGER, 0);
-    set_int (*push, ZMQ_LINGER, 0);
+    set_int_option (*pull, ZMQ_RCVHWM, rcvhwm);
+    set_int_option (*pull, ZMQ_RCVTIMEO, 5000);
+    set_int_option (*push, ZMQ_SNDTIMEO, 5000);
+    set_int_option (*pull, ZMQ_LINGER, 0);
+    set_int_option (*push, ZMQ_LINGER, 0);
     char endpoint[256];
     size_t len = sizeof endpoint;
     CHECK_OK (zmq_bind (*pull, strcmp (transport, "tcp") == 0 ? "tcp://127.0.0.1:*" : "ipc://*"));
@@ -65,7 +61,7 @@ static void sends_to_a_peer_reading_nothing_go_at_once (const char *transport)
     void *ctx = zmq_ctx_new ();
     void *push, *pull;
     push_pull (ctx, transport, &push, &pull, 1);
-    set_int (push, ZMQ_SNDHWM, 0);
+    set_int_option (push, ZMQ_SNDHWM, 0);
     /* One message through, so the connection is up before the clock starts. */
     CHECK_INT (send_numbered (push, 1, 16), 1);
     zmq_msg_t first;

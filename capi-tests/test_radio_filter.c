@@ -37,12 +37,6 @@ static void *radio_open (void *ctx, const char *endpoint, int nodrop, char *boun
     return radio;
 }
 
-static int port_of (const char *endpoint)
-{
-    const char *colon = strrchr (endpoint, ':');
-    return colon ? atoi (colon + 1) : 0;
-}
-
 /* Sends `size` bytes (`body` repeated, or zeros past it) to `group`; zmq_msg_send's result. */
 static int radio_send (void *radio, const char *group, const char *body, size_t size, int flags)
 {
@@ -178,7 +172,7 @@ static void each_tcp_connection_carries_only_its_groups (void)
     void *ctx = zmq_ctx_new ();
     char endpoint[256];
     void *radio = radio_open (ctx, "tcp://127.0.0.1:*", 0, endpoint, sizeof endpoint);
-    int port = port_of (endpoint);
+    int port = endpoint_port (endpoint);
     /* The peer that joins nothing is in before the others (one I/O thread serves them in
      * order), so the RADIO knows it when they are heard. */
     int none = dish_connect (port);
@@ -232,7 +226,7 @@ static void join_leave_rejoin_on_one_tcp_connection (void)
     void *ctx = zmq_ctx_new ();
     char endpoint[256];
     void *radio = radio_open (ctx, "tcp://127.0.0.1:*", 0, endpoint, sizeof endpoint);
-    int fd = dish_connect (port_of (endpoint));
+    int fd = dish_connect (endpoint_port (endpoint));
 
     dish_tell (fd, "JOIN", "TV");
     CHECK_INT (probe_after (radio, fd, "JOIN", "TV", "sync1"), 1); /* joined twice: one copy */

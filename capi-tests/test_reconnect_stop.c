@@ -17,6 +17,7 @@
  * Every wait is bounded (ZMQ_RCVTIMEO on the monitor).
  */
 #include "check.h"
+#include "socket_helpers.h"
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -100,11 +101,6 @@ static void close_linger0 (void *s)
     zmq_close (s);
 }
 
-static void set_int (void *s, int option, int value)
-{
-    CHECK_OK (zmq_setsockopt (s, option, &value, sizeof value));
-}
-
 /* A plain tcp socket bound to an ephemeral port of 127.0.0.1 (its address in *a), listening
  * with `backlog` unless that is negative; its "tcp://" endpoint in `endpoint`. */
 static int loopback_tcp_socket (int backlog, struct sockaddr_in *a, char *endpoint, size_t size)
@@ -134,7 +130,7 @@ static void failed_tcp_connects_report_closed_then_retried (void)
     void *ctx = zmq_ctx_new ();
     void *mon;
     void *s = monitored (ctx, ZMQ_DEALER, "inproc://mon-refused", &mon);
-    set_int (s, ZMQ_RECONNECT_IVL, 50);
+    set_int_option (s, ZMQ_RECONNECT_IVL, 50);
     /* Bound, never listening: the port stays taken and connects to it are refused. */
     struct sockaddr_in a;
     char endpoint[64];
@@ -164,7 +160,7 @@ static void failed_ipc_connects_report_closed_then_retried (void)
         void *ctx = zmq_ctx_new ();
         void *mon;
         void *s = monitored (ctx, ZMQ_DEALER, "inproc://mon-ipc-refused", &mon);
-        set_int (s, ZMQ_RECONNECT_IVL, 50);
+        set_int_option (s, ZMQ_RECONNECT_IVL, 50);
         CHECK_OK (zmq_connect (s, endpoints[e]));
         for (int attempt = 0; attempt < 3; attempt++) {
             uint32_t fd = 0;
@@ -200,8 +196,8 @@ static int events_dialling_unanswering_listener (int connect_timeout, int *event
     void *ctx = zmq_ctx_new ();
     void *mon;
     void *s = monitored (ctx, ZMQ_DEALER, "inproc://mon-connect-timeout", &mon);
-    set_int (s, ZMQ_RECONNECT_IVL, 50);
-    set_int (s, ZMQ_CONNECT_TIMEOUT, connect_timeout);
+    set_int_option (s, ZMQ_RECONNECT_IVL, 50);
+    set_int_option (s, ZMQ_CONNECT_TIMEOUT, connect_timeout);
     CHECK_OK (zmq_connect (s, endpoint));
     int n = events_within (mon, 600, events, max);
     close_linger0 (s);
@@ -263,7 +259,7 @@ static void conn_refused_stops_with_closed (void)
     bind_any (pub, endpoint, sizeof endpoint);
     void *mon;
     void *sub = monitored (ctx, ZMQ_SUB, "inproc://mon-stop-refused", &mon);
-    set_int (sub, ZMQ_RECONNECT_IVL, 20);
+    set_int_option (sub, ZMQ_RECONNECT_IVL, 20);
     SET_RECONNECT_STOP (sub, ZMQ_RECONNECT_STOP_CONN_REFUSED);
     CHECK_OK (zmq_connect (sub, endpoint));
     EXPECT_EVENT (mon, ZMQ_EVENT_CONNECT_DELAYED);
@@ -290,8 +286,8 @@ static int handshake_timeout_events (int stop_flags, int *events, int max)
     bind_any (dummy, endpoint, sizeof endpoint);
     void *mon;
     void *sub = monitored (ctx, ZMQ_SUB, "inproc://mon-stop-handshake", &mon);
-    set_int (sub, ZMQ_HANDSHAKE_IVL, 200);
-    set_int (sub, ZMQ_RECONNECT_IVL, 20);
+    set_int_option (sub, ZMQ_HANDSHAKE_IVL, 200);
+    set_int_option (sub, ZMQ_RECONNECT_IVL, 20);
     int flags = stop_flags;
     int n = -1;
     if (zmq_setsockopt (sub, ZMQ_RECONNECT_STOP, &flags, sizeof flags) == 0) {
@@ -339,7 +335,7 @@ static void handshake_failed_stops_when_peer_drops_mid_handshake (void)
     void *ctx = zmq_ctx_new ();
     void *mon;
     void *sub = monitored (ctx, ZMQ_SUB, "inproc://mon-stop-dropped", &mon);
-    set_int (sub, ZMQ_RECONNECT_IVL, 20);
+    set_int_option (sub, ZMQ_RECONNECT_IVL, 20);
     SET_RECONNECT_STOP (sub, ZMQ_RECONNECT_STOP_HANDSHAKE_FAILED);
     CHECK_OK (zmq_connect (sub, endpoint));
     int accepted = 0;
@@ -390,7 +386,7 @@ static int ipc_retries_after_disconnect (int stop_flags)
     bind_any (other, other_ep, sizeof other_ep);
     void *mon;
     void *s = monitored (ctx, ZMQ_DEALER, "inproc://mon-after-disconnect", &mon);
-    set_int (s, ZMQ_RECONNECT_IVL, 20);
+    set_int_option (s, ZMQ_RECONNECT_IVL, 20);
     int flags = stop_flags;
     if (zmq_setsockopt (s, ZMQ_RECONNECT_STOP, &flags, sizeof flags) != 0) {
         close_linger0 (s);

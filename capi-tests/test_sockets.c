@@ -38,11 +38,6 @@ static void bound_waits (void *s)
     CHECK_OK (zmq_setsockopt (s, ZMQ_SNDTIMEO, &ms, sizeof ms));
 }
 
-static void set_int_opt (void *s, int opt, int value)
-{
-    CHECK_OK (zmq_setsockopt (s, opt, &value, sizeof value));
-}
-
 static int get_int_opt (void *s, int opt)
 {
     int v = -12345;
@@ -291,7 +286,7 @@ static void router_mandatory_ehostunreach (void)
         zmq_ctx_term (ctx);
         return;
     }
-    set_int_opt (router, ZMQ_ROUTER_MANDATORY, 1);
+    set_int_option (router, ZMQ_ROUTER_MANDATORY, 1);
     CHECK_ERR (zmq_send (router, "nobody", 6, ZMQ_SNDMORE), EHOSTUNREACH);
     CHECK_OK (zmq_close (router));
     CHECK_OK (zmq_ctx_term (ctx));
@@ -576,7 +571,7 @@ static void dontwait_eagain_when_empty (void)
     CHECK_ERR (zmq_msg_recv (&msg, pull, ZMQ_DONTWAIT), EAGAIN);
     CHECK_OK (zmq_msg_close (&msg));
     /* ZMQ_RCVTIMEO 0 behaves like ZMQ_DONTWAIT. */
-    set_int_opt (pull, ZMQ_RCVTIMEO, 0);
+    set_int_option (pull, ZMQ_RCVTIMEO, 0);
     CHECK_ERR (zmq_recv (pull, buf, sizeof buf, 0), EAGAIN);
     CHECK_OK (zmq_close (pull));
     CHECK_OK (zmq_close (push));
@@ -591,7 +586,7 @@ static void rcvtimeo_waits_then_eagain (void)
         zmq_ctx_term (ctx);
         return;
     }
-    set_int_opt (pull, ZMQ_RCVTIMEO, 100);
+    set_int_option (pull, ZMQ_RCVTIMEO, 100);
     CHECK_OK (zmq_bind (pull, "inproc://rcvtimeo"));
     char buf[16];
     long long start = now_ms ();
@@ -611,8 +606,8 @@ static void sndtimeo_waits_then_eagain (void)
         zmq_ctx_term (ctx);
         return;
     }
-    set_int_opt (push, ZMQ_SNDTIMEO, 100);
-    set_int_opt (push, ZMQ_LINGER, 0);
+    set_int_option (push, ZMQ_SNDTIMEO, 100);
+    set_int_option (push, ZMQ_LINGER, 0);
     long long start = now_ms ();
     CHECK_ERR (zmq_send (push, "x", 1, 0), EAGAIN);
     long long elapsed = now_ms () - start;
@@ -635,8 +630,8 @@ static void hwm_one_queues_two (void)
     }
     bound_waits (pull);
     bound_waits (push);
-    set_int_opt (push, ZMQ_SNDHWM, 1);
-    set_int_opt (pull, ZMQ_RCVHWM, 1);
+    set_int_option (push, ZMQ_SNDHWM, 1);
+    set_int_option (pull, ZMQ_RCVHWM, 1);
     CHECK_OK (zmq_bind (pull, "inproc://hwm"));
     CHECK_OK (zmq_connect (push, "inproc://hwm"));
     SEND_STR (push, "m1", ZMQ_DONTWAIT);

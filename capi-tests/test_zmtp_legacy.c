@@ -255,8 +255,7 @@ static int ours_bind (ours_t *o)
     size_t len = sizeof endpoint;
     CHECK_OK (zmq_bind (o->socket, "tcp://127.0.0.1:*"));
     CHECK_OK (zmq_getsockopt (o->socket, ZMQ_LAST_ENDPOINT, endpoint, &len));
-    const char *colon = strrchr (endpoint, ':');
-    o->port = colon ? atoi (colon + 1) : 0;
+    o->port = endpoint_port (endpoint);
     CHECK (o->port > 0);
     return o->port > 0 ? 0 : -1;
 }
