@@ -99,12 +99,16 @@ const FLUSH_BATCH: usize = 256 * 1024;
 /// `Connection::set_read_threshold`).
 const READ_THRESHOLD_MAX: usize = 1024 * 1024;
 
+/// A network pipe's limit: this side's HWM alone (0: none).
+pub fn own_limit(hwm: c_int) -> u64 {
+    hwm.max(0) as u64
+}
+
 /// The pipe between a socket and one of its sessions, as (the socket's end, the session's
 /// end): each direction limited by the socket's own high-water marks, the socket's end paced
 /// when its type paces its sends (`options::paces_sends`).
 pub fn socket_pipe(sndhwm: c_int, rcvhwm: c_int, socket_type: c_int) -> (PipeEnd, PipeEnd) {
-    let (mut socket_end, session_end) =
-        PipeEnd::pair(SessionConfig::limit(sndhwm), SessionConfig::limit(rcvhwm));
+    let (mut socket_end, session_end) = PipeEnd::pair(own_limit(sndhwm), own_limit(rcvhwm));
     if paces_sends(socket_type) {
         socket_end.set_paced();
     }
@@ -251,10 +255,6 @@ impl SessionConfig {
             security: mechanism,
             zap_domain_set: !security.zap_domain.is_empty(),
         }
-    }
-
-    fn limit(hwm: c_int) -> u64 {
-        hwm.max(0) as u64
     }
 
     fn stops_on(&self, flag: c_int) -> bool {

@@ -15,7 +15,7 @@ use crate::command::Command;
 use crate::constants::*;
 use crate::ctx::Ctx;
 use crate::error::{Errno, Result};
-use crate::io::session::{socket_pipe, Destination, Session, SessionConfig};
+use crate::io::session::{own_limit, socket_pipe, Destination, Session, SessionConfig};
 use crate::io::stream::StreamListener;
 use crate::io::thread::{AcceptFilter, IoThread, Listener};
 use crate::mailbox::Mailbox;
@@ -37,11 +37,6 @@ use crate::util::spin_window::SpinWindow;
 /// An OS error as the errno libzmq would report.
 fn os_errno(error: std::io::Error) -> Errno {
     Errno(error.raw_os_error().unwrap_or(libc::EINVAL))
-}
-
-/// A network pipe's limit: this side's HWM alone (0: none).
-fn own_limit(hwm: c_int) -> u64 {
-    hwm.max(0) as u64
 }
 
 /// How a connect or bind endpoint is spelled: `transport://address`.
