@@ -79,10 +79,14 @@ clean:
 
 # Benchmarks (perf/, BENCHMARKS.md): the same perf binaries on Debian's libzmq and on the
 # staged libzmq-rs, interleaved rounds, medians. ROUNDS=n (default 5); bench-quick is one
-# short round; bench-instr counts instructions per message under callgrind.
-.PHONY: bench bench-quick bench-instr bench-rss bench-fanout bench-curve bench-crypto
+# short round; bench-sizes is tcp/ipc throughput at 8 KiB-1 MiB; bench-instr counts
+# instructions per message under callgrind.
+.PHONY: bench bench-quick bench-sizes bench-instr bench-rss bench-fanout bench-curve bench-crypto
 bench: stage
 	ROUNDS="$(or $(ROUNDS),5)" bash perf/bench.sh "$(STAGE)"
+
+bench-sizes: stage
+	BENCH_SET=sizes ROUNDS="$(or $(ROUNDS),5)" bash perf/bench.sh "$(STAGE)"
 
 bench-quick: stage
 	ROUNDS=1 QUICK=1 bash perf/bench.sh "$(STAGE)"

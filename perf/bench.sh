@@ -15,9 +15,13 @@
 # throughput runs and proxy_thr are not pinned.
 # Every process runs under `timeout`; a run that fails, crashes or hangs counts as FAIL.
 #
+# BENCH_SET=sizes (`make bench-sizes`) runs only tcp and ipc throughput, at 8, 16, 32, 128,
+# 256 KiB and 1 MiB, with the raw reference, into results-sizes.tsv and table-sizes.md: the
+# large-message end of the table, where the raw column says how far the kernel goes.
+#
 # Environment: ROUNDS (default 5), QUICK=1 (counts / 5), RUN_TIMEOUT seconds per process
 # (default 30), BENCH_DIR (default build/perf: binaries, logs, results.tsv, table.md),
-# TABLE_ONLY=1 (only re-render table.md from results.tsv).
+# TABLE_ONLY=1 (only re-render the table from the results), BENCH_SET (main or sizes).
 set -euo pipefail
 
 prefix=${1:?usage: perf/bench.sh PREFIX}
@@ -29,9 +33,25 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 out=${BENCH_DIR:-$root/build/perf}
 bin=$out/bin
-logs=$out/logs
-results=$out/results.tsv
-failures=$out/failures.txt
+BENCH_SET=${BENCH_SET:-main}
+case $BENCH_SET in
+    main)
+        sizes=(1 64 1024 65536)
+        transports=(tcp ipc inproc)
+        kinds=(thr lat)
+        suffix=""
+        ;;
+    sizes)
+        sizes=(8192 16384 32768 131072 262144 1048576)
+        transports=(tcp ipc)
+        kinds=(thr)
+        suffix=-sizes
+        ;;
+    *) echo "BENCH_SET must be main or sizes" >&2; exit 2 ;;
+esac
+logs=$out/logs$suffix
+results=$out/results$suffix.tsv
+failures=$out/failures$suffix.txt
 ourlib=$(cd "$prefix/lib" && pwd)
 
 if [[ ! -e $ourlib/libzmq.so.5 ]]; then
@@ -50,13 +70,14 @@ mkdir -p "$logs"
 : >"$failures"
 fi
 
-sizes=(1 64 1024 65536)
-transports=(tcp ipc inproc)
-
 # Message or round-trip count for a scenario, chosen so one run takes roughly 0.5-1 s on
 # libzmq on the reference machine; QUICK=1 divides by 5.
 count_for() { # kind transport size
     local kind=$1 transport=$2 size=$3 n
+    if [[ $BENCH_SET == sizes ]]; then
+        # ~800 MB per run: 0.2-0.5 s on libzmq here, whatever the size.
+        n=$((800000000 / size))
+    else
     case "$kind/$transport/$size" in
         thr/inproc/1 | thr/inproc/64) n=3000000 ;;
         thr/inproc/1024) n=1000000 ;;
@@ -75,6 +96,7 @@ count_for() { # kind transport size
         rawlat/*) n=20000 ;;
         *) echo "no count for $kind/$transport/$size" >&2; exit 1 ;;
     esac
+    fi
     if [[ $QUICK == 1 ]]; then
         n=$((n / 5))
     fi
@@ -220,7 +242,7 @@ echo "rounds: $ROUNDS, quick: $QUICK, logs: $logs"
 for ((round = 1; round <= ROUNDS; round++)); do
     echo "== round $round/$ROUNDS"
     if ((round % 2 == 1)); then order=(zmq rs); else order=(rs zmq); fi
-    for kind in thr lat; do
+    for kind in "${kinds[@]}"; do
         for transport in "${transports[@]}"; do
             for size in "${sizes[@]}"; do
                 for lib in "${order[@]}"; do
@@ -232,9 +254,11 @@ for ((round = 1; round <= ROUNDS; round++)); do
             done
         done
     done
-    for lib in "${order[@]}"; do
-        run_one proxy inproc 64 "$lib" "$round"
-    done
+    if [[ $BENCH_SET == main ]]; then
+        for lib in "${order[@]}"; do
+            run_one proxy inproc 64 "$lib" "$round"
+        done
+    fi
 done
 fi
 
@@ -268,14 +292,15 @@ ratio() { # ours theirs
         else printf "%.2f\n", a / b }'
 }
 
-table=$out/table.md
+table=$out/table$suffix.md
 {
     echo "Medians of $ROUNDS round(s)$([[ $QUICK == 1 ]] && echo ', QUICK counts'). ratio = libzmq-rs / libzmq"
-    echo "(throughput: higher is better; latency: lower is better). raw = plain sockets, no ZeroMQ."
+    echo "(throughput: higher is better; latency: lower is better). raw = plain sockets, no ZeroMQ;"
+    echo "raw / libzmq is the ratio a library would reach by matching the raw sockets."
     echo
-    echo "| transport | size (B) | metric | raw socket | libzmq | libzmq-rs | ratio |"
-    echo "|---|---:|---|---:|---:|---:|---:|"
-    for kind in thr lat; do
+    echo "| transport | size (B) | metric | raw socket | libzmq | libzmq-rs | ratio | raw / libzmq |"
+    echo "|---|---:|---|---:|---:|---:|---:|---:|"
+    for kind in "${kinds[@]}"; do
         for transport in "${transports[@]}"; do
             for size in "${sizes[@]}"; do
                 key=$kind/$transport/$size
@@ -286,20 +311,22 @@ table=$out/table.md
                 case $kind in thr) metric="throughput [msg/s]" ;; lat) metric="latency [µs]" ;; esac
                 label=$transport
                 [[ $transport == tcp ]] && label="tcp 127.0.0.1"
-                echo "| $label | $size | $metric | $raw | $a | $b | $(ratio "$b" "$a") |"
+                echo "| $label | $size | $metric | $raw | $a | $b | $(ratio "$b" "$a") | $(ratio "$raw" "$a") |"
             done
         done
     done
-    a=$(median proxy/inproc/64 zmq 4)
-    b=$(median proxy/inproc/64 rs 4)
-    echo "| proxy (inproc, 2 workers) | 64 | throughput [msg/s] | - | $a | $b | $(ratio "$b" "$a") |"
+    if [[ $BENCH_SET == main ]]; then
+        a=$(median proxy/inproc/64 zmq 4)
+        b=$(median proxy/inproc/64 rs 4)
+        echo "| proxy (inproc, 2 workers) | 64 | throughput [msg/s] | - | $a | $b | $(ratio "$b" "$a") | - |"
+    fi
     echo
     echo "CPU time (user+sys, all processes and threads of the run) per message, or per round trip"
     echo "for latency, in µs; ratio = libzmq-rs / libzmq (lower is better)."
     echo
     echo "| transport | size (B) | test | raw socket | libzmq | libzmq-rs | ratio |"
     echo "|---|---:|---|---:|---:|---:|---:|"
-    for kind in thr lat; do
+    for kind in "${kinds[@]}"; do
         for transport in "${transports[@]}"; do
             for size in "${sizes[@]}"; do
                 key=$kind/$transport/$size
@@ -313,9 +340,11 @@ table=$out/table.md
             done
         done
     done
-    a=$(median proxy/inproc/64 zmq 5)
-    b=$(median proxy/inproc/64 rs 5)
-    echo "| proxy (inproc, 2 workers) | 64 | thr | - | $a | $b | $(ratio "$b" "$a") |"
+    if [[ $BENCH_SET == main ]]; then
+        a=$(median proxy/inproc/64 zmq 5)
+        b=$(median proxy/inproc/64 rs 5)
+        echo "| proxy (inproc, 2 workers) | 64 | thr | - | $a | $b | $(ratio "$b" "$a") |"
+    fi
     if [[ -s $failures ]]; then
         echo
         echo "Failed runs:"
