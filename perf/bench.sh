@@ -75,27 +75,27 @@ fi
 count_for() { # kind transport size
     local kind=$1 transport=$2 size=$3 n
     if [[ $BENCH_SET == sizes ]]; then
-        # ~800 MB per run: 0.2-0.5 s on libzmq here, whatever the size.
+        # ~800 MB per run: 0.3-1 s on libzmq here, whatever the size.
         n=$((800000000 / size))
     else
-    case "$kind/$transport/$size" in
-        thr/inproc/1 | thr/inproc/64) n=3000000 ;;
-        thr/inproc/1024) n=1000000 ;;
-        thr/inproc/65536) n=100000 ;;
-        thr/*/1 | thr/*/64) n=2000000 ;;
-        thr/*/1024) n=400000 ;;
-        thr/*/65536) n=15000 ;;
-        lat/inproc/65536) n=30000 ;;
-        lat/inproc/*) n=50000 ;;
-        lat/*/65536) n=5000 ;;
-        lat/*) n=10000 ;;
-        proxy/*) n=1000000 ;;
-        rawthr/*/1 | rawthr/*/64) n=20000000 ;;
-        rawthr/*/1024) n=3000000 ;;
-        rawthr/*/65536) n=50000 ;;
-        rawlat/*) n=20000 ;;
-        *) echo "no count for $kind/$transport/$size" >&2; exit 1 ;;
-    esac
+        case "$kind/$transport/$size" in
+            thr/inproc/1 | thr/inproc/64) n=3000000 ;;
+            thr/inproc/1024) n=1000000 ;;
+            thr/inproc/65536) n=100000 ;;
+            thr/*/1 | thr/*/64) n=2000000 ;;
+            thr/*/1024) n=400000 ;;
+            thr/*/65536) n=15000 ;;
+            lat/inproc/65536) n=30000 ;;
+            lat/inproc/*) n=50000 ;;
+            lat/*/65536) n=5000 ;;
+            lat/*) n=10000 ;;
+            proxy/*) n=1000000 ;;
+            rawthr/*/1 | rawthr/*/64) n=20000000 ;;
+            rawthr/*/1024) n=3000000 ;;
+            rawthr/*/65536) n=50000 ;;
+            rawlat/*) n=20000 ;;
+            *) echo "no count for $kind/$transport/$size" >&2; exit 1 ;;
+        esac
     fi
     if [[ $QUICK == 1 ]]; then
         n=$((n / 5))
