@@ -553,7 +553,11 @@ impl Connection {
     }
 
     /// Writes the queued bytes in wire order with one `writev` of at most [`WRITE_MAX`] bytes:
-    /// output up to the first body, that body, output up to the next, ...
+    /// output up to the first body, that body, output up to the next, ... A lone message too
+    /// large for one write goes out with its last write a full one (for 1 MiB: 64 KiB, then
+    /// 960 KiB): the peer, woken by the first bytes, is still reading when the last arrive. With
+    /// the small write last, it had emptied the socket and slept before the tail came, and a
+    /// request-reply of 1 MiB messages took 265-270 us instead of 235-240 (libzmq 228-232).
     fn write_gathered(&mut self) -> io::Result<usize> {
         let output = self.wire.output();
         let mut pieces: [&[u8]; 2 * GATHER_BODIES + 1] = [&[]; 2 * GATHER_BODIES + 1];
@@ -571,8 +575,16 @@ impl Connection {
             pieces[count] = &output[from..];
             count += 1;
         }
+        let queued: usize = pieces[..count].iter().map(|piece| piece.len()).sum();
+        let limit = if self.bodies.len() == 1 && queued > WRITE_MAX {
+            // (At least 8 KiB, as libzmq's first write: not a few bytes for a message just
+            // above the limit.)
+            (queued - WRITE_MAX).clamp(ZERO_COPY_MIN, WRITE_MAX)
+        } else {
+            WRITE_MAX
+        };
         let mut slices = [io::IoSlice::new(&[]); 2 * GATHER_BODIES + 1];
-        let (mut used, mut room) = (0, WRITE_MAX);
+        let (mut used, mut room) = (0, limit);
         for piece in &pieces[..count] {
             let piece = &piece[..piece.len().min(room)];
             slices[used] = io::IoSlice::new(piece);
@@ -1858,7 +1870,8 @@ mod data_pump_tests {
 
     /// Sizes around every threshold of the pumps: inline, batched, written from the message
     /// (ZERO_COPY_MIN), held whole in a read block (HOLD), read straight into the message one
-    /// after another (CHAIN_MIN), larger than the socket buffers, and multipart.
+    /// after another (CHAIN_MIN), larger than the socket buffers, and multipart (every fourth
+    /// from the second has MORE).
     fn exchange(endpoint: &str, curve: bool) {
         let ctx = Arc::new(Ctx::new());
         let mut receiver = socket(&ctx, ZMQ_PAIR);
@@ -1896,6 +1909,11 @@ mod data_pump_tests {
             300,
             1 << 20,
             40_000,
+            // A large body, an empty frame with MORE (REQ/REP's delimiter), a large body: a
+            // header read after the first ends inside the second's header.
+            1 << 20,
+            0,
+            (1 << 20) + 3,
             0,
         ];
         let mut expected = Vec::new();
