@@ -557,7 +557,8 @@ impl Connection {
     /// large for one write goes out with its last write a full one (for 1 MiB: 64 KiB, then
     /// 960 KiB): the peer, woken by the first bytes, is still reading when the last arrive. With
     /// the small write last, it had emptied the socket and slept before the tail came, and a
-    /// request-reply of 1 MiB messages took 265-270 us instead of 235-240 (libzmq 228-232).
+    /// request-reply of 1 MiB messages took 265-270 us instead of 235-240 at the 10th
+    /// percentile (libzmq 228-232; BENCHMARKS.md has the medians).
     fn write_gathered(&mut self) -> io::Result<usize> {
         let output = self.wire.output();
         let mut pieces: [&[u8]; 2 * GATHER_BODIES + 1] = [&[]; 2 * GATHER_BODIES + 1];
