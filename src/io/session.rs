@@ -576,7 +576,7 @@ impl Connection {
             pieces[count] = &output[from..];
             count += 1;
         }
-        let queued: usize = pieces[..count].iter().map(|piece| piece.len()).sum();
+        let queued = self.queued();
         let limit = if self.bodies.len() == 1 && queued > WRITE_MAX {
             // (At least 8 KiB, as libzmq's first write: not a few bytes for a message just
             // above the limit.)
