@@ -1,7 +1,8 @@
 /*
  * socket_helpers.h: shared helpers of the socket C API tests: naming and opening sockets, setting
- * an int option (test_sockopts.c, test_sockets.c, test_hostile.c, test_zmtp_legacy.c,
- * test_reconnect_stop.c, test_large_sends.c, test_large_receives.c).
+ * an int option, binding to a loopback port (test_sockopts.c, test_sockets.c, test_hostile.c,
+ * test_zmtp_legacy.c, test_reconnect_stop.c, test_hiccup_msg.c, test_large_sends.c,
+ * test_large_receives.c).
  */
 #ifndef CAPI_TESTS_SOCKET_HELPERS_H
 #define CAPI_TESTS_SOCKET_HELPERS_H
@@ -47,6 +48,13 @@ static inline void *open_socket_at (const char *file, int line, void *ctx, int t
 static inline void set_int_option (void *s, int option, int value)
 {
     CHECK_OK (zmq_setsockopt (s, option, &value, sizeof value));
+}
+
+/* Binds `s` to an ephemeral tcp port of 127.0.0.1; the endpoint in `endpoint`. */
+static inline void bind_loopback (void *s, char *endpoint, size_t size)
+{
+    CHECK_OK (zmq_bind (s, "tcp://127.0.0.1:*"));
+    CHECK_OK (zmq_getsockopt (s, ZMQ_LAST_ENDPOINT, endpoint, &size));
 }
 
 /* Closes the non-NULL sockets of a NULL-terminated list (for early exits). */

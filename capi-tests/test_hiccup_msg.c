@@ -8,6 +8,7 @@
  * Every wait is bounded (ZMQ_RCVTIMEO).
  */
 #include "check.h"
+#include "socket_helpers.h"
 #include <time.h>
 #include <zmq.h>
 
@@ -21,12 +22,6 @@ static void *socket_with_timeout (void *ctx, int type, int timeout_ms)
     zmq_setsockopt (s, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt (s, ZMQ_RCVTIMEO, &timeout_ms, sizeof timeout_ms);
     return s;
-}
-
-static void bind_any (void *s, char *endpoint, size_t size)
-{
-    CHECK_OK (zmq_bind (s, "tcp://127.0.0.1:*"));
-    zmq_getsockopt (s, ZMQ_LAST_ENDPOINT, endpoint, &size);
 }
 
 /* Receives a message within the socket's timeout and compares it with `expected`. */
@@ -55,7 +50,7 @@ static void client_gets_hiccup_when_server_closes (void)
     void *ctx = zmq_ctx_new ();
     char endpoint[256];
     void *server = socket_with_timeout (ctx, ZMQ_SERVER, 5000);
-    bind_any (server, endpoint, sizeof endpoint);
+    bind_loopback (server, endpoint, sizeof endpoint);
     void *client = socket_with_timeout (ctx, ZMQ_CLIENT, 5000);
     SET_OR_SKIP (client, ZMQ_HELLO_MSG, "HELLO");
     SET_OR_SKIP (client, ZMQ_HICCUP_MSG, "HICCUP");
@@ -73,7 +68,7 @@ static void dealer_gets_hiccup_and_reconnects (void)
     void *ctx = zmq_ctx_new ();
     char endpoint[256];
     void *router = socket_with_timeout (ctx, ZMQ_ROUTER, 5000);
-    bind_any (router, endpoint, sizeof endpoint);
+    bind_loopback (router, endpoint, sizeof endpoint);
     void *dealer = socket_with_timeout (ctx, ZMQ_DEALER, 5000);
     int ivl = 20;
     zmq_setsockopt (dealer, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
@@ -118,7 +113,7 @@ static void no_hiccup_without_a_finished_handshake (void)
     void *ctx = zmq_ctx_new ();
     char endpoint[256];
     void *stream = socket_with_timeout (ctx, ZMQ_STREAM, 5000);
-    bind_any (stream, endpoint, sizeof endpoint);
+    bind_loopback (stream, endpoint, sizeof endpoint);
     void *dealer = socket_with_timeout (ctx, ZMQ_DEALER, 600);
     int ivl = 100;
     zmq_setsockopt (dealer, ZMQ_HANDSHAKE_IVL, &ivl, sizeof ivl);
@@ -136,7 +131,7 @@ static void pair_takes_no_hiccup (void)
     void *ctx = zmq_ctx_new ();
     char endpoint[256];
     void *bound = socket_with_timeout (ctx, ZMQ_PAIR, 5000);
-    bind_any (bound, endpoint, sizeof endpoint);
+    bind_loopback (bound, endpoint, sizeof endpoint);
     void *pair = socket_with_timeout (ctx, ZMQ_PAIR, 500);
     SET_OR_SKIP (pair, ZMQ_HICCUP_MSG, "HICCUP");
     CHECK_OK (zmq_connect (pair, endpoint));

@@ -53,9 +53,7 @@ static int server_open (server_t *s, int maxmsgsize)
     s->monitor = zmq_socket (s->ctx, ZMQ_PAIR);
     CHECK_OK (zmq_setsockopt (s->monitor, ZMQ_RCVTIMEO, &ms, sizeof ms));
     CHECK_OK (zmq_connect (s->monitor, "inproc://hostile-monitor"));
-    CHECK_OK (zmq_bind (s->router, "tcp://127.0.0.1:*"));
-    size_t len = sizeof s->endpoint;
-    CHECK_OK (zmq_getsockopt (s->router, ZMQ_LAST_ENDPOINT, s->endpoint, &len));
+    bind_loopback (s->router, s->endpoint, sizeof s->endpoint);
     s->port = endpoint_port (s->endpoint);
     CHECK (s->port > 0);
     return s->port > 0 ? 0 : -1;

@@ -18,16 +18,6 @@
 #include <stdint.h>
 #include <zmq.h>
 
-/* Binds `socket` to a tcp port of the loopback; the port. */
-static int bind_loopback (void *socket)
-{
-    char endpoint[256];
-    size_t len = sizeof endpoint;
-    CHECK_OK (zmq_bind (socket, "tcp://127.0.0.1:*"));
-    CHECK_OK (zmq_getsockopt (socket, ZMQ_LAST_ENDPOINT, endpoint, &len));
-    return endpoint_port (endpoint);
-}
-
 /* Receives one message of `size` bytes, each byte `fill`, within the socket's ZMQ_RCVTIMEO. */
 static void receive_filled (void *socket, size_t size, unsigned char fill)
 {
@@ -61,8 +51,8 @@ static void each_message_arrives_with_nothing_behind_it (void)
     set_int_option (push, ZMQ_SNDTIMEO, 2000);
     set_int_option (pull, ZMQ_LINGER, 0);
     set_int_option (push, ZMQ_LINGER, 0);
-    char endpoint[64];
-    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", bind_loopback (pull));
+    char endpoint[256];
+    bind_loopback (pull, endpoint, sizeof endpoint);
     CHECK_OK (zmq_connect (push, endpoint));
     /* A burst of large messages, then each message received before the next is sent: any
      * threshold left over from the message before would hold it back. */
@@ -109,7 +99,9 @@ static void a_trickling_large_body_keeps_a_heartbeat_connection (void)
     set_int_option (pull, ZMQ_HEARTBEAT_TIMEOUT, 250);
     set_int_option (pull, ZMQ_RCVTIMEO, 5000);
     set_int_option (pull, ZMQ_LINGER, 0);
-    int fd = raw_connect_loopback (bind_loopback (pull));
+    char endpoint[256];
+    bind_loopback (pull, endpoint, sizeof endpoint);
+    int fd = raw_connect_loopback (endpoint_port (endpoint));
     CHECK (fd >= 0);
     unsigned char ours[64], theirs[64];
     raw_greeting (ours, "NULL");

@@ -118,13 +118,6 @@ static int loopback_tcp_socket (int backlog, struct sockaddr_in *a, char *endpoi
     return fd;
 }
 
-/* Binds a libzmq socket to an ephemeral tcp port; the endpoint in `endpoint`. */
-static void bind_any (void *s, char *endpoint, size_t size)
-{
-    CHECK_OK (zmq_bind (s, "tcp://127.0.0.1:*"));
-    zmq_getsockopt (s, ZMQ_LAST_ENDPOINT, endpoint, &size);
-}
-
 static void failed_tcp_connects_report_closed_then_retried (void)
 {
     void *ctx = zmq_ctx_new ();
@@ -256,7 +249,7 @@ static void conn_refused_stops_with_closed (void)
     void *ctx = zmq_ctx_new ();
     void *pub = zmq_socket (ctx, ZMQ_PUB);
     char endpoint[256];
-    bind_any (pub, endpoint, sizeof endpoint);
+    bind_loopback (pub, endpoint, sizeof endpoint);
     void *mon;
     void *sub = monitored (ctx, ZMQ_SUB, "inproc://mon-stop-refused", &mon);
     set_int_option (sub, ZMQ_RECONNECT_IVL, 20);
@@ -283,7 +276,7 @@ static int handshake_timeout_events (int stop_flags, int *events, int max)
     void *ctx = zmq_ctx_new ();
     void *dummy = zmq_socket (ctx, ZMQ_STREAM);
     char endpoint[256];
-    bind_any (dummy, endpoint, sizeof endpoint);
+    bind_loopback (dummy, endpoint, sizeof endpoint);
     void *mon;
     void *sub = monitored (ctx, ZMQ_SUB, "inproc://mon-stop-handshake", &mon);
     set_int_option (sub, ZMQ_HANDSHAKE_IVL, 200);
@@ -383,7 +376,7 @@ static int ipc_retries_after_disconnect (int stop_flags)
     void *ctx = zmq_ctx_new ();
     void *other = zmq_socket (ctx, ZMQ_ROUTER);
     char other_ep[256];
-    bind_any (other, other_ep, sizeof other_ep);
+    bind_loopback (other, other_ep, sizeof other_ep);
     void *mon;
     void *s = monitored (ctx, ZMQ_DEALER, "inproc://mon-after-disconnect", &mon);
     set_int_option (s, ZMQ_RECONNECT_IVL, 20);

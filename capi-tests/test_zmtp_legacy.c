@@ -252,9 +252,7 @@ static int ours_open (ours_t *o, int type, const char *routing_id)
 static int ours_bind (ours_t *o)
 {
     char endpoint[256];
-    size_t len = sizeof endpoint;
-    CHECK_OK (zmq_bind (o->socket, "tcp://127.0.0.1:*"));
-    CHECK_OK (zmq_getsockopt (o->socket, ZMQ_LAST_ENDPOINT, endpoint, &len));
+    bind_loopback (o->socket, endpoint, sizeof endpoint);
     o->port = endpoint_port (endpoint);
     CHECK (o->port > 0);
     return o->port > 0 ? 0 : -1;
